@@ -1,0 +1,86 @@
+"""``python -m nncore``: the same engine as the screens, without a UI.
+
+Progress goes to stderr; the last line of stdout is one JSON object. Bad input
+exits with status 2 and one ``error:`` line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from nncore.errors import DataError, SpecError
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, no usage dump
+        raise SpecError(f"{message}. Run 'python -m nncore --help' for the usage.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m nncore",
+        description="Run NN Studio experiments from the command line.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    data = commands.add_parser(
+        "data",
+        help="prepare the data only and print its summary (no TensorFlow import)",
+    )
+    data.add_argument("experiment", help="experiment spec, a JSON file")
+    data.add_argument("--data", help="data file that overrides data.source")
+    data.add_argument("--target", help="target column that overrides data.target")
+    return parser
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _experiment(args) -> tuple[dict, Path]:
+    from nncore.spec import load_spec, validate_spec
+
+    spec = load_spec(args.experiment)
+    if args.data:
+        spec["data"]["source"] = args.data
+    if args.target:
+        spec["data"]["target"] = args.target
+    return validate_spec(spec), Path(args.experiment).resolve().parent
+
+
+def command_data(args) -> dict:
+    from nncore.data import inspect_data, load_source
+
+    spec, base_dir = _experiment(args)
+    _progress(f"loading {spec['data']['source']}")
+    table = load_source(spec["data"], base_dir=base_dir)
+    _progress(f"read {len(table.frame)} rows x {len(table.frame.columns)} columns")
+    report = inspect_data(table, spec["data"])
+    summary = report.prepared.summary()
+    summary["warnings"] = report.warnings
+    summary["task_reason"] = report.prepared.task_reason
+    summary["notes"] = table.notes + report.prepared.notes
+    return summary
+
+
+COMMANDS = {"data": command_data}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+        result = COMMANDS[args.command](args)
+    except (DataError, SpecError) as error:
+        message = " ".join(str(error).split())
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("error: interrupted.", file=sys.stderr)
+        return 130
+    print(json.dumps(result, default=str))
+    return 0

@@ -1,0 +1,73 @@
+"""The Data screen's work in one call: load the source, prepare, profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from nncore.datasets import load_builtin
+from nncore.errors import DataError
+from nncore.loading import LoadedTable, read_table
+from nncore.prepare import PreparedData, prepare_from_spec
+from nncore.profile import DataProfile, profile_data
+
+
+@dataclass
+class DataReport:
+    """A loaded, prepared and profiled dataset."""
+
+    table: LoadedTable
+    prepared: PreparedData
+    profile: DataProfile
+
+    @property
+    def warnings(self) -> list[str]:
+        """Everything the user should act on: load problems, preparation, pitfalls."""
+        seen: list[str] = []
+        for message in (
+            self.table.warnings + self.prepared.warnings + self.profile.pitfalls
+        ):
+            if message not in seen:
+                seen.append(message)
+        return seen
+
+
+def load_source(data_spec: dict, base_dir: str | Path | None = None) -> LoadedTable:
+    """Load the table named by ``data_spec["source"]``.
+
+    Args:
+        data_spec: a validated ``data`` section of an experiment spec.
+        base_dir: folder that relative file paths are also looked up in (the
+            experiment file's folder). Defaults to None (current folder only).
+
+    Raises:
+        DataError: when the source cannot be read.
+    """
+    source = data_spec["source"]
+    if source.startswith("builtin:"):
+        name = source.split(":", 1)[1]
+        frame = load_builtin(
+            name,
+            n_samples=data_spec["n_samples"],
+            noise=data_spec["noise"],
+            random_state=data_spec["seed"],
+        )
+        return LoadedTable(frame=frame, name=name, notes=["built-in dataset"])
+    path = Path(source).expanduser()
+    if not path.is_absolute() and not path.exists() and base_dir is not None:
+        beside = Path(base_dir) / path
+        if beside.exists():
+            path = beside
+    if not path.exists():
+        raise DataError(
+            f"The data file '{source}' does not exist. Check 'data.source' in the "
+            "experiment, or pass the file with --data FILE."
+        )
+    return read_table(path)
+
+
+def inspect_data(table: LoadedTable, data_spec: dict) -> DataReport:
+    """Prepare and profile a loaded table with the spec's settings."""
+    prepared = prepare_from_spec(table.frame, data_spec)
+    profile = profile_data(prepared, split=data_spec["split"])
+    return DataReport(table=table, prepared=prepared, profile=profile)

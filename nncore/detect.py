@@ -1,0 +1,155 @@
+"""Detecting what a table holds: the task, the kind of each column, messy labels."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from nncore.text import listing, quoted
+
+# An integer target with at most this many distinct values is read as class labels.
+MAX_INTEGER_CLASSES = 20
+_ID_NAME = re.compile(r"(^|[_\s.-])(id|uuid|guid|key|index)$|^unnamed", re.IGNORECASE)
+
+
+def detect_task(y: pd.Series) -> tuple[str, str]:
+    """Guess the task for a target column and say why in one line.
+
+    Args:
+        y: the target values, missing values already removed.
+
+    Returns:
+        ``(task, reason)`` with task one of ``"binary"``, ``"multiclass"``,
+        ``"regression"``.
+
+    Example:
+        >>> detect_task(pd.Series(["yes", "no", "yes"]))[0]
+        'binary'
+    """
+    n_unique = int(y.nunique())
+    if not is_numeric(y):
+        if n_unique == 2:
+            return "binary", f"the target holds text with 2 labels ({_examples(y)})"
+        return "multiclass", (
+            f"the target holds text with {n_unique} labels ({_examples(y)})"
+        )
+    values = y.to_numpy(dtype="float64")
+    whole = bool(np.all(np.isfinite(values)) and np.all(values == np.round(values)))
+    if n_unique == 2:
+        return "binary", f"the target has exactly 2 values ({_examples(y)})"
+    if whole and n_unique <= MAX_INTEGER_CLASSES:
+        return "multiclass", (
+            f"the target holds whole numbers with only {n_unique} distinct values, "
+            "which look like class labels"
+        )
+    if whole:
+        return "regression", (
+            f"the target holds whole numbers with {n_unique} distinct values, too many "
+            "to be classes"
+        )
+    return "regression", f"the target holds decimal numbers ({n_unique} distinct values)"
+
+
+def is_numeric(values: pd.Series) -> bool:
+    """Whether a column holds numbers (booleans count as numbers)."""
+    return bool(pd.api.types.is_numeric_dtype(values.dtype)) and not isinstance(
+        values.dtype, pd.CategoricalDtype
+    )
+
+
+def _examples(y: pd.Series, limit: int = 3) -> str:
+    labels = y.value_counts().index.tolist()
+    return listing(labels, limit=limit, width=20)
+
+
+def clean_labels(y: pd.Series) -> tuple[pd.Series, str | None]:
+    """Merge text labels that differ only by case or surrounding spaces.
+
+    Each group of variants becomes its most frequent spelling, stripped.
+
+    Returns:
+        ``(labels, message)``; ``message`` is None when nothing was messy.
+    """
+    if is_numeric(y):
+        return y, None
+    text = y.astype(str)
+    stripped = text.str.strip()
+    key = stripped.str.casefold()
+    counts = pd.DataFrame({"key": key, "label": stripped, "raw": text})
+    variants = counts.groupby("key")["raw"].unique()
+    messy = variants[variants.map(len) > 1]
+    if messy.empty:
+        return y, None
+    canonical = counts.groupby("key")["label"].agg(lambda s: s.value_counts().index[0])
+    cleaned = key.map(canonical)
+    groups = "; ".join(
+        " = ".join(quoted(v, 20) for v in sorted(raw)[:4]) for raw in messy.iloc[:3]
+    )
+    more = f" and {len(messy) - 3} more group(s)" if len(messy) > 3 else ""
+    message = (
+        f"The target has labels that differ only by capital letters or spaces "
+        f"({groups}{more}). They were merged into one class each; fix the spelling "
+        "in the file if they really are different classes."
+    )
+    return cleaned.astype(object), message
+
+
+@dataclass
+class ColumnKinds:
+    """How each feature column will be used.
+
+    Attributes:
+        numeric: columns scaled as numbers.
+        categorical: columns one-hot encoded.
+        dropped: column -> the reason it is not used.
+    """
+
+    numeric: list[str] = field(default_factory=list)
+    categorical: list[str] = field(default_factory=list)
+    dropped: dict[str, str] = field(default_factory=dict)
+
+
+def classify_columns(frame: pd.DataFrame, target: str) -> ColumnKinds:
+    """Sort the feature columns into numeric, categorical and dropped ones.
+
+    Dropped: columns with no values, one value on every row, or a different value on
+    every row that looks like an ID (text, or consecutive whole numbers, or a name
+    such as ``id``).
+    """
+    kinds = ColumnKinds()
+    n_rows = len(frame)
+    for column in frame.columns:
+        if column == target:
+            continue
+        values = frame[column]
+        present = values.dropna()
+        n_unique = int(present.nunique())
+        if present.empty:
+            kinds.dropped[column] = "it has no values"
+        elif n_unique == 1:
+            kinds.dropped[column] = "it has the same value on every row"
+        elif n_rows >= 10 and n_unique == n_rows and _id_like(values, column):
+            kinds.dropped[column] = (
+                "it has a different value on every row, like an ID, so it carries no "
+                "pattern a network can learn"
+            )
+        elif is_numeric(values):
+            kinds.numeric.append(column)
+        else:
+            kinds.categorical.append(column)
+    return kinds
+
+
+def _id_like(values: pd.Series, name: str) -> bool:
+    if _ID_NAME.search(str(name)):
+        return True
+    if not is_numeric(values):
+        return True
+    numbers = values.to_numpy(dtype="float64")
+    if not np.all(numbers == np.round(numbers)):
+        return False
+    # Whole numbers that count up by one (1, 2, 3, …) are row numbers.
+    return bool(numbers.max() - numbers.min() + 1 == len(numbers))

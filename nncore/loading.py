@@ -1,0 +1,412 @@
+"""Reading a user's data file into a DataFrame, with everything detected.
+
+CSV and TSV files have their delimiter, encoding (UTF-8, UTF-8 with BOM, UTF-16,
+Latin-1) and decimal comma detected; Excel (.xlsx) and Parquet are read by content,
+so a workbook renamed ``.csv`` still loads. Anything that cannot be read raises
+``DataError`` with what was wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nncore.errors import DataError
+from nncore.text import listing, quoted, short
+
+SAMPLE_BYTES = 64 * 1024
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+_DECIMAL_POINT = re.compile(r"^\s*[-+]?\d+\.\d+\s*$")
+_NUMBER = re.compile(r"^\s*[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?\s*$")
+
+
+@dataclass
+class LoadedTable:
+    """A data file read into a DataFrame.
+
+    Attributes:
+        frame: the data, one column per field, names as text.
+        name: the file name shown to the user.
+        notes: how the file was read ("semicolon-separated, decimal comma").
+        warnings: problems found and handled, each with what was done.
+    """
+
+    frame: pd.DataFrame
+    name: str
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_table(source: str | Path | bytes, name: str | None = None) -> LoadedTable:
+    """Read a CSV, TSV, Excel or Parquet file into a DataFrame.
+
+    Args:
+        source: a path, or the file's bytes (an upload).
+        name: the file name, used for the extension and in messages. Defaults to
+            the path's name.
+
+    Returns:
+        A ``LoadedTable`` with the frame, how it was read, and warnings.
+
+    Raises:
+        DataError: when the file is empty, binary, not a table, or has no rows.
+    """
+    if isinstance(source, bytes | bytearray):
+        data = bytes(source)
+        name = name or "upload.csv"
+        head = data[:SAMPLE_BYTES]
+        size = len(data)
+        opener = lambda: io.BytesIO(data)  # noqa: E731
+    else:
+        path = Path(source)
+        name = name or path.name
+        try:
+            size = path.stat().st_size
+            with path.open("rb") as handle:
+                head = handle.read(SAMPLE_BYTES)
+        except FileNotFoundError as error:
+            raise DataError(
+                f"The data file '{path}' does not exist. Check the path."
+            ) from error
+        except IsADirectoryError as error:
+            raise DataError(
+                f"'{path}' is a folder, not a data file. Give the path of a CSV, "
+                "TSV, Excel or Parquet file."
+            ) from error
+        except OSError as error:
+            raise DataError(f"Could not open the data file '{path}': {error}.") from error
+        opener = lambda: path.open("rb")  # noqa: E731
+
+    shown = quoted(name, 60)
+    if size == 0:
+        raise DataError(
+            f"The file {shown} is empty (0 bytes). Choose a file with a header row "
+            "and at least one row of data."
+        )
+    kind = _kind(head, name)
+    if kind == "xls":
+        raise DataError(
+            f"The file {shown} is an old Excel 97-2003 workbook (.xls), which is not "
+            "supported. Save it as .xlsx or CSV and upload that."
+        )
+    if kind == "zip":
+        raise DataError(
+            f"The file {shown} is a ZIP archive, not a table. Unzip it and upload the "
+            "CSV, TSV, Excel or Parquet file inside."
+        )
+    with opener() as handle:
+        if kind == "excel":
+            table = _read_excel(handle, name)
+        elif kind == "parquet":
+            table = _read_parquet(handle, name)
+        else:
+            table = _read_text(handle, head, name, size)
+    _tidy(table)
+    return table
+
+
+def _kind(head: bytes, name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    if head.startswith(b"PK\x03\x04"):
+        return "excel" if _is_xlsx(head) else "zip"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    if suffix in (".xlsx", ".xlsm"):
+        raise DataError(
+            f"The file {quoted(name, 60)} is named like an Excel workbook but is not "
+            "one (it does not start like an .xlsx file). Open it in Excel and save it "
+            "again as .xlsx, or export it as CSV."
+        )
+    if suffix == ".parquet":
+        raise DataError(
+            f"The file {quoted(name, 60)} is named like a Parquet file but is not one. "
+            "Export it again as Parquet, or as CSV."
+        )
+    return "text"
+
+
+def _is_xlsx(head: bytes) -> bool:
+    # The first entries of an .xlsx archive name its parts ("[Content_Types].xml",
+    # "xl/..."), which are visible in the first kilobytes of the file.
+    return b"[Content_Types].xml" in head or b"xl/" in head
+
+
+def _read_excel(handle, name: str) -> LoadedTable:
+    try:
+        sheets = pd.read_excel(handle, sheet_name=None, engine="openpyxl")
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        raise DataError(
+            f"The file {quoted(name, 60)} looks like an Excel workbook but could not be "
+            f"read ({short(error, 120)}). Open it in Excel, save it again as .xlsx, or "
+            "export it as CSV."
+        ) from error
+    table = LoadedTable(frame=pd.DataFrame(), name=name)
+    filled = [(sheet, frame) for sheet, frame in sheets.items() if not frame.empty]
+    if not filled:
+        raise DataError(
+            f"The workbook {quoted(name, 60)} has no data in any sheet. Put a header "
+            "row and the data on the first sheet."
+        )
+    sheet, table.frame = filled[0]
+    table.notes.append("Excel workbook")
+    if len(sheets) > 1:
+        table.notes.append(f"read sheet {quoted(sheet)} of {len(sheets)}")
+    if not Path(name).suffix.lower().startswith(".xls"):
+        table.warnings.append(
+            f"The file {quoted(name, 60)} is an Excel workbook with a different "
+            "extension; it was read as Excel. Rename it to .xlsx to avoid confusion."
+        )
+    return table
+
+
+def _read_parquet(handle, name: str) -> LoadedTable:
+    try:
+        frame = pd.read_parquet(handle)
+    except Exception as error:  # pyarrow raises several of its own error types
+        raise DataError(
+            f"The Parquet file {quoted(name, 60)} could not be read "
+            f"({short(error, 120)}). Export it again, or as CSV."
+        ) from error
+    return LoadedTable(frame=frame, name=name, notes=["Parquet file"])
+
+
+def _encoding(head: bytes) -> tuple[str, str | None]:
+    """Return (codec, note) for a text file from its first bytes."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", "UTF-8 with BOM"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", "UTF-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return "latin-1", "Latin-1"
+    return "utf-8", None
+
+
+def _looks_binary(head: bytes) -> bool:
+    if b"\x00" in head:
+        return True
+    controls = sum(byte < 32 and byte not in (9, 10, 12, 13) for byte in head)
+    return controls > len(head) * 0.05
+
+
+def _sample_rows(text: str, delimiter: str, truncated: bool) -> list[list[str]]:
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    if truncated and len(rows) > 1:
+        rows = rows[:-1]  # the last record may be cut in half
+    return [row for row in rows if row][:200]
+
+
+def _sniff_delimiter(text: str, name: str, truncated: bool) -> str:
+    """Pick the delimiter that splits the sample into the most consistent fields."""
+    best, best_score = ",", (0.0, 0)
+    for delimiter in DELIMITERS:
+        rows = _sample_rows(text, delimiter, truncated)
+        if not rows:
+            continue
+        width = len(rows[0])
+        if width < 2:
+            continue
+        consistent = sum(len(row) == width for row in rows) / len(rows)
+        score = (consistent, width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    if Path(name).suffix.lower() == ".tsv" and best_score[1] < 2:
+        return "\t"
+    return best
+
+
+def _decimal(rows: list[list[str]]) -> str:
+    cells = [cell for row in rows[1:] for cell in row]
+    commas = sum(bool(_DECIMAL_COMMA.match(cell)) for cell in cells)
+    points = sum(bool(_DECIMAL_POINT.match(cell)) for cell in cells)
+    return "," if commas > 0 and commas > points else "."
+
+
+def _read_text(handle, head: bytes, name: str, size: int) -> LoadedTable:
+    shown = quoted(name, 60)
+    codec, encoding_note = _encoding(head)
+    if codec != "utf-16" and _looks_binary(head):
+        raise DataError(
+            f"The file {shown} looks like binary data, not text. Upload a CSV or TSV "
+            "text file, an Excel workbook (.xlsx) or a Parquet file."
+        )
+    text = head.decode(codec, errors="replace")
+    if not text.strip():
+        raise DataError(
+            f"The file {shown} contains only blank space. Choose a file with a header "
+            "row and at least one row of data."
+        )
+    truncated = size > len(head)
+    delimiter = _sniff_delimiter(text, name, truncated)
+    rows = _sample_rows(text, delimiter, truncated)
+    decimal = _decimal(rows) if delimiter != "," else "."
+    table = LoadedTable(frame=pd.DataFrame(), name=name)
+    if len(rows[0]) > 1 if rows else False:
+        table.notes.append(f"{DELIMITERS[delimiter]}-separated")
+    if decimal == ",":
+        table.notes.append("decimal comma")
+    if rows and rows[0] and all(_NUMBER.match(cell) for cell in rows[0]):
+        table.warnings.append(
+            "The first row is all numbers, but NN Studio reads the first row as the "
+            "column names. If your file has no header row, add one naming the columns."
+        )
+    header = rows[0] if rows else []
+    table.frame = _parse(handle, name, codec, delimiter, decimal, table)
+    if table.frame.attrs.pop("nn_codec", codec) != codec:
+        encoding_note = "Latin-1"
+    if encoding_note:
+        table.notes.append(encoding_note)
+    _report_duplicate_names(header, table)
+    return table
+
+
+def _parse(handle, name, codec, delimiter, decimal, table: LoadedTable) -> pd.DataFrame:
+    options = dict(sep=delimiter, decimal=decimal, skip_blank_lines=True)
+    codecs_to_try = [codec] if codec in ("latin-1", "utf-16") else [codec, "latin-1"]
+    last_error: Exception | None = None
+    for attempt in codecs_to_try:
+        handle.seek(0)
+        try:
+            frame = pd.read_csv(handle, encoding=attempt, **options)
+        except UnicodeDecodeError as error:
+            last_error = error
+            continue
+        except pd.errors.EmptyDataError as error:
+            raise DataError(
+                f"The file {quoted(name, 60)} has no columns to read. Choose a file "
+                "with a header row and at least one row of data."
+            ) from error
+        except pd.errors.ParserError:
+            handle.seek(0)
+            frame = _parse_skipping_bad_lines(handle, name, attempt, options, table)
+        frame.attrs["nn_codec"] = attempt
+        return frame
+    raise DataError(
+        f"The file {quoted(name, 60)} could not be decoded as text ({last_error}). "
+        "Save it as UTF-8 CSV and upload it again."
+    )
+
+
+def _parse_skipping_bad_lines(handle, name, codec, options, table) -> pd.DataFrame:
+    bad: list[list[str]] = []
+
+    def skip(line: list[str]) -> None:
+        bad.append(line)
+        return None
+
+    text = io.TextIOWrapper(handle, encoding=codec, newline="")
+    try:
+        frame = pd.read_csv(text, engine="python", on_bad_lines=skip, **options)
+    except pd.errors.ParserError as error:
+        raise DataError(
+            f"The file {quoted(name, 60)} could not be parsed as a table "
+            f"({short(error, 120)}). Check that every row uses the same delimiter "
+            "and that quotes are closed."
+        ) from error
+    finally:
+        text.detach()
+    table.warnings.append(
+        f"Skipped {len(bad)} row(s) that had more fields than the header row "
+        f"(first one starts {quoted(','.join(bad[0]) if bad else '', 30)}). Check the "
+        "delimiter and quoting in those rows, or fix the header."
+    )
+    return frame
+
+
+def _report_duplicate_names(header: list[str], table: LoadedTable) -> None:
+    names = [cell.strip() for cell in header]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        table.warnings.append(
+            f"Some column names appear more than once ({listing(repeated)}). The "
+            "repeats were renamed with .1, .2, … so that each column can be chosen. "
+            "Give every column its own name in the file."
+        )
+
+
+def _tidy(table: LoadedTable) -> None:
+    """Give columns text names, drop empty rows, turn mostly-numeric text to numbers."""
+    frame = table.frame
+    frame.columns = _unique([_column_name(c, i) for i, c in enumerate(frame.columns)])
+    if frame.empty or len(frame.columns) == 0:
+        raise DataError(
+            f"The file {quoted(table.name, 60)} has a header but no data rows. Add at "
+            "least one row of data under the header."
+        )
+    empty_rows = frame.isna().all(axis=1)
+    if empty_rows.any():
+        frame = frame.loc[~empty_rows].reset_index(drop=True)
+        table.warnings.append(f"Dropped {int(empty_rows.sum())} completely empty row(s).")
+    if frame.empty:
+        raise DataError(
+            f"The file {quoted(table.name, 60)} has a header but every row is empty. "
+            "Add at least one row of data under the header."
+        )
+    for column in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[column]) and not isinstance(
+            frame[column].dtype, pd.CategoricalDtype
+        ):
+            converted = _mostly_numeric(frame[column], column, table)
+            if converted is not None:
+                frame[column] = converted
+    table.frame = frame
+
+
+def _column_name(column: object, position: int) -> str:
+    text = str(column).strip()
+    return text if text else f"column_{position + 1}"
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    result = []
+    for name in names:
+        candidate = name
+        while candidate in seen:
+            seen[name] += 1
+            candidate = f"{name}.{seen[name]}"
+        seen.setdefault(candidate, 0)
+        result.append(candidate)
+    return result
+
+
+def _mostly_numeric(values: pd.Series, column: str, table: LoadedTable):
+    """Return the column as numbers when at least 90 % of its values are numbers.
+
+    Values such as "?", "n/a" or "unknown" in a numeric column become missing, and
+    a warning names them. Decimal commas inside quotes ("1,5") are understood.
+    """
+    present = values.dropna()
+    if present.empty:
+        return None
+    text = present.astype(str).str.strip()
+    numbers = pd.to_numeric(text, errors="coerce")
+    if numbers.notna().mean() < 0.9:
+        comma = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+        if comma.notna().mean() < 0.9 or not text.str.contains(",", regex=False).any():
+            return None
+        numbers = comma
+    result = pd.Series(np.nan, index=values.index, dtype="float64")
+    result.loc[numbers.index] = numbers.astype("float64")
+    bad = text[numbers.isna()]
+    if not bad.empty:
+        tokens = bad.value_counts().index.tolist()
+        table.warnings.append(
+            f"Column {quoted(column)} is numeric but has {len(bad)} value(s) that are "
+            f"not numbers ({listing(tokens, limit=4, width=12)}); they were treated as "
+            "missing and will be filled in."
+        )
+    return result

@@ -1,0 +1,158 @@
+"""Plotly figures built from plain results (profiles, prepared data).
+
+Every user-supplied name goes through ``plot_label`` so Plotly shows it as text.
+The palette is Okabe-Ito, which colour-blind viewers can tell apart.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from nncore.profile import DataProfile
+from nncore.text import plot_label
+
+PALETTE = [
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#000000",
+]
+MAX_POINTS = 5000
+
+
+def _layout(figure: go.Figure, title: str, height: int = 360) -> go.Figure:
+    figure.update_layout(
+        title=title,
+        height=height,
+        margin=dict(l=10, r=10, t=50, b=10),
+        template="plotly_white",
+        colorway=PALETTE,
+    )
+    return figure
+
+
+def class_balance_figure(profile: DataProfile) -> go.Figure:
+    """Bar chart of rows per class, with the majority share in the title."""
+    counts = profile.class_counts or {}
+    labels = [plot_label(c) for c in counts]
+    total = sum(counts.values()) or 1
+    figure = go.Figure(
+        go.Bar(
+            x=labels,
+            y=list(counts.values()),
+            marker_color=[PALETTE[i % len(PALETTE)] for i in range(len(counts))],
+            text=[f"{n / total:.0%}" for n in counts.values()],
+            textposition="outside",
+            hovertemplate="%{x}: %{y} rows<extra></extra>",
+        )
+    )
+    figure.update_xaxes(type="category", title="class")
+    figure.update_yaxes(title="rows")
+    return _layout(figure, "Class balance")
+
+
+def histograms_figure(profile: DataProfile, columns: int = 3) -> go.Figure:
+    """One small histogram per numeric feature (at most 12)."""
+    names = list(profile.histograms)
+    rows = max(1, int(np.ceil(len(names) / columns)))
+    figure = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=[plot_label(n, 28) for n in names] or ["no numeric features"],
+        horizontal_spacing=0.06,
+        vertical_spacing=min(0.12, 0.5 / rows),
+    )
+    for i, name in enumerate(names):
+        counts, edges = profile.histograms[name]
+        centres = (edges[:-1] + edges[1:]) / 2
+        figure.add_trace(
+            go.Bar(
+                x=centres,
+                y=counts,
+                width=np.diff(edges),
+                marker_color=PALETTE[0],
+                name=plot_label(name),
+                showlegend=False,
+                hovertemplate="%{x:.3g}: %{y} rows<extra></extra>",
+            ),
+            row=i // columns + 1,
+            col=i % columns + 1,
+        )
+    figure.update_annotations(font_size=12)
+    return _layout(figure, "Feature distributions", height=max(260, 200 * rows))
+
+
+def relation_figure(profile: DataProfile, limit: int = 20) -> go.Figure:
+    """Horizontal bars: how strongly each feature relates to the target."""
+    items = list(profile.relation.items())[:limit][::-1]
+    values = [v for _, v in items]
+    figure = go.Figure(
+        go.Bar(
+            x=values,
+            y=[plot_label(name, 30) for name, _ in items],
+            orientation="h",
+            marker_color=[PALETTE[0] if v >= 0 else PALETTE[5] for v in values],
+            hovertemplate="%{y}: %{x:.2f}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(title=profile.relation_kind, range=[min(0, *values, -0.05), 1])
+    figure.update_yaxes(type="category")
+    return _layout(
+        figure,
+        "Relation of each feature with the target",
+        height=max(260, 26 * len(items) + 110),
+    )
+
+
+def scatter_figure(
+    frame: pd.DataFrame, x: str, y: str, target: str, task: str
+) -> go.Figure:
+    """2-D scatter of two features, coloured by class or by the target value."""
+    if len(frame) > MAX_POINTS:
+        frame = frame.sample(MAX_POINTS, random_state=0)
+    figure = go.Figure()
+    if task == "regression":
+        figure.add_trace(
+            go.Scatter(
+                x=frame[x],
+                y=frame[y],
+                mode="markers",
+                marker=dict(
+                    color=frame[target],
+                    colorscale="Cividis",
+                    showscale=True,
+                    colorbar=dict(title=plot_label(target, 15)),
+                    size=7,
+                ),
+                hovertemplate="(%{x:.3g}, %{y:.3g}): %{marker.color:.3g}<extra></extra>",
+            )
+        )
+    else:
+        labels = frame[target].astype(str)
+        symbols = ["circle", "x", "diamond", "square", "triangle-up", "cross"]
+        for i, label in enumerate(sorted(labels.unique())):
+            part = frame[labels == label]
+            figure.add_trace(
+                go.Scatter(
+                    x=part[x],
+                    y=part[y],
+                    mode="markers",
+                    name=plot_label(label, 20),
+                    marker=dict(
+                        color=PALETTE[i % len(PALETTE)],
+                        symbol=symbols[i % len(symbols)],
+                        size=7,
+                        opacity=0.8,
+                    ),
+                )
+            )
+    figure.update_xaxes(title=plot_label(x))
+    figure.update_yaxes(title=plot_label(y), scaleanchor="x", scaleratio=1)
+    return _layout(figure, "The data in two dimensions", height=440)

@@ -1,0 +1,245 @@
+"""The experiment spec: one plain, JSON-serialisable dict for a whole experiment.
+
+The app edits it, the CLI runs it, and exporters turn it into code. Top-level keys
+are fixed (``data``, ``model``, ``compile``, ``train``, ``tune``); fields inside may
+grow. This module owns the defaults and the validation of the ``data`` part.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from nncore.datasets import BUILTIN_DATASETS
+from nncore.errors import SpecError
+
+SECTIONS = ("data", "model", "compile", "train", "tune")
+TASKS = ("auto", "binary", "multiclass", "regression")
+SCALINGS = ("standard", "minmax", "none")
+
+DEFAULT_SPEC: dict[str, Any] = {
+    "data": {
+        "source": "builtin:breast_cancer",
+        "target": "target",
+        "task": "auto",
+        "split": {"train": 0.7, "val": 0.15, "test": 0.15, "stratify": True},
+        "scaling": "standard",
+        "seed": 42,
+        # Used by the 2-D generators only (circle, xor, gaussian, spiral, plane).
+        "n_samples": 400,
+        "noise": 0.1,
+        # One-hot encoding keeps at most this many categories per column.
+        "max_categories": 20,
+        # Merge target labels that differ only by case or surrounding spaces.
+        "clean_labels": True,
+    },
+    "model": {
+        "layers": [
+            {"type": "dense", "units": 128, "activation": "relu"},
+            {"type": "dropout", "rate": 0.2},
+            {"type": "dense", "units": 64, "activation": "relu"},
+        ],
+        "output": "auto",
+    },
+    "compile": {
+        "optimizer": "adam",
+        "learning_rate": 0.001,
+        "loss": "auto",
+        "metrics": ["accuracy"],
+    },
+    "train": {
+        "epochs": 20,
+        "batch_size": 32,
+        "early_stopping": {"enabled": True, "patience": 5},
+        "seed": 42,
+    },
+    "tune": {"method": "random", "trials": 20, "space": {}},
+}
+
+
+def default_spec() -> dict[str, Any]:
+    """Return a fresh copy of the default experiment spec."""
+    return copy.deepcopy(DEFAULT_SPEC)
+
+
+def _fail(field: str, value: Any, expected: str) -> SpecError:
+    shown = repr(value) if isinstance(value, str) or not _jsonable(value) else json.dumps(value)
+    if len(shown) > 60:
+        shown = shown[:59] + "…"
+    return SpecError(f"The '{field}' field {expected}. Got {shown}.")
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _choice(section: dict, key: str, allowed: tuple[str, ...], prefix: str) -> None:
+    value = section[key]
+    if value not in allowed:
+        raise _fail(f"{prefix}.{key}", value, "must be one of " + _set(allowed))
+
+
+def _set(allowed) -> str:
+    return "{" + ", ".join(f"'{a}'" for a in allowed) + "}"
+
+
+def _number(value: Any) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
+
+
+def _integer(section: dict, key: str, prefix: str, low: int, high: int) -> None:
+    value = section[key]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _fail(
+            f"{prefix}.{key}", value, f"must be a whole number from {low} to {high}"
+        )
+
+
+def validate_data_spec(data: Any) -> dict[str, Any]:
+    """Check the ``data`` part of a spec and return it with defaults filled in.
+
+    Args:
+        data: the ``data`` dict of an experiment spec.
+
+    Returns:
+        A new dict with every field present.
+
+    Raises:
+        SpecError: naming the field, the value received and what is expected.
+    """
+    if not isinstance(data, dict):
+        raise _fail("data", data, "must be an object with the data settings")
+    merged = copy.deepcopy(DEFAULT_SPEC["data"])
+    unknown = sorted(set(data) - set(merged))
+    if unknown:
+        raise SpecError(
+            f"The 'data' section has an unknown field '{unknown[0]}'. "
+            f"Expected fields: {', '.join(sorted(merged))}."
+        )
+    merged.update(copy.deepcopy(data))
+    if "split" in data:
+        if not isinstance(data["split"], dict):
+            raise _fail("data.split", data["split"], "must be an object")
+        merged["split"] = {**DEFAULT_SPEC["data"]["split"], **data["split"]}
+
+    source = merged["source"]
+    if not isinstance(source, str) or not source.strip():
+        raise _fail(
+            "data.source",
+            source,
+            "must be 'builtin:NAME' or the path of a CSV, TSV, Excel or Parquet file",
+        )
+    if source.startswith("builtin:"):
+        name = source.split(":", 1)[1]
+        if name not in BUILTIN_DATASETS:
+            raise _fail(
+                "data.source",
+                source,
+                "names an unknown built-in dataset; expected one of "
+                + _set(f"builtin:{n}" for n in BUILTIN_DATASETS),
+            )
+    target = merged["target"]
+    if target is not None and not isinstance(target, str):
+        raise _fail("data.target", target, "must be a column name (text) or null")
+    _choice(merged, "task", TASKS, "data")
+    _choice(merged, "scaling", SCALINGS, "data")
+    _integer(merged, "seed", "data", 0, 2**31 - 1)
+    _integer(merged, "n_samples", "data", 20, 100_000)
+    _integer(merged, "max_categories", "data", 2, 1000)
+    if not _number(merged["noise"]) or not 0 <= merged["noise"] <= 2:
+        raise _fail("data.noise", merged["noise"], "must be a number from 0 to 2")
+    if not isinstance(merged["clean_labels"], bool):
+        raise _fail("data.clean_labels", merged["clean_labels"], "must be true or false")
+
+    split = merged["split"]
+    unknown = sorted(set(split) - {"train", "val", "test", "stratify"})
+    if unknown:
+        raise SpecError(
+            f"The 'data.split' section has an unknown field '{unknown[0]}'. "
+            "Expected fields: train, val, test, stratify."
+        )
+    for part in ("train", "val", "test"):
+        value = split[part]
+        if not _number(value) or not 0 < value < 1:
+            raise _fail(
+                f"data.split.{part}", value, "must be a fraction between 0 and 1, e.g. 0.15"
+            )
+    total = split["train"] + split["val"] + split["test"]
+    if abs(total - 1) > 1e-6:
+        raise SpecError(
+            "The 'data.split' fractions must add up to 1. Got "
+            f"train={split['train']} + val={split['val']} + test={split['test']} "
+            f"= {round(total, 6)}. For example use 0.7, 0.15 and 0.15."
+        )
+    if not isinstance(split["stratify"], bool):
+        raise _fail("data.split.stratify", split["stratify"], "must be true or false")
+    return merged
+
+
+def validate_spec(spec: Any) -> dict[str, Any]:
+    """Check a whole experiment spec and return it with defaults filled in.
+
+    Sections other than ``data`` are only checked to be objects here; the screens
+    that own them validate their fields.
+
+    Raises:
+        SpecError: naming the field, the value received and what is expected.
+    """
+    if not isinstance(spec, dict):
+        raise SpecError(
+            "An experiment spec must be a JSON object with the sections "
+            f"{', '.join(SECTIONS)}. Got {type(spec).__name__}."
+        )
+    unknown = sorted(set(spec) - set(SECTIONS))
+    if unknown:
+        raise SpecError(
+            f"The experiment spec has an unknown section '{unknown[0]}'. "
+            f"Expected sections: {', '.join(SECTIONS)}."
+        )
+    merged = default_spec()
+    for section in SECTIONS:
+        if section in spec:
+            if not isinstance(spec[section], dict):
+                raise _fail(section, spec[section], "must be an object")
+            merged[section] = {**merged[section], **copy.deepcopy(spec[section])}
+    merged["data"] = validate_data_spec(spec.get("data", {}))
+    return merged
+
+
+def load_spec(path: str | Path) -> dict[str, Any]:
+    """Read an experiment spec from a JSON file and validate it.
+
+    Raises:
+        SpecError: when the file is missing, is not JSON, or has a bad field.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as error:
+        raise SpecError(
+            f"The experiment file '{path}' does not exist. Check the path."
+        ) from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise SpecError(
+            f"Could not read the experiment file '{path}' ({error}). "
+            "It must be a UTF-8 JSON file."
+        ) from error
+    try:
+        spec = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SpecError(
+            f"The experiment file '{path}' is not valid JSON: {error.msg} at line "
+            f"{error.lineno}, column {error.colno}. Fix the JSON syntax there."
+        ) from error
+    return validate_spec(spec)
