@@ -26,7 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m nncore",
         description="Run NN Studio experiments from the command line.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser
+    )
     data = commands.add_parser(
         "data",
         help="prepare the data only and print its summary (no TensorFlow import)",

@@ -50,7 +50,10 @@ def detect_task(y: pd.Series) -> tuple[str, str]:
             f"the target holds whole numbers with {n_unique} distinct values, too many "
             "to be classes"
         )
-    return "regression", f"the target holds decimal numbers ({n_unique} distinct values)"
+    return (
+        "regression",
+        f"the target holds decimal numbers ({n_unique} distinct values)",
+    )
 
 
 def is_numeric(values: pd.Series) -> bool:

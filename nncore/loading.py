@@ -84,7 +84,9 @@ def read_table(source: str | Path | bytes, name: str | None = None) -> LoadedTab
                 "TSV, Excel or Parquet file."
             ) from error
         except OSError as error:
-            raise DataError(f"Could not open the data file '{path}': {error}.") from error
+            raise DataError(
+                f"Could not open the data file '{path}': {error}."
+            ) from error
         opener = lambda: path.open("rb")  # noqa: E731
 
     shown = quoted(name, 60)
@@ -148,7 +150,7 @@ def _read_excel(handle, name: str) -> LoadedTable:
         sheets = pd.read_excel(handle, sheet_name=None, engine="openpyxl")
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
         raise DataError(
-            f"The file {quoted(name, 60)} looks like an Excel workbook but could not be "
+            f"The file {quoted(name, 60)} is an Excel workbook that could not be "
             f"read ({short(error, 120)}). Open it in Excel, save it again as .xlsx, or "
             "export it as CSV."
         ) from error
@@ -349,7 +351,9 @@ def _tidy(table: LoadedTable) -> None:
     empty_rows = frame.isna().all(axis=1)
     if empty_rows.any():
         frame = frame.loc[~empty_rows].reset_index(drop=True)
-        table.warnings.append(f"Dropped {int(empty_rows.sum())} completely empty row(s).")
+        table.warnings.append(
+            f"Dropped {int(empty_rows.sum())} completely empty row(s)."
+        )
     if frame.empty:
         raise DataError(
             f"The file {quoted(table.name, 60)} has a header but every row is empty. "

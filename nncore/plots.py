@@ -131,7 +131,7 @@ def scatter_figure(
                     colorbar=dict(title=plot_label(target, 15)),
                     size=7,
                 ),
-                hovertemplate="(%{x:.3g}, %{y:.3g}): %{marker.color:.3g}<extra></extra>",
+                hovertemplate="(%{x:.3g}, %{y:.3g}): %{marker.color:.3g}",
             )
         )
     else:
@@ -156,3 +156,27 @@ def scatter_figure(
     figure.update_xaxes(title=plot_label(x))
     figure.update_yaxes(title=plot_label(y), scaleanchor="x", scaleratio=1)
     return _layout(figure, "The data in two dimensions", height=440)
+
+
+def target_figure(profile: DataProfile) -> go.Figure:
+    """Histogram of a regression target, with the mean (the naive baseline) marked."""
+    counts, edges = profile.target_histogram
+    centres = (edges[:-1] + edges[1:]) / 2
+    figure = go.Figure(
+        go.Bar(
+            x=centres,
+            y=counts,
+            width=np.diff(edges),
+            marker_color=PALETTE[2],
+            hovertemplate="%{x:.3g}: %{y} rows<extra></extra>",
+        )
+    )
+    figure.add_vline(
+        x=profile.baseline["value"],
+        line_dash="dash",
+        annotation_text="mean",
+        line_color=PALETTE[5],
+    )
+    figure.update_xaxes(title="target value")
+    figure.update_yaxes(title="rows")
+    return _layout(figure, "Target distribution")

@@ -277,7 +277,6 @@ def _resolve_task(y: pd.Series, target: str, task: str) -> tuple[str, str]:
     return task, f"you chose {task} (detected: {detected}, as {reason})"
 
 
-
 def _check_classes(y: pd.Series, target: str) -> None:
     n_unique = int(y.nunique())
     if n_unique < 2:
@@ -384,8 +383,7 @@ def _preprocessor(numeric, categorical, scaling, max_categories):
     scalers = {"standard": StandardScaler(), "minmax": MinMaxScaler(), "none": None}
     if scaling not in scalers:
         raise DataError(
-            "The scaling must be one of 'standard', 'minmax', 'none'. "
-            f"Got {scaling!r}."
+            f"The scaling must be one of 'standard', 'minmax', 'none'. Got {scaling!r}."
         )
     numeric_steps = [("impute", SimpleImputer(strategy="median"))]
     if scalers[scaling] is not None:

@@ -37,6 +37,7 @@ class DataProfile:
         relation: feature -> strength of its relation with the target.
         relation_kind: how ``relation`` was measured, in words.
         histograms: feature -> (counts, bin edges) for up to 12 numeric features.
+        target_histogram: (counts, bin edges) of a regression target.
         pitfalls: plain-language warnings, each with its fix.
     """
 
@@ -48,6 +49,7 @@ class DataProfile:
     relation: dict[str, float]
     relation_kind: str
     histograms: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    target_histogram: tuple[np.ndarray, np.ndarray] | None = None
     pitfalls: list[str] = field(default_factory=list)
 
 
@@ -65,7 +67,9 @@ def profile_data(prepared: PreparedData, split: dict | None = None) -> DataProfi
     frame = prepared.frame
     target = prepared.target
     features = prepared.numeric_columns + prepared.categorical_columns
-    sample = frame.sample(SAMPLE_ROWS, random_state=0) if len(frame) > SAMPLE_ROWS else frame
+    sample = (
+        frame.sample(SAMPLE_ROWS, random_state=0) if len(frame) > SAMPLE_ROWS else frame
+    )
     y = _encoded_target(prepared, sample)
 
     class_counts = None
@@ -94,6 +98,8 @@ def profile_data(prepared: PreparedData, split: dict | None = None) -> DataProfi
         relation_kind=relation_kind,
         histograms=_histograms(sample, prepared.numeric_columns),
     )
+    if prepared.task == "regression":
+        profile.target_histogram = np.histogram(y, bins=30)
     profile.pitfalls = _pitfalls(prepared, profile, sample, y, split)
     return profile
 
@@ -233,7 +239,7 @@ def _pitfalls(prepared, profile, sample, y, split) -> list[str]:
         pitfalls.append(
             f"There are more inputs ({prepared.n_features}) than training rows "
             f"({len(prepared.y_train)}): a network can memorise the rows instead of "
-            "learning a pattern. Use a small network with dropout, or collect more rows."
+            "learning a pattern. Use a small network with dropout, or get more rows."
         )
     return pitfalls
 
@@ -248,7 +254,7 @@ def _scale_pitfall(prepared, sample) -> list[str]:
     wide, narrow = spread.idxmax(), spread.idxmin()
     return [
         f"Features are on very different scales ({quoted(wide)} varies about "
-        f"{spread.max():.3g} around its mean, {quoted(narrow)} only {spread.min():.3g}) "
+        f"{spread.max():.3g} around its mean, {quoted(narrow)} {spread.min():.3g}) "
         "and scaling is off. A network then learns slowly and is dominated by the "
         "large feature. Fix: choose standard or min-max scaling."
     ]
@@ -302,7 +308,9 @@ def _leakage_pitfall(prepared, profile, sample, y) -> list[str]:
         return []
     column, score = suspects[0]
     measure = "accuracy" if prepared.task != "regression" else "correlation"
-    others = f" (also {listing([c for c, _ in suspects[1:]], 3)})" if suspects[1:] else ""
+    others = (
+        f" (also {listing([c for c, _ in suspects[1:]], 3)})" if suspects[1:] else ""
+    )
     return [
         f"Possible leakage: {quoted(column)} alone predicts the target almost "
         f"perfectly ({measure} {score:.1%}){others}. If it is only known after the "
@@ -344,7 +352,9 @@ def profile_relation(prepared, values: pd.Series, y: np.ndarray, column) -> floa
 
 def _id_pitfall(prepared) -> list[str]:
     ids = [
-        c for c, why in prepared.dropped.items() if "different value on every row" in why
+        c
+        for c, why in prepared.dropped.items()
+        if "different value on every row" in why
     ]
     if not ids:
         return []

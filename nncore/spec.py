@@ -66,7 +66,11 @@ def default_spec() -> dict[str, Any]:
 
 
 def _fail(field: str, value: Any, expected: str) -> SpecError:
-    shown = repr(value) if isinstance(value, str) or not _jsonable(value) else json.dumps(value)
+    shown = (
+        repr(value)
+        if isinstance(value, str) or not _jsonable(value)
+        else json.dumps(value)
+    )
     if len(shown) > 60:
         shown = shown[:59] + "…"
     return SpecError(f"The '{field}' field {expected}. Got {shown}.")
@@ -100,7 +104,11 @@ def _number(value: Any) -> bool:
 
 def _integer(section: dict, key: str, prefix: str, low: int, high: int) -> None:
     value = section[key]
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not low <= value <= high
+    ):
         raise _fail(
             f"{prefix}.{key}", value, f"must be a whole number from {low} to {high}"
         )
@@ -160,7 +168,9 @@ def validate_data_spec(data: Any) -> dict[str, Any]:
     if not _number(merged["noise"]) or not 0 <= merged["noise"] <= 2:
         raise _fail("data.noise", merged["noise"], "must be a number from 0 to 2")
     if not isinstance(merged["clean_labels"], bool):
-        raise _fail("data.clean_labels", merged["clean_labels"], "must be true or false")
+        raise _fail(
+            "data.clean_labels", merged["clean_labels"], "must be true or false"
+        )
 
     split = merged["split"]
     unknown = sorted(set(split) - {"train", "val", "test", "stratify"})
@@ -173,7 +183,9 @@ def validate_data_spec(data: Any) -> dict[str, Any]:
         value = split[part]
         if not _number(value) or not 0 < value < 1:
             raise _fail(
-                f"data.split.{part}", value, "must be a fraction between 0 and 1, e.g. 0.15"
+                f"data.split.{part}",
+                value,
+                "must be a fraction between 0 and 1, e.g. 0.15",
             )
     total = split["train"] + split["val"] + split["test"]
     if abs(total - 1) > 1e-6:

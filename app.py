@@ -1,0 +1,16 @@
+"""NN Studio: train, understand and tune a neural network without writing code."""
+
+import streamlit as st
+
+from ui.frame import render_frame
+from ui.state import init_state
+
+st.set_page_config(page_title="NN Studio", page_icon=":material/hub:", layout="wide")
+init_state()
+
+pages = [
+    st.Page("pages/data.py", title="Data", icon=":material/table:", default=True),
+]
+page = st.navigation(pages)
+render_frame()
+page.run()

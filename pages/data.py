@@ -1,0 +1,341 @@
+"""Data screen: choose the examples, the target, the split and the scaling."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from nncore import plots
+from nncore.data import inspect_data
+from nncore.datasets import BUILTIN_DATASETS, load_builtin
+from nncore.errors import DataError, SpecError
+from nncore.loading import LoadedTable, read_table
+from nncore.spec import validate_data_spec
+from nncore.text import preview
+from ui import safe, state
+
+UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet"]
+TASK_LABELS = {
+    "auto": "Detect automatically",
+    "binary": "Binary classification (two classes)",
+    "multiclass": "Multiclass classification (three or more classes)",
+    "regression": "Regression (predict a number)",
+}
+SCALING_LABELS = {
+    "standard": "Standard (mean 0, spread 1)",
+    "minmax": "Min-max (to 0..1)",
+    "none": "None",
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def builtin_table(name: str, n_samples: int, noise: float, seed: int) -> LoadedTable:
+    frame = load_builtin(name, n_samples=n_samples, noise=noise, random_state=seed)
+    return LoadedTable(frame=frame, name=name, notes=["built-in dataset"])
+
+
+def choose_builtin(data: dict) -> LoadedTable:
+    names = list(BUILTIN_DATASETS)
+    current = (
+        data["source"].split(":", 1)[1]
+        if data["source"].startswith("builtin:")
+        else None
+    )
+    name = st.selectbox(
+        "Dataset",
+        names,
+        index=names.index(current) if current in names else 0,
+        format_func=lambda n: BUILTIN_DATASETS[n].title,
+        key="data_builtin",
+    )
+    st.caption(BUILTIN_DATASETS[name].description)
+    data["source"] = f"builtin:{name}"
+    if BUILTIN_DATASETS[name].generated:
+        left, middle, right = st.columns(3)
+        data["n_samples"] = left.slider(
+            "Points",
+            50,
+            2000,
+            data["n_samples"],
+            step=50,
+            key="data_n_samples",
+            help="How many examples to generate.",
+        )
+        data["noise"] = middle.slider(
+            "Noise",
+            0.0,
+            0.5,
+            float(data["noise"]),
+            step=0.05,
+            key="data_noise",
+            help="How much the points are jittered: more noise, harder to learn.",
+        )
+        data["seed"] = right.number_input(
+            "Seed",
+            0,
+            2**31 - 1,
+            data["seed"],
+            key="data_seed_generator",
+            help="The same seed gives the same points and the same split.",
+        )
+    return builtin_table(name, data["n_samples"], data["noise"], data["seed"])
+
+
+def choose_upload(data: dict) -> LoadedTable | None:
+    upload = st.file_uploader(
+        "Your data file: CSV, TSV, Excel (.xlsx) or Parquet, one row per example",
+        type=UPLOAD_TYPES,
+        key="data_upload",
+        help="The first row must name the columns. Delimiter, encoding and decimal "
+        "commas are detected.",
+    )
+    if upload is not None and upload.file_id != st.session_state[state.UPLOAD_ID]:
+        st.session_state[state.UPLOAD_ID] = upload.file_id
+        try:
+            table = read_table(upload.getvalue(), upload.name)
+        except DataError as problem:
+            st.session_state[state.UPLOAD_ERROR] = str(problem)
+        else:
+            st.session_state[state.UPLOAD_ERROR] = None
+            st.session_state[state.UPLOADED] = table
+            # A new file: its target has to be chosen afresh.
+            data["target"] = None
+            st.session_state.pop("data_target", None)
+    if st.session_state[state.UPLOAD_ERROR]:
+        safe.error(st.session_state[state.UPLOAD_ERROR])
+    table = st.session_state[state.UPLOADED]
+    if table is not None:
+        if st.session_state[state.UPLOAD_ERROR]:
+            safe.info(f"Still using the file loaded before: {table.name}.")
+        data["source"] = table.name
+    return table
+
+
+def describe_file(table: LoadedTable) -> None:
+    frame = table.frame
+    how = ", ".join(table.notes)
+    st.caption(
+        safe.escape(f"{len(frame):,} rows × {len(frame.columns):,} columns · {how}")
+    )
+    for message in table.warnings:
+        safe.warning(message)
+    st.dataframe(preview(frame, rows=100), height=240, key="data_preview")
+
+
+def choose_target(data: dict, columns: list[str]) -> str | None:
+    index = columns.index(data["target"]) if data["target"] in columns else None
+    target = st.selectbox(
+        "Target: the column to predict",
+        columns,
+        index=index,
+        placeholder="Choose the target column",
+        key="data_target",
+        help="The answer the network learns to give. Every other column is an input.",
+    )
+    data["target"] = target
+    return target
+
+
+def choose_settings(data: dict) -> None:
+    left, right = st.columns(2)
+    with left:
+        data["task"] = st.selectbox(
+            "Task",
+            list(TASK_LABELS),
+            index=list(TASK_LABELS).index(data["task"]),
+            format_func=TASK_LABELS.get,
+            key="data_task",
+            help="Detected from the target; change it if the guess is wrong.",
+        )
+        data["scaling"] = st.radio(
+            "Scaling",
+            list(SCALING_LABELS),
+            index=list(SCALING_LABELS).index(data["scaling"]),
+            format_func=SCALING_LABELS.get,
+            horizontal=True,
+            key="data_scaling",
+            help="Networks learn best when inputs have similar ranges. Learnt on the "
+            "training split only.",
+        )
+    with right:
+        split = data["split"]
+        val = st.slider(
+            "Validation share (%)",
+            5,
+            40,
+            round(split["val"] * 100),
+            key="data_val",
+            help="Rows held out during training to watch for overfitting.",
+        )
+        test = st.slider(
+            "Test share (%)",
+            5,
+            40,
+            round(split["test"] * 100),
+            key="data_test",
+            help="Rows kept untouched until the final evaluation.",
+        )
+        split.update(
+            train=round((100 - val - test) / 100, 4), val=val / 100, test=test / 100
+        )
+        st.caption(f"Training share: {100 - val - test} %")
+        split["stratify"] = st.checkbox(
+            "Keep class proportions in every split (stratify)",
+            value=split["stratify"],
+            key="data_stratify",
+        )
+    with st.expander("More settings"):
+        a, b, c = st.columns(3)
+        data["seed"] = a.number_input(
+            "Split seed",
+            0,
+            2**31 - 1,
+            data["seed"],
+            key="data_seed",
+            help="The same seed always gives the same split.",
+        )
+        data["max_categories"] = b.number_input(
+            "Most categories per text column",
+            2,
+            1000,
+            data["max_categories"],
+            key="data_max_categories",
+            help="Rarer values of a text column are grouped as 'other'.",
+        )
+        data["clean_labels"] = c.checkbox(
+            "Merge labels differing only by case or spaces",
+            value=data["clean_labels"],
+            key="data_clean_labels",
+        )
+
+
+def prepared_report(table: LoadedTable, data: dict):
+    """Prepare and profile, reusing the last result when nothing changed."""
+    key = (id(table), json.dumps(data, sort_keys=True))
+    if st.session_state[state.REPORT_KEY] != key:
+        with st.spinner("Preparing the data…"):
+            report = inspect_data(table, data)
+        st.session_state[state.REPORT] = report
+        st.session_state[state.REPORT_KEY] = key
+    return st.session_state[state.REPORT]
+
+
+def show_report(report) -> None:
+    prepared, profile = report.prepared, report.profile
+    st.markdown(
+        f"**Task: {prepared.task}**, because {safe.escape(prepared.task_reason)}."
+    )
+    cols = st.columns(5)
+    cols[0].metric("Rows", f"{profile.n_rows:,}")
+    cols[1].metric("Inputs to the network", prepared.n_features)
+    cols[2].metric("Training", f"{len(prepared.y_train):,}")
+    cols[3].metric("Validation", f"{len(prepared.y_val):,}")
+    cols[4].metric("Test", f"{len(prepared.y_test):,}")
+    if profile.class_counts:
+        label, accuracy = profile.baseline["label"], profile.baseline["accuracy"]
+        st.caption(
+            safe.escape(
+                f"Baseline: always guessing '{label}' is right {accuracy:.0%} of the "
+                "time. A useful network must beat that."
+            )
+        )
+    else:
+        st.caption(
+            f"Baseline: always guessing the mean ({profile.baseline['value']:.4g}) is "
+            f"off by {profile.baseline['rmse']:.4g} on average (RMSE)."
+        )
+    warnings = prepared.warnings + profile.pitfalls
+    if warnings:
+        st.subheader("Things to check", divider="orange")
+        for message in warnings:
+            safe.warning(message)
+    for note in prepared.notes:
+        st.caption(safe.escape(note))
+    show_profile(report)
+
+
+def show_profile(report) -> None:
+    prepared, profile = report.prepared, report.profile
+    names = ["Overview", "Feature histograms", "Columns"]
+    two_d = len(prepared.numeric_columns) == 2 and not prepared.categorical_columns
+    if two_d:
+        names.insert(1, "2-D view")
+    tabs = dict(zip(names, st.tabs(names), strict=True))
+    with tabs["Overview"]:
+        left, right = st.columns(2)
+        if profile.class_counts:
+            left.plotly_chart(plots.class_balance_figure(profile), key="chart_balance")
+        else:
+            left.plotly_chart(plots.target_figure(profile), key="chart_target")
+        if profile.relation:
+            right.plotly_chart(plots.relation_figure(profile), key="chart_relation")
+    if two_d:
+        with tabs["2-D view"]:
+            x, y = prepared.numeric_columns
+            st.plotly_chart(
+                plots.scatter_figure(
+                    prepared.frame, x, y, prepared.target, prepared.task
+                ),
+                key="chart_scatter",
+            )
+    with tabs["Feature histograms"]:
+        if profile.histograms:
+            st.plotly_chart(plots.histograms_figure(profile), key="chart_histograms")
+            if len(prepared.numeric_columns) > len(profile.histograms):
+                st.caption(
+                    f"Showing the first {len(profile.histograms)} of "
+                    f"{len(prepared.numeric_columns)} numeric columns."
+                )
+        else:
+            st.caption("No numeric columns to draw.")
+    with tabs["Columns"]:
+        st.dataframe(
+            preview(profile.columns, rows=len(profile.columns)), key="data_columns"
+        )
+
+
+def main() -> None:
+    state.init_state()
+    st.title("Data")
+    st.write(
+        "Choose the examples the network learns from and the column it should "
+        "predict. NN Studio checks the data for the usual pitfalls."
+    )
+    data = st.session_state[state.SPEC]["data"]
+    kind = st.radio(
+        "Where is the data?",
+        ["Built-in dataset", "My own file"],
+        index=0 if data["source"].startswith("builtin:") else 1,
+        horizontal=True,
+        key="data_source_kind",
+    )
+    table = choose_builtin(data) if kind == "Built-in dataset" else choose_upload(data)
+    if table is None:
+        safe.info("Upload a file to begin, or pick a built-in dataset.")
+        return
+    st.session_state[state.TABLE] = table
+    describe_file(table)
+
+    st.subheader("What to predict", divider="gray")
+    target = choose_target(data, [str(c) for c in table.frame.columns])
+    choose_settings(data)
+    if target is None:
+        safe.info("Choose the target column: the answer the network should learn.")
+        st.session_state[state.REPORT] = None
+        return
+    try:
+        validate_data_spec(data)
+        report = prepared_report(table, data)
+    except (DataError, SpecError) as problem:
+        st.session_state[state.REPORT] = None
+        st.session_state[state.REPORT_KEY] = None
+        safe.error(problem)
+        return
+    st.subheader("The data", divider="gray")
+    show_report(report)
+    with st.expander("Experiment settings (JSON)"):
+        st.json(data, expanded=False)
+
+
+main()
