@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -84,5 +85,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted.", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug: say so in one line, keep the trace opt-in
+        if os.environ.get("NNSTUDIO_DEBUG"):
+            raise
+        print(
+            f"error: unexpected {type(error).__name__}: {error}. This is a bug in NN "
+            "Studio; set NNSTUDIO_DEBUG=1 to see the traceback and please report it.",
+            file=sys.stderr,
+        )
+        return 1
     print(json.dumps(result, default=str))
     return 0

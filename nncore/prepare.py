@@ -131,14 +131,14 @@ def prepare_data(
         y, message = detect.clean_labels(y)
         if message:
             warnings.append(message)
-    task, reason = _resolve_task(y, target, task)
-    if task != "regression":
-        _check_classes(y, target)
     if len(frame) < MIN_ROWS:
         raise DataError(
             f"Only {len(frame)} row(s) of data with a target value. Splitting into "
             f"train, validation and test needs at least {MIN_ROWS} rows; add more data."
         )
+    task, reason = _resolve_task(y, target, task)
+    if task != "regression":
+        _check_classes(y, target)
 
     kinds = classify_columns(frame, target)
     if not kinds.numeric and not kinds.categorical:

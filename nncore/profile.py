@@ -344,9 +344,9 @@ def _single_feature_score(prepared, values: pd.Series, y: np.ndarray, column) ->
 
 
 def profile_relation(prepared, values: pd.Series, y: np.ndarray, column) -> float:
-    x = values.to_numpy(dtype="float64", na_value=np.nan)
     if column not in prepared.numeric_columns:
         return _correlation_ratio(pd.factorize(values)[0], y.astype("float64"))
+    x = values.to_numpy(dtype="float64", na_value=np.nan)
     return _pearson(np.where(np.isfinite(x), x, np.nan), y.astype("float64"))
 
 

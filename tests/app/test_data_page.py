@@ -1,0 +1,198 @@
+"""The Data screen under AppTest: what a user does, and what they see."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests import files
+from tests.app.conftest import ROOT
+
+
+def plain(text: str) -> str:
+    """The text a user reads: Streamlit's Markdown escapes removed."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def texts(elements) -> list[str]:
+    return [plain(element.value) for element in elements]
+
+
+def upload(at, name: str, data: bytes):
+    at.radio(key="data_source_kind").set_value("My own file").run()
+    at.file_uploader(key="data_upload").set_value((name, data, "text/csv")).run()
+    return at
+
+
+def test_opens_on_a_builtin_dataset_with_its_profile(data_page):
+    at = data_page
+    assert not at.exception
+    assert at.title[0].value == "Data"
+    assert "**Task: binary**" in at.markdown[1].value
+    charts = at.get("plotly_chart")
+    assert len(charts) == 3  # class balance, relation to target, histograms
+    assert '"Class balance"' in charts[0].proto.spec
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Training"] == "397" and metrics["Test"] == "86"
+    assert any("always guessing 'benign' is right 63%" in c for c in texts(at.caption))
+
+
+def test_choose_a_2d_generator_shows_the_scatter(data_page):
+    at = data_page
+    at.selectbox(key="data_builtin").set_value("xor").run()
+    at.slider(key="data_n_samples").set_value(600).run()
+    assert not at.exception
+    assert [t.label for t in at.tabs] == [
+        "Overview",
+        "2-D view",
+        "Feature histograms",
+        "Columns",
+    ]
+    specs = [c.proto.spec for c in at.get("plotly_chart")]
+    assert any("The data in two dimensions" in s for s in specs)
+    assert {m.label: m.value for m in at.metric}["Rows"] == "600"
+    assert at.session_state["spec"]["data"]["n_samples"] == 600
+
+
+def test_regression_dataset_shows_target_distribution(data_page):
+    at = data_page
+    at.selectbox(key="data_builtin").set_value("diabetes").run()
+    assert "**Task: regression**" in at.markdown[1].value
+    assert any("Target distribution" in c.proto.spec for c in at.get("plotly_chart"))
+
+
+def test_changing_the_split_changes_the_counts_and_the_spec(data_page):
+    at = data_page
+    at.slider(key="data_val").set_value(20).run()
+    at.slider(key="data_test").set_value(10).run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Training"], metrics["Validation"], metrics["Test"]) == (
+        "398",
+        "114",
+        "57",
+    )
+    assert at.session_state["spec"]["data"]["split"] == {
+        "train": 0.7,
+        "val": 0.2,
+        "test": 0.1,
+        "stratify": True,
+    }
+    assert any("Training share: 70 %" in c for c in texts(at.caption))
+
+
+def test_scaling_off_warns_about_scales(data_page):
+    at = data_page
+    at.radio(key="data_scaling").set_value("none").run()
+    assert any(
+        "very different scales" in w and "choose standard or min-max" in w
+        for w in texts(at.warning)
+    )
+
+
+def test_upload_a_csv_choose_the_target_and_see_the_profile(data_page):
+    data = files.rows_text(
+        "size;rooms;city;price", files.numbered(60, "{i},5;{even};c{even};{even},75")
+    )
+    at = upload(data_page, "houses.csv", data)
+    assert not at.exception
+    assert any("semicolon-separated, decimal comma" in c for c in texts(at.caption))
+    assert any("Choose the target column" in i for i in texts(at.info))
+    at.selectbox(key="data_target").set_value("rooms").run()
+    assert not at.exception
+    assert "**Task: binary**" in at.markdown[1].value
+    assert len(at.get("plotly_chart")) >= 2
+    assert at.session_state["spec"]["data"]["source"] == "houses.csv"
+    assert at.session_state["spec"]["data"]["target"] == "rooms"
+
+
+def test_messy_labels_and_non_numbers_are_reported(data_page):
+    rows = [
+        f"{'?' if i == 7 else i % 9},{['yes', ' yes', 'Yes', 'no'][i % 4]}"
+        for i in range(80)
+    ]
+    at = upload(data_page, "messy.csv", files.rows_text("amount,answer", rows))
+    at.selectbox(key="data_target").set_value("answer").run()
+    warnings = texts(at.warning)
+    assert any("not numbers ('?')" in w for w in warnings)
+    assert any("differ only by capital letters or spaces" in w for w in warnings)
+    assert "2 labels" in plain(at.markdown[1].value)
+
+
+BAD_UPLOADS = [
+    (b"", "is empty (0 bytes)"),
+    (b"a,b\n", "has a header but no data rows"),
+    (files.random_bytes(), "looks like binary data, not text"),
+    (files.zip_bytes(), "is a ZIP archive, not a table"),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"), BAD_UPLOADS, ids=["empty", "header", "binary", "zip"]
+)
+def test_a_bad_upload_gets_a_message_and_keeps_the_previous_file(
+    data_page, data, message
+):
+    at = upload(data_page, "good.csv", files.csv_bytes(files.simple_frame()))
+    at.selectbox(key="data_target").set_value("label").run()
+    at.file_uploader(key="data_upload").set_value(("bad.csv", data, "text/csv")).run()
+    assert not at.exception
+    assert any(message in e for e in texts(at.error))
+    assert any(
+        "Still using the file loaded before: good.csv" in i for i in texts(at.info)
+    )
+    assert "**Task: binary**" in at.markdown[1].value  # the good file is still profiled
+
+
+@pytest.mark.parametrize(
+    ("column", "message"),
+    [("one", "has only one class"), ("none", "has no values (every row is missing)")],
+    ids=["one-class", "all-missing"],
+)
+def test_an_unusable_target_gets_a_message_and_a_good_one_recovers(
+    data_page, column, message
+):
+    frame = files.simple_frame()
+    frame["one"] = "same"
+    frame["none"] = None
+    at = upload(data_page, "targets.csv", files.csv_bytes(frame))
+    at.selectbox(key="data_target").set_value(column).run()
+    assert not at.exception
+    assert any(message in e for e in texts(at.error))
+    at.selectbox(key="data_target").set_value("label").run()
+    assert not at.error
+    assert "**Task: binary**" in at.markdown[1].value
+
+
+def test_names_with_markdown_and_html_are_shown_as_text(data_page):
+    frame = files.simple_frame()
+    frame = frame.rename(columns={"x1": "**bold** :red[x] $x^2$", "label": "<b>y</b>"})
+    frame["<b>y</b>"] = frame["<b>y</b>"].map(
+        {"yes": "[y](javascript:x)", "no": "no"}
+    )
+    at = upload(data_page, "<i>evil</i>.csv", files.csv_bytes(frame))
+    at.selectbox(key="data_target").set_value("<b>y</b>").run()
+    task_line = at.markdown[1].value
+    assert "\\[y\\]\\(javascript\\:x\\)" in task_line
+    assert "'[y](javascript:x)'" in plain(task_line)
+
+
+def test_the_data_screen_never_imports_tensorflow():
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "at = AppTest.from_file('pages/data.py', default_timeout=60).run()\n"
+        "at.selectbox(key='data_builtin').set_value('spiral').run()\n"
+        "assert not at.exception, at.exception\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "False False"

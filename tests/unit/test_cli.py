@@ -1,0 +1,143 @@
+"""`python -m nncore data`: the JSON contract and bad input without tracebacks."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import files
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args, cwd=None):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "nncore", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env=env,
+        timeout=120,
+    )
+
+
+def write_spec(tmp_path, data):
+    path = tmp_path / "experiment.json"
+    path.write_text(json.dumps({"data": data}))
+    return path
+
+
+def assert_bad_input(result, message):
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: ")
+    assert message in lines[-1]
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_data_command_prints_the_summary_as_the_last_line(tmp_path):
+    result = run_cli("data", write_spec(tmp_path, {"source": "builtin:iris"}))
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["task"] == "multiclass"
+    assert (summary["n_train"], summary["n_val"], summary["n_test"]) == (104, 23, 23)
+    assert summary["n_features"] == 4
+    assert summary["classes"] == ["setosa", "versicolor", "virginica"]
+    assert summary["warnings"] == []
+    assert "loading builtin:iris" in result.stderr
+
+
+def test_data_and_target_override_the_spec(tmp_path):
+    csv = tmp_path / "houses.csv"
+    frame = files.simple_frame(80)
+    frame.to_csv(csv, index=False)
+    result = run_cli(
+        "data",
+        write_spec(tmp_path, {"source": "builtin:iris"}),
+        "--data",
+        csv,
+        "--target",
+        "x2",
+    )
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["task"] == "regression"
+    assert summary["classes"] is None
+    assert summary["n_features"] == 6  # x1, three colours, label yes and no
+
+
+def test_relative_source_is_found_beside_the_experiment(tmp_path):
+    files.simple_frame(50).to_csv(tmp_path / "mine.csv", index=False)
+    spec = write_spec(tmp_path, {"source": "mine.csv", "target": "label"})
+    result = run_cli("data", spec, cwd=tmp_path.parent)
+    assert json.loads(result.stdout.splitlines()[-1])["task"] == "binary"
+
+
+def test_warnings_reach_the_json(tmp_path):
+    csv = tmp_path / "messy.csv"
+    csv.write_text(
+        "id,x,y\n"
+        + "".join(
+            f"{i},{i % 7 if i != 4 else '?'},{[' yes', 'Yes', 'no'][i % 3]}\n"
+            for i in range(40)
+        )
+    )
+    summary = json.loads(
+        run_cli(
+            "data", write_spec(tmp_path, {"source": str(csv), "target": "y"})
+        ).stdout.splitlines()[-1]
+    )
+    text = " ".join(summary["warnings"])
+    assert "not numbers ('?')" in text
+    assert "differ only by capital letters or spaces" in text
+
+
+BAD_DATA = [
+    (b"", "is empty (0 bytes)"),
+    (b"a,b,c\n", "has a header but no data rows"),
+    (files.random_bytes(), "looks like binary data, not text"),
+    (files.zip_bytes(), "is a ZIP archive, not a table"),
+    (b"a,b,y\n1,2,3\n", "Only 1 row(s) of data"),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"), BAD_DATA, ids=["empty", "header", "binary", "zip", "one-row"]
+)
+def test_bad_files_exit_2_with_one_error_line(tmp_path, data, message):
+    csv = tmp_path / "bad.csv"
+    csv.write_bytes(data)
+    spec = write_spec(tmp_path, {"source": str(csv), "target": "y"})
+    assert_bad_input(run_cli("data", spec), message)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--target", "nope"], "The target column 'nope' is not in the data"),
+        (["--data", "/no/such/file.csv"], "does not exist"),
+    ],
+    ids=["wrong-target", "missing-file"],
+)
+def test_bad_overrides(tmp_path, extra, message):
+    assert_bad_input(
+        run_cli("data", write_spec(tmp_path, {"source": "builtin:wine"}), *extra),
+        message,
+    )
+
+
+def test_target_not_chosen(tmp_path):
+    files.simple_frame(30).to_csv(tmp_path / "d.csv", index=False)
+    spec = write_spec(tmp_path, {"source": str(tmp_path / "d.csv"), "target": None})
+    assert_bad_input(run_cli("data", spec), "No target column is chosen")
+
+
+def test_bad_spec_and_bad_command(tmp_path):
+    spec = write_spec(tmp_path, {"scaling": "std"})
+    assert_bad_input(run_cli("data", spec), "The 'data.scaling' field must be one of")
+    assert_bad_input(run_cli("data", tmp_path / "none.json"), "does not exist")
+    assert_bad_input(run_cli("fly"), "invalid choice: 'fly'")
