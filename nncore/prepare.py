@@ -226,8 +226,8 @@ def _target_values(frame: pd.DataFrame, target, warnings) -> tuple[pd.DataFrame,
             f"{listing(frame.columns)}."
         )
     y = frame[target]
-    if is_numeric(y):
-        y = y.replace([np.inf, -np.inf], np.nan)
+    if pd.api.types.is_float_dtype(y.dtype):
+        y = y.mask(~np.isfinite(y) | (y.abs() > MAX_MAGNITUDE))
     missing = y.isna()
     if missing.all():
         raise DataError(
@@ -236,7 +236,7 @@ def _target_values(frame: pd.DataFrame, target, warnings) -> tuple[pd.DataFrame,
         )
     if missing.any():
         warnings.append(
-            f"{int(missing.sum())} row(s) have no value in the target "
+            f"{int(missing.sum())} row(s) have no usable value in the target "
             f"{quoted(target)} and were left out; a network can only learn from rows "
             "whose answer is known."
         )

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from nncore.detect import is_numeric
-from nncore.prepare import PreparedData
+from nncore.prepare import MAX_MAGNITUDE, PreparedData
 from nncore.text import listing, quoted
 
 SAMPLE_ROWS = 100_000
@@ -104,6 +104,13 @@ def profile_data(prepared: PreparedData, split: dict | None = None) -> DataProfi
     return profile
 
 
+def usable_numbers(values: pd.Series) -> np.ndarray:
+    """A numeric column as float64, with infinities and overflowing values as NaN."""
+    x = values.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(x) & (np.abs(x) <= MAX_MAGNITUDE), x, np.nan)
+
+
 def _encoded_target(prepared: PreparedData, sample: pd.DataFrame) -> np.ndarray:
     values = sample[prepared.target]
     if prepared.task == "regression":
@@ -161,8 +168,7 @@ def _relations(prepared, sample, y, features) -> tuple[dict[str, float], str]:
     for column in features:
         values = sample[column]
         if column in prepared.numeric_columns:
-            x = values.to_numpy(dtype="float64", na_value=np.nan)
-            x = np.where(np.isfinite(x), x, np.nan)
+            x = usable_numbers(values)
             if task == "multiclass":
                 score = _correlation_ratio(y, x)
             else:
@@ -221,8 +227,8 @@ def _cramers_v(a: np.ndarray, b: np.ndarray) -> float:
 def _histograms(sample: pd.DataFrame, numeric: list[str]):
     result = {}
     for column in numeric[:MAX_HISTOGRAMS]:
-        x = sample[column].to_numpy(dtype="float64", na_value=np.nan)
-        x = x[np.isfinite(x) & (np.abs(x) < 1e30)]
+        x = usable_numbers(sample[column])
+        x = x[~np.isnan(x)]
         if x.size:
             result[column] = np.histogram(x, bins=30)
     return result
@@ -247,7 +253,9 @@ def _pitfalls(prepared, profile, sample, y, split) -> list[str]:
 def _scale_pitfall(prepared, sample) -> list[str]:
     if prepared.scaling != "none" or len(prepared.numeric_columns) < 2:
         return []
-    spread = sample[prepared.numeric_columns].std(numeric_only=True)
+    spread = pd.Series(
+        {c: np.nanstd(usable_numbers(sample[c])) for c in prepared.numeric_columns}
+    )
     spread = spread[(spread > 0) & np.isfinite(spread)]
     if len(spread) < 2 or spread.max() / spread.min() < SCALE_RATIO:
         return []
@@ -331,8 +339,8 @@ def _single_feature_score(prepared, values: pd.Series, y: np.ndarray, column) ->
     if column in prepared.numeric_columns:
         from sklearn.tree import DecisionTreeClassifier
 
-        x = values.to_numpy(dtype="float64", na_value=np.nan)
-        x = np.where(np.isfinite(x), x, np.nanmedian(x) if np.isfinite(x).any() else 0)
+        x = usable_numbers(values)
+        x = np.where(np.isnan(x), np.nanmedian(x) if (~np.isnan(x)).any() else 0, x)
         tree = DecisionTreeClassifier(max_depth=4, random_state=0)
         tree.fit(x[keep].reshape(-1, 1), y[keep])
         return float(tree.score(x[keep].reshape(-1, 1), y[keep]))
@@ -346,8 +354,7 @@ def _single_feature_score(prepared, values: pd.Series, y: np.ndarray, column) ->
 def profile_relation(prepared, values: pd.Series, y: np.ndarray, column) -> float:
     if column not in prepared.numeric_columns:
         return _correlation_ratio(pd.factorize(values)[0], y.astype("float64"))
-    x = values.to_numpy(dtype="float64", na_value=np.nan)
-    return _pearson(np.where(np.isfinite(x), x, np.nan), y.astype("float64"))
+    return _pearson(usable_numbers(values), y.astype("float64"))
 
 
 def _id_pitfall(prepared) -> list[str]:

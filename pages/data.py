@@ -29,7 +29,9 @@ SCALING_LABELS = {
 }
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+# A resource, not data: every session shares the same read-only table, so its
+# identity tells the page when the dataset changed and memory is not duplicated.
+@st.cache_resource(show_spinner=False, max_entries=32)
 def builtin_table(name: str, n_samples: int, noise: float, seed: int) -> LoadedTable:
     frame = load_builtin(name, n_samples=n_samples, noise=noise, random_state=seed)
     return LoadedTable(frame=frame, name=name, notes=["built-in dataset"])
@@ -295,6 +297,11 @@ def show_profile(report) -> None:
         )
 
 
+def forget_report() -> None:
+    st.session_state[state.REPORT] = None
+    st.session_state[state.REPORT_KEY] = None
+
+
 def main() -> None:
     state.init_state()
     st.title("Data")
@@ -314,7 +321,13 @@ def main() -> None:
     if table is None:
         safe.info("Upload a file to begin, or pick a built-in dataset.")
         return
-    st.session_state[state.TABLE] = table
+    if st.session_state[state.TABLE] is not table:
+        # Another dataset: keep the chosen target only if the new data has it.
+        columns = [str(c) for c in table.frame.columns]
+        if data["target"] not in columns:
+            data["target"] = "target" if data["source"].startswith("builtin:") else None
+            st.session_state.pop("data_target", None)
+        st.session_state[state.TABLE] = table
     describe_file(table)
 
     st.subheader("What to predict", divider="gray")
@@ -322,15 +335,22 @@ def main() -> None:
     choose_settings(data)
     if target is None:
         safe.info("Choose the target column: the answer the network should learn.")
-        st.session_state[state.REPORT] = None
+        forget_report()
         return
     try:
         validate_data_spec(data)
         report = prepared_report(table, data)
     except (DataError, SpecError) as problem:
-        st.session_state[state.REPORT] = None
-        st.session_state[state.REPORT_KEY] = None
+        forget_report()
         safe.error(problem)
+        return
+    except Exception as problem:  # a bug must not cost the user their session
+        forget_report()
+        safe.error(
+            f"Something went wrong while preparing the data ({type(problem).__name__}: "
+            f"{problem}). This is a bug in NN Studio; try other settings, and please "
+            "report it with the file that caused it."
+        )
         return
     st.subheader("The data", divider="gray")
     show_report(report)

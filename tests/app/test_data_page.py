@@ -120,15 +120,35 @@ def test_messy_labels_and_non_numbers_are_reported(data_page):
 
 
 BAD_UPLOADS = [
-    (b"", "is empty (0 bytes)"),
-    (b"a,b\n", "has a header but no data rows"),
-    (files.random_bytes(), "looks like binary data, not text"),
-    (files.zip_bytes(), "is a ZIP archive, not a table"),
+    case for case in files.CATALOGUE if case[0] in ("empty", "binary", "zip-as-csv")
 ]
 
 
 @pytest.mark.parametrize(
-    ("data", "message"), BAD_UPLOADS, ids=["empty", "header", "binary", "zip"]
+    ("name", "data", "target", "message"),
+    [case[1:] for case in files.CATALOGUE],
+    ids=[case[0] for case in files.CATALOGUE],
+)
+def test_catalogue_of_broken_files_gets_clear_messages(
+    data_page, name, data, target, message
+):
+    at = upload(data_page, name, data)
+    if target is not None and not at.error:
+        at.selectbox(key="data_target").set_value(target).run()
+    assert not at.exception
+    seen = texts(at.error) + texts(at.warning) + texts(at.info) + texts(at.caption)
+    seen += texts(at.markdown)
+    assert any(message in text for text in seen), seen
+    if at.error:  # the screen stays usable: a built-in dataset still loads
+        at.radio(key="data_source_kind").set_value("Built-in dataset").run()
+        assert not at.exception and not at.error
+        assert "**Task: binary**" in at.markdown[1].value
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [(case[2], case[4]) for case in BAD_UPLOADS],
+    ids=[case[0] for case in BAD_UPLOADS],
 )
 def test_a_bad_upload_gets_a_message_and_keeps_the_previous_file(
     data_page, data, message
@@ -167,9 +187,7 @@ def test_an_unusable_target_gets_a_message_and_a_good_one_recovers(
 def test_names_with_markdown_and_html_are_shown_as_text(data_page):
     frame = files.simple_frame()
     frame = frame.rename(columns={"x1": "**bold** :red[x] $x^2$", "label": "<b>y</b>"})
-    frame["<b>y</b>"] = frame["<b>y</b>"].map(
-        {"yes": "[y](javascript:x)", "no": "no"}
-    )
+    frame["<b>y</b>"] = frame["<b>y</b>"].map({"yes": "[y](javascript:x)", "no": "no"})
     at = upload(data_page, "<i>evil</i>.csv", files.csv_bytes(frame))
     at.selectbox(key="data_target").set_value("<b>y</b>").run()
     task_line = at.markdown[1].value
@@ -196,3 +214,13 @@ def test_the_data_screen_never_imports_tensorflow():
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_the_report_is_reused_until_a_setting_changes(data_page):
+    at = data_page
+    first = at.session_state["data_report"]
+    at.run()
+    assert at.session_state["data_report"] is first
+    at.checkbox(key="data_stratify").uncheck().run()
+    assert at.session_state["data_report"] is not first
+    assert at.session_state["data_report"].prepared.stratified is False

@@ -139,7 +139,7 @@ def test_rows_without_a_target_are_left_out_with_a_warning():
     frame.loc[:3, "label"] = None
     prepared = prepare_data(frame, "label")
     assert len(prepared.frame) == 36
-    assert "4 row(s) have no value in the target" in prepared.warnings[0]
+    assert "4 row(s) have no usable value in the target" in prepared.warnings[0]
 
 
 def test_a_rare_class_falls_back_to_a_random_split_with_a_warning():
