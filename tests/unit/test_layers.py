@@ -32,7 +32,8 @@ def test_data_modules_load_without_streamlit_or_tensorflow():
         "import sys, nncore, nncore.data, nncore.plots, nncore.cli\n"
         "from nncore import load_builtin, prepare_data, profile_data\n"
         "profile_data(prepare_data(load_builtin('iris'), 'target'))\n"
-        "print(sorted(m for m in ('streamlit', 'tensorflow', 'keras') if m in sys.modules))"
+        "heavy = ('streamlit', 'tensorflow', 'keras')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],

@@ -32,7 +32,8 @@ def test_partial_data_section_gets_defaults():
 BAD_SPECS = [
     (
         {"scaling": "std"},
-        r"The 'data.scaling' field must be one of \{'standard', 'minmax', 'none'\}. Got 'std'.",
+        r"The 'data.scaling' field must be one of "
+        r"\{'standard', 'minmax', 'none'\}. Got 'std'.",
     ),
     ({"task": "clustering"}, r"'data.task' field must be one of \{'auto', 'binary'"),
     (
