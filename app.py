@@ -12,5 +12,6 @@ pages = [
     st.Page("pages/data.py", title="Data", icon=":material/table:", default=True),
 ]
 page = st.navigation(pages)
-render_frame()
+frame = st.sidebar.container()
 page.run()
+render_frame(frame)

@@ -104,9 +104,14 @@ def relation_figure(profile: DataProfile, limit: int = 20) -> go.Figure:
     )
     figure.update_xaxes(title=profile.relation_kind, range=[min(0, *values, -0.05), 1])
     figure.update_yaxes(type="category")
+    shown = len(items)
+    total = len(profile.relation)
+    title = "Relation of each feature with the target"
+    if total > shown:
+        title += f" (strongest {shown} of {total})"
     return _layout(
         figure,
-        "Relation of each feature with the target",
+        title,
         height=max(260, 26 * len(items) + 110),
     )
 
@@ -153,7 +158,7 @@ def scatter_figure(
                     ),
                 )
             )
-    figure.update_xaxes(title=plot_label(x))
+    figure.update_xaxes(title=plot_label(x), constrain="domain")
     figure.update_yaxes(title=plot_label(y), scaleanchor="x", scaleratio=1)
     return _layout(figure, "The data in two dimensions", height=440)
 

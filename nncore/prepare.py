@@ -166,11 +166,17 @@ def prepare_data(
         classes = [_label(c) for c in classes_raw]
     train, val, test, stratified = _split(y_values, task, split, seed, warnings)
 
-    preprocessor = _preprocessor(
-        kinds.numeric, kinds.categorical, scaling, max_categories
-    )
     X = _model_input(features, kinds.categorical)
-    X_train = preprocessor.fit_transform(X.iloc[train]).astype(np.float32, copy=False)
+    X_fit = X.iloc[train]
+    # Grouping rare values needs value counts, which scikit-learn takes seconds per
+    # million rows to compute; when no column has more than max_categories values in
+    # the training split nothing would be grouped, so grouping is left off (same X).
+    grouping = any(X_fit[c].nunique() > max_categories for c in kinds.categorical)
+    preprocessor = _preprocessor(
+        kinds.numeric, kinds.categorical, scaling, max_categories if grouping else None
+    )
+    X_train = preprocessor.fit_transform(X_fit).astype(np.float32, copy=False)
+    del X_fit
     X_val = preprocessor.transform(X.iloc[val]).astype(np.float32, copy=False)
     X_test = preprocessor.transform(X.iloc[test]).astype(np.float32, copy=False)
     if filled:
@@ -413,9 +419,16 @@ def _model_input(features: pd.DataFrame, categorical: list[str]) -> pd.DataFrame
     # scikit-learn's imputer and encoder expect object columns with np.nan as missing.
     if not categorical:
         return features
-    features = features.copy()
+    features = features.copy(deep=False)  # copy-on-write: the caller's frame is kept
     for column in categorical:
         values = features[column]
+        if isinstance(values.dtype, pd.StringDtype):
+            # Text already: the same strings and NaN as the conversion below, with
+            # one object per distinct string shared by its rows (fast, and small).
+            codes, uniques = pd.factorize(values)
+            pool = np.append(np.asarray(uniques, dtype=object), np.nan)
+            features[column] = pd.Series(pool[codes], index=values.index, dtype=object)
+            continue
         features[column] = values.astype(object).where(values.notna(), np.nan)
         features[column] = features[column].map(
             lambda v: v if isinstance(v, float) else str(v)

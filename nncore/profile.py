@@ -183,9 +183,9 @@ def _relations(prepared, sample, y, features) -> tuple[dict[str, float], str]:
             result[column] = float(score)
     ordered = dict(sorted(result.items(), key=lambda item: -abs(item[1])))
     kind = (
-        "correlation ratio (0 = unrelated, 1 = the class fixes the value)"
+        "correlation ratio (0 none, 1 perfect)"
         if task == "multiclass"
-        else "correlation with the target (-1 to 1; categories: correlation ratio)"
+        else "correlation (-1 to 1; text columns: 0 to 1)"
     )
     return ordered, kind
 

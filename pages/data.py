@@ -92,7 +92,10 @@ def choose_upload(data: dict) -> LoadedTable | None:
         help="The first row must name the columns. Delimiter, encoding and decimal "
         "commas are detected.",
     )
-    if upload is not None and upload.file_id != st.session_state[state.UPLOAD_ID]:
+    if upload is None:
+        # The rejected file was removed: its message goes with it.
+        st.session_state[state.UPLOAD_ERROR] = None
+    elif upload.file_id != st.session_state[state.UPLOAD_ID]:
         st.session_state[state.UPLOAD_ID] = upload.file_id
         try:
             table = read_table(upload.getvalue(), upload.name)

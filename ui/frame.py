@@ -4,26 +4,37 @@ from __future__ import annotations
 
 import streamlit as st
 
+from nncore.datasets import BUILTIN_DATASETS
 from ui import state
 from ui.safe import escape
 
 
-def render_frame() -> None:
-    """Draw the active dataset in the sidebar."""
-    with st.sidebar:
+def dataset_title(source: str) -> str:
+    """The name users know a dataset by: a built-in's title or the file name."""
+    if source.startswith("builtin:"):
+        name = source.split(":", 1)[1]
+        return BUILTIN_DATASETS[name].title if name in BUILTIN_DATASETS else name
+    return source
+
+
+def render_frame(container) -> None:
+    """Draw the active dataset into ``container`` (a sidebar container).
+
+    app.py creates the container before the page runs and fills it afterwards, so
+    the frame shows what the page has just chosen.
+    """
+    with container:
         st.markdown("#### Active dataset")
         report = st.session_state.get(state.REPORT)
-        table = st.session_state.get(state.TABLE)
-        source = st.session_state[state.SPEC]["data"]["source"]
         if report is None:
             st.caption("None yet: choose one on the Data screen.")
             return
         prepared = report.prepared
-        name = table.name if table is not None else source.split(":", 1)[-1]
-        st.markdown(f"**{escape(name)}**")
+        source = st.session_state[state.SPEC]["data"]["source"]
+        st.markdown(f"**{escape(dataset_title(source))}**")
         st.caption(
             escape(
                 f"{report.profile.n_rows:,} rows · {prepared.n_features} inputs · "
-                f"{prepared.task} · target {prepared.target}"
+                f"{prepared.task} · predicts '{prepared.target}'"
             )
         )

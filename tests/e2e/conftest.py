@@ -1,0 +1,267 @@
+"""Browser end-to-end fixtures: a real ``streamlit run app.py`` and Debian's Chromium.
+
+Playwright drives the system Chromium (``/usr/bin/chromium``); ``playwright install``
+cannot download a browser here. Without Chromium the e2e tests are skipped, unless
+``NNSTUDIO_REQUIRE_BROWSER=1`` (set in CI), which turns the skip into a failure.
+
+The fixture names avoid ``page``, ``browser`` and ``context``: pytest-playwright is
+installed and owns those.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
+E2E_DIR = Path(__file__).resolve().parent
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+MISSING_CHROMIUM = "Debian's chromium is not installed: apt-get install -y chromium"
+SERVER_START_TIMEOUT_S = 60
+VIEWPORT = {"width": 1400, "height": 1000}
+# How long a single Streamlit rerun may take before a test gives up (ms).
+RUN_TIMEOUT_MS = 45_000
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test under tests/e2e as ``e2e`` (also set by ``pytestmark``)."""
+    for item in items:
+        if E2E_DIR in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+def _browser_required() -> bool:
+    return os.environ.get("NNSTUDIO_REQUIRE_BROWSER", "").strip() not in ("", "0")
+
+
+def _unavailable(reason: str):
+    """Skip, or fail when CI requires the browser tests to run."""
+    if _browser_required():
+        pytest.fail(f"{reason} (NNSTUDIO_REQUIRE_BROWSER=1)", pytrace=False)
+    pytest.skip(reason)
+
+
+def chromium_path() -> str | None:
+    if Path("/usr/bin/chromium").is_file():
+        return "/usr/bin/chromium"
+    return shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> str:
+    """The system Chromium, checked before anything expensive starts."""
+    path = chromium_path()
+    if path is None:
+        _unavailable(MISSING_CHROMIUM)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _unavailable("playwright is not installed: pip install -r requirements-dev.txt")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return "(no server output)"
+    return "\n".join(text.splitlines()[-lines:]) or "(no server output)"
+
+
+@pytest.fixture(scope="session")
+def app_url(chromium_executable, tmp_path_factory) -> Iterator[str]:
+    """Start ``streamlit run app.py`` on a free port; yield its base URL."""
+    work = tmp_path_factory.mktemp("nnstudio-e2e")
+    port = _free_port()
+    env = dict(
+        os.environ,
+        TF_CPP_MIN_LOG_LEVEL="2",
+        TF_ENABLE_ONEDNN_OPTS="0",
+        NNSTUDIO_RUNS_DIR=str(work / "runs"),
+        PYTHONUNBUFFERED="1",
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    log_out, log_err = work / "server.out", work / "server.err"
+    with log_out.open("wb") as out, log_err.open("wb") as err:
+        server = subprocess.Popen(
+            command, cwd=REPO_ROOT, env=env, stdout=out, stderr=err
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while True:
+            if server.poll() is not None:
+                pytest.fail(
+                    f"streamlit exited with status {server.returncode} before "
+                    f"answering. Its stderr ends:\n{_tail(log_err)}\n"
+                    f"stdout ends:\n{_tail(log_out)}",
+                    pytrace=False,
+                )
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().decode().strip() == "ok":
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"streamlit did not answer {url}/_stcore/health within "
+                    f"{SERVER_START_TIMEOUT_S} s. Its stderr ends:\n{_tail(log_err)}",
+                    pytrace=False,
+                )
+            time.sleep(0.25)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def chromium(chromium_executable):
+    """One headless Chromium for the whole session (sync Playwright API)."""
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_executable, args=CHROMIUM_ARGS
+        )
+    except Exception as error:
+        playwright.stop()
+        _unavailable(f"Chromium at {chromium_executable} did not start: {error}")
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def app_page(chromium, app_url):
+    """A fresh browser context (a new Streamlit session) with the app open."""
+    context = chromium.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(RUN_TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(app_url)
+    wait_for_app(page)
+    yield page
+    context.close()
+
+
+# -- helpers the tests import -------------------------------------------------------
+
+# Counts the script runs that started since it was installed. The observer sees
+# every change of the attribute, so a run that starts and ends between two polls
+# still counts.
+_WATCH_RUNS_JS = """() => {
+  window.__nnRuns = 0;
+  if (window.__nnObserver) return;
+  window.__nnObserver = new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.target.getAttribute('data-test-script-state') === 'running') {
+        window.__nnRuns += 1;
+      }
+    }
+  });
+  window.__nnObserver.observe(document.body, {
+    subtree: true, attributes: true, attributeFilter: ['data-test-script-state'],
+  });
+}"""
+
+_IDLE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app) return false;
+  if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
+  if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  const status = document.querySelector('[data-testid="stStatusWidget"]');
+  return !(status && /Running/i.test(status.textContent || ''));
+}"""
+
+
+def wait_for_app(page, timeout: float = RUN_TIMEOUT_MS) -> None:
+    """Wait until the app is connected and its script is not running."""
+    page.wait_for_function(_IDLE_JS, timeout=timeout)
+
+
+def rerun(page, action: Callable[[], object], timeout: float = RUN_TIMEOUT_MS) -> None:
+    """Do ``action`` (a click, an upload) and wait for the rerun it causes to end.
+
+    Waits up to 5 s for the run to start (an action may cause none), then for the
+    app to be idle again.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.evaluate(_WATCH_RUNS_JS)
+    action()
+    with contextlib.suppress(PlaywrightTimeout):  # no run started: idle decides
+        page.wait_for_function("() => window.__nnRuns > 0", timeout=5_000)
+    wait_for_app(page, timeout)
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a screenshot of the whole app (not only the viewport) as NAME.png.
+
+    Streamlit scrolls inside its main container, so Playwright's ``full_page``
+    sees only the viewport: the viewport is made as tall as the content first.
+    """
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    height = page.evaluate(
+        """() => Math.max(document.documentElement.scrollHeight,
+          ...['stMain', 'stAppViewContainer', 'stSidebarContent'].map((id) => {
+            const el = document.querySelector(`[data-testid="${id}"]`);
+            return el ? el.scrollHeight : 0;
+          }))"""
+    )
+    size = page.viewport_size or VIEWPORT
+    page.set_viewport_size({"width": size["width"], "height": max(height, 600)})
+    try:
+        wait_for_app(page)
+        page.wait_for_timeout(400)  # let Plotly finish its resize
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        page.set_viewport_size(size)
+    return path
