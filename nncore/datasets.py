@@ -71,6 +71,12 @@ BUILTIN_DATASETS: dict[str, BuiltinDataset] = {
 }
 
 
+def is_generated(source: str) -> bool:
+    """Whether a spec's ``data.source`` names one of the 2-D generators."""
+    name = source.split(":", 1)[1] if source.startswith("builtin:") else None
+    return name in BUILTIN_DATASETS and BUILTIN_DATASETS[name].generated
+
+
 def load_builtin(
     name: str, n_samples: int = 400, noise: float = 0.1, random_state: int = 42
 ) -> pd.DataFrame:

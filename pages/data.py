@@ -8,7 +8,7 @@ import streamlit as st
 
 from nncore import plots
 from nncore.data import inspect_data
-from nncore.datasets import BUILTIN_DATASETS, load_builtin
+from nncore.datasets import BUILTIN_DATASETS, is_generated, load_builtin
 from nncore.errors import DataError, SpecError
 from nncore.loading import LoadedTable, read_table
 from nncore.spec import validate_data_spec
@@ -53,7 +53,7 @@ def choose_builtin(data: dict) -> LoadedTable:
     )
     st.caption(BUILTIN_DATASETS[name].description)
     data["source"] = f"builtin:{name}"
-    if BUILTIN_DATASETS[name].generated:
+    if is_generated(data["source"]):
         left, middle, right = st.columns(3)
         data["n_samples"] = left.slider(
             "Points",
@@ -192,14 +192,16 @@ def choose_settings(data: dict) -> None:
         )
     with st.expander("More settings"):
         a, b, c = st.columns(3)
-        data["seed"] = a.number_input(
-            "Split seed",
-            0,
-            2**31 - 1,
-            data["seed"],
-            key="data_seed",
-            help="The same seed always gives the same split.",
-        )
+        if not is_generated(data["source"]):
+            # Generated data has one seed, next to the generator's other controls.
+            data["seed"] = a.number_input(
+                "Split seed",
+                0,
+                2**31 - 1,
+                data["seed"],
+                key="data_seed",
+                help="The same seed always gives the same split.",
+            )
         data["max_categories"] = b.number_input(
             "Most categories per text column",
             2,

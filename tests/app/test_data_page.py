@@ -224,3 +224,14 @@ def test_the_report_is_reused_until_a_setting_changes(data_page):
     at.checkbox(key="data_stratify").uncheck().run()
     assert at.session_state["data_report"] is not first
     assert at.session_state["data_report"].prepared.stratified is False
+
+
+def test_generated_data_has_one_seed_for_points_and_split(data_page):
+    at = data_page
+    assert at.number_input(key="data_seed").value == 42
+    at.selectbox(key="data_builtin").set_value("circle").run()
+    assert [n.key for n in at.number_input if n.key == "data_seed"] == []
+    before = at.session_state["data_report"].prepared.frame["x1"].iloc[0]
+    at.number_input(key="data_seed_generator").set_value(7).run()
+    assert at.session_state["spec"]["data"]["seed"] == 7
+    assert at.session_state["data_report"].prepared.frame["x1"].iloc[0] != before
