@@ -129,12 +129,11 @@ def classify_columns(frame: pd.DataFrame, target: str) -> ColumnKinds:
             continue
         values = frame[column]
         present = values.dropna()
-        n_unique = int(present.nunique())
         if present.empty:
             kinds.dropped[column] = "it has no values"
-        elif n_unique == 1:
+        elif _one_value(present):
             kinds.dropped[column] = "it has the same value on every row"
-        elif n_rows >= 10 and n_unique == n_rows and _id_like(values, column):
+        elif n_rows >= 10 and _all_different_id(values, present, column):
             kinds.dropped[column] = (
                 "it has a different value on every row, like an ID, so it carries no "
                 "pattern a network can learn"
@@ -144,6 +143,24 @@ def classify_columns(frame: pd.DataFrame, target: str) -> ColumnKinds:
         else:
             kinds.categorical.append(column)
     return kinds
+
+
+def _one_value(present: pd.Series) -> bool:
+    """Whether the (non-missing) values are all the same."""
+    if present.dtype.kind in "biuf":
+        # The same answer as counting distinct values, without hashing every number.
+        return bool(present.min() == present.max())
+    return int(present.nunique()) == 1
+
+
+def _all_different_id(values: pd.Series, present: pd.Series, name: str) -> bool:
+    """A different value on every row, like an ID (the costly count comes last)."""
+    n_rows = len(values)
+    return (
+        len(present) == n_rows
+        and _id_like(values, name)
+        and int(present.nunique()) == n_rows
+    )
 
 
 def _id_like(values: pd.Series, name: str) -> bool:

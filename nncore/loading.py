@@ -9,7 +9,9 @@ so a workbook renamed ``.csv`` still loads. Anything that cannot be read raises
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import ctypes
 import io
 import re
 import zipfile
@@ -23,6 +25,7 @@ from nncore.errors import DataError
 from nncore.text import listing, quoted, short
 
 SAMPLE_BYTES = 64 * 1024
+TRIM_BYTES = 16 * 1024 * 1024  # files this big leave much freed memory behind
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
@@ -114,7 +117,19 @@ def read_table(source: str | Path | bytes, name: str | None = None) -> LoadedTab
         else:
             table = _read_text(handle, head, name, size)
     _tidy(table)
+    if size >= TRIM_BYTES:
+        _return_freed_memory()
     return table
+
+
+def _return_freed_memory() -> None:
+    """Hand the parser's freed buffers back to the operating system (glibc only).
+
+    Reading a large file frees hundreds of megabytes that glibc would otherwise keep
+    in the process, where later work (and other sessions) cannot count on them.
+    """
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _kind(head: bytes, name: str) -> str:

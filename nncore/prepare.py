@@ -384,7 +384,12 @@ def _preprocessor(numeric, categorical, scaling, max_categories):
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, StandardScaler
+    from sklearn.preprocessing import (
+        FunctionTransformer,
+        MinMaxScaler,
+        OneHotEncoder,
+        StandardScaler,
+    )
 
     scalers = {"standard": StandardScaler(), "minmax": MinMaxScaler(), "none": None}
     if scaling not in scalers:
@@ -394,6 +399,11 @@ def _preprocessor(numeric, categorical, scaling, max_categories):
     numeric_steps = [("impute", SimpleImputer(strategy="median"))]
     if scalers[scaling] is not None:
         numeric_steps.append(("scale", scalers[scaling]))
+    # float32 like the one-hot columns, so that joining them does not build a float64
+    # copy of the whole table first (the same numbers, half the memory).
+    numeric_steps.append(
+        ("float32", FunctionTransformer(_float32, feature_names_out="one-to-one"))
+    )
     categorical_steps = [
         ("impute", SimpleImputer(strategy="most_frequent")),
         (
@@ -413,6 +423,10 @@ def _preprocessor(numeric, categorical, scaling, max_categories):
         ],
         sparse_threshold=0,
     )
+
+
+def _float32(values: np.ndarray) -> np.ndarray:
+    return np.asarray(values, dtype=np.float32)
 
 
 def _model_input(features: pd.DataFrame, categorical: list[str]) -> pd.DataFrame:
