@@ -1,34 +1,42 @@
 """NN Studio's engine: data, models, training and tuning, without any UI.
 
-Importing ``nncore`` is cheap: TensorFlow is only imported by the modules that
-train, and only when they do.
+Importing ``nncore`` is cheap: each name below is imported from its module on first
+use (PEP 562), so the app's first screen draws before NumPy, pandas or scikit-learn
+load, and TensorFlow is only imported by the modules that train, when they do.
 """
 
-from nncore.data import DataReport, inspect_data, load_source
-from nncore.datasets import BUILTIN_DATASETS, load_builtin
-from nncore.errors import DataError, SpecError
-from nncore.loading import LoadedTable, read_table
-from nncore.prepare import PreparedData, prepare_data, prepare_from_spec
-from nncore.profile import DataProfile, profile_data
-from nncore.spec import default_spec, load_spec, validate_data_spec, validate_spec
+from __future__ import annotations
 
-__all__ = [
-    "BUILTIN_DATASETS",
-    "DataError",
-    "DataProfile",
-    "DataReport",
-    "LoadedTable",
-    "PreparedData",
-    "SpecError",
-    "default_spec",
-    "inspect_data",
-    "load_builtin",
-    "load_source",
-    "load_spec",
-    "prepare_data",
-    "prepare_from_spec",
-    "profile_data",
-    "read_table",
-    "validate_data_spec",
-    "validate_spec",
-]
+import importlib
+
+_WHERE = {
+    "BUILTIN_DATASETS": "nncore.catalog",
+    "DataError": "nncore.errors",
+    "DataProfile": "nncore.profile",
+    "DataReport": "nncore.data",
+    "LoadedTable": "nncore.loading",
+    "PreparedData": "nncore.prepare",
+    "SpecError": "nncore.errors",
+    "default_spec": "nncore.spec",
+    "inspect_data": "nncore.data",
+    "load_builtin": "nncore.datasets",
+    "load_source": "nncore.data",
+    "load_spec": "nncore.spec",
+    "prepare_data": "nncore.prepare",
+    "prepare_from_spec": "nncore.prepare",
+    "profile_data": "nncore.profile",
+    "read_table": "nncore.loading",
+    "validate_data_spec": "nncore.spec",
+    "validate_spec": "nncore.spec",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'nncore' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)

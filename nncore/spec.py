@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from nncore.datasets import BUILTIN_DATASETS
+from nncore.catalog import BUILTIN_DATASETS
 from nncore.errors import SpecError
 
 SECTIONS = ("data", "model", "compile", "train", "tune")

@@ -1,19 +1,24 @@
-"""Data screen: choose the examples, the target, the split and the scaling."""
+"""Data screen: choose the examples, the target, the split and the scaling.
+
+The engine's heavy modules (pandas, scikit-learn, Plotly) are imported inside the
+functions that use them, so the screen's title draws before they load.
+"""
 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from nncore import plots
-from nncore.data import inspect_data
-from nncore.datasets import BUILTIN_DATASETS, is_generated, load_builtin
+from nncore.catalog import BUILTIN_DATASETS, is_generated
 from nncore.errors import DataError, SpecError
-from nncore.loading import LoadedTable, read_table
 from nncore.spec import validate_data_spec
 from nncore.text import preview
 from ui import safe, state
+
+if TYPE_CHECKING:
+    from nncore.loading import LoadedTable
 
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet"]
 TASK_LABELS = {
@@ -33,6 +38,9 @@ SCALING_LABELS = {
 # identity tells the page when the dataset changed and memory is not duplicated.
 @st.cache_resource(show_spinner=False, max_entries=32)
 def builtin_table(name: str, n_samples: int, noise: float, seed: int) -> LoadedTable:
+    from nncore.datasets import load_builtin
+    from nncore.loading import LoadedTable
+
     frame = load_builtin(name, n_samples=n_samples, noise=noise, random_state=seed)
     return LoadedTable(frame=frame, name=name, notes=["built-in dataset"])
 
@@ -97,6 +105,8 @@ def choose_upload(data: dict) -> LoadedTable | None:
         st.session_state[state.UPLOAD_ERROR] = None
     elif upload.file_id != st.session_state[state.UPLOAD_ID]:
         st.session_state[state.UPLOAD_ID] = upload.file_id
+        from nncore.loading import read_table
+
         try:
             table = read_table(upload.getvalue(), upload.name)
         except DataError as problem:
@@ -219,6 +229,8 @@ def choose_settings(data: dict) -> None:
 
 def prepared_report(table: LoadedTable, data: dict):
     """Prepare and profile, reusing the last result when nothing changed."""
+    from nncore.data import inspect_data
+
     key = (id(table), json.dumps(data, sort_keys=True))
     if st.session_state[state.REPORT_KEY] != key:
         with st.spinner("Preparing the data…"):
@@ -263,6 +275,8 @@ def show_report(report) -> None:
 
 
 def show_profile(report) -> None:
+    from nncore import plots
+
     prepared, profile = report.prepared, report.profile
     names = ["Overview", "Feature histograms", "Columns"]
     two_d = len(prepared.numeric_columns) == 2 and not prepared.categorical_columns

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nncore.datasets import BUILTIN_DATASETS
+from nncore.catalog import BUILTIN_DATASETS
 from ui import state
 from ui.safe import escape
 
