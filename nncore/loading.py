@@ -281,7 +281,8 @@ def _read_text(handle, head: bytes, name: str, size: int) -> LoadedTable:
             "column names. If your file has no header row, add one naming the columns."
         )
     header = rows[0] if rows else []
-    table.frame = _parse(handle, name, codec, delimiter, decimal, table)
+    text_columns = _text_columns(rows, decimal)
+    table.frame = _parse(handle, name, codec, delimiter, decimal, text_columns, table)
     if table.frame.attrs.pop("nn_codec", codec) != codec:
         encoding_note = "Latin-1"
     if encoding_note:
@@ -290,8 +291,40 @@ def _read_text(handle, head: bytes, name: str, size: int) -> LoadedTable:
     return table
 
 
-def _parse(handle, name, codec, delimiter, decimal, table: LoadedTable) -> pd.DataFrame:
-    options = dict(sep=delimiter, decimal=decimal, skip_blank_lines=True)
+_MISSING_TOKENS = {"", "na", "n/a", "nan", "null", "none", "#n/a", "-nan", "<na>"}
+_SPECIAL_NUMBERS = {"inf", "-inf", "+inf", "infinity", "-infinity"}
+
+
+def _text_columns(rows: list[list[str]], decimal: str) -> dict[int, str]:
+    """Columns whose sampled values include text, to be read as categories.
+
+    Parsing them straight into pandas categories skips building a Python string per
+    cell, which is most of the memory a large CSV costs while it is read. A column
+    that only turns out to be text after the sample is read as text as usual.
+    """
+    if len(rows) < 2:
+        return {}
+    text = {}
+    for position in range(len(rows[0])):
+        for row in rows[1:]:
+            if position >= len(row):
+                continue
+            cell = row[position].strip()
+            lowered = cell.lower()
+            if lowered in _MISSING_TOKENS or lowered in _SPECIAL_NUMBERS:
+                continue
+            if not _NUMBER.match(cell) or ("," in cell and decimal != ","):
+                text[position] = "category"
+                break
+    return text
+
+
+def _parse(
+    handle, name, codec, delimiter, decimal, text_columns, table: LoadedTable
+) -> pd.DataFrame:
+    options = dict(
+        sep=delimiter, decimal=decimal, skip_blank_lines=True, dtype=text_columns
+    )
     codecs_to_try = [codec] if codec in ("latin-1", "utf-16") else [codec, "latin-1"]
     last_error: Exception | None = None
     for attempt in codecs_to_try:
@@ -375,9 +408,7 @@ def _tidy(table: LoadedTable) -> None:
             "Add at least one row of data under the header."
         )
     for column in frame.columns:
-        if not pd.api.types.is_numeric_dtype(frame[column]) and not isinstance(
-            frame[column].dtype, pd.CategoricalDtype
-        ):
+        if not pd.api.types.is_numeric_dtype(frame[column]):
             converted = _mostly_numeric(frame[column], column, table)
             if converted is not None:
                 frame[column] = converted
@@ -408,6 +439,14 @@ def _mostly_numeric(values: pd.Series, column: str, table: LoadedTable):
     Values such as "?", "n/a" or "unknown" in a numeric column become missing, and
     a warning names them. Decimal commas inside quotes ("1,5") are understood.
     """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        counts = values.value_counts(sort=False)
+        distinct = pd.Series(counts.index.astype(str)).str.strip()
+        if counts.sum() == 0 or not _numeric_share_ok(
+            distinct, counts.to_numpy(), int(counts.sum())
+        ):
+            return None
+        values = values.astype(object)
     present = values.dropna()
     if present.empty:
         return None
@@ -445,10 +484,15 @@ def _could_be_numeric(text: pd.Series) -> bool:
         return True  # mostly distinct values: parsing them all saves nothing
     distinct = pd.Series(uniques)
     counts = np.bincount(codes, minlength=len(distinct))
+    return _numeric_share_ok(distinct, counts, len(text))
+
+
+def _numeric_share_ok(distinct: pd.Series, counts: np.ndarray, total: int) -> bool:
+    """Whether distinct values, weighted by ``counts``, are >= 90 % numbers."""
 
     def share(candidates: pd.Series) -> float:
         parsed = pd.to_numeric(candidates, errors="coerce").notna().to_numpy()
-        return counts[parsed].sum() / len(text)
+        return counts[parsed].sum() / total
 
     if share(distinct) >= 0.9:
         return True

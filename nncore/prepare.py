@@ -435,18 +435,12 @@ def _model_input(features: pd.DataFrame, categorical: list[str]) -> pd.DataFrame
         return features
     features = features.copy(deep=False)  # copy-on-write: the caller's frame is kept
     for column in categorical:
+        # Each value as text and missing as NaN, with one object per distinct value
+        # shared by its rows (fast, and small for text, category and mixed columns).
         values = features[column]
-        if isinstance(values.dtype, pd.StringDtype):
-            # Text already: the same strings and NaN as the conversion below, with
-            # one object per distinct string shared by its rows (fast, and small).
-            codes, uniques = pd.factorize(values)
-            pool = np.append(np.asarray(uniques, dtype=object), np.nan)
-            features[column] = pd.Series(pool[codes], index=values.index, dtype=object)
-            continue
-        features[column] = values.astype(object).where(values.notna(), np.nan)
-        features[column] = features[column].map(
-            lambda v: v if isinstance(v, float) else str(v)
-        )
+        codes, uniques = pd.factorize(values)
+        pool = np.array([str(u) for u in uniques] + [np.nan], dtype=object)
+        features[column] = pd.Series(pool[codes], index=values.index, dtype=object)
     return features
 
 
