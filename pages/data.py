@@ -81,15 +81,16 @@ def choose_builtin(data: dict) -> LoadedTable:
             key="data_noise",
             help="How much the points are jittered: more noise, harder to learn.",
         )
-        data["seed"] = right.number_input(
-            "Seed",
-            0,
-            2**31 - 1,
-            data["seed"],
-            key="data_seed_generator",
-            help="The same seed gives the same points and the same split.",
+        data["seed"] = seed_input(
+            right, data, "Seed", "data_seed_generator", "the same points and split"
         )
     return builtin_table(name, data["n_samples"], data["noise"], data["seed"])
+
+
+def seed_input(container, data: dict, label: str, key: str, gives: str) -> int:
+    return container.number_input(
+        label, 0, 2**31 - 1, data["seed"], key=key, help=f"The same seed gives {gives}."
+    )
 
 
 def choose_upload(data: dict) -> LoadedTable | None:
@@ -204,13 +205,8 @@ def choose_settings(data: dict) -> None:
         a, b, c = st.columns(3)
         if not is_generated(data["source"]):
             # Generated data has one seed, next to the generator's other controls.
-            data["seed"] = a.number_input(
-                "Split seed",
-                0,
-                2**31 - 1,
-                data["seed"],
-                key="data_seed",
-                help="The same seed always gives the same split.",
+            data["seed"] = seed_input(
+                a, data, "Split seed", "data_seed", "the same split"
             )
         data["max_categories"] = b.number_input(
             "Most categories per text column",
