@@ -27,7 +27,6 @@ from nncore.text import listing, quoted, short
 SAMPLE_BYTES = 64 * 1024
 TRIM_BYTES = 16 * 1024 * 1024  # files this big leave much freed memory behind
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
-EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
 _DECIMAL_POINT = re.compile(r"^\s*[-+]?\d+\.\d+\s*$")
 _NUMBER = re.compile(r"^\s*[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?\s*$")
@@ -270,17 +269,17 @@ def _read_text(handle, head: bytes, name: str, size: int) -> LoadedTable:
     delimiter = _sniff_delimiter(text, name, truncated)
     rows = _sample_rows(text, delimiter, truncated)
     decimal = _decimal(rows) if delimiter != "," else "."
+    header = rows[0] if rows else []
     table = LoadedTable(frame=pd.DataFrame(), name=name)
-    if len(rows[0]) > 1 if rows else False:
+    if len(header) > 1:
         table.notes.append(f"{DELIMITERS[delimiter]}-separated")
     if decimal == ",":
         table.notes.append("decimal comma")
-    if rows and rows[0] and all(_NUMBER.match(cell) for cell in rows[0]):
+    if header and all(_NUMBER.match(cell) for cell in header):
         table.warnings.append(
             "The first row is all numbers, but NN Studio reads the first row as the "
             "column names. If your file has no header row, add one naming the columns."
         )
-    header = rows[0] if rows else []
     text_columns = _text_columns(rows, decimal)
     table.frame = _parse(handle, name, codec, delimiter, decimal, text_columns, table)
     if table.frame.attrs.pop("nn_codec", codec) != codec:

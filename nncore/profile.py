@@ -67,10 +67,13 @@ def profile_data(prepared: PreparedData, split: dict | None = None) -> DataProfi
     frame = prepared.frame
     target = prepared.target
     features = prepared.numeric_columns + prepared.categorical_columns
-    sample = (
-        frame.sample(SAMPLE_ROWS, random_state=0) if len(frame) > SAMPLE_ROWS else frame
-    )
-    y = _encoded_target(prepared, sample)
+    y_all = _prepared_target(prepared)
+    positions = np.arange(len(frame))
+    if len(frame) > SAMPLE_ROWS:
+        rng = np.random.default_rng(0)
+        positions = np.sort(rng.choice(len(frame), SAMPLE_ROWS, replace=False))
+    sample = frame.iloc[positions]
+    y = y_all[positions]
 
     class_counts = None
     if prepared.task == "regression":
@@ -80,10 +83,8 @@ def profile_data(prepared: PreparedData, split: dict | None = None) -> DataProfi
             "rmse": float(values.std(ddof=0)),
         }
     else:
-        counts = pd.Series(prepared.classes, dtype=object)
-        every = np.concatenate([prepared.y_train, prepared.y_val, prepared.y_test])
-        tally = np.bincount(every, minlength=len(prepared.classes))
-        class_counts = {str(c): int(n) for c, n in zip(counts, tally, strict=True)}
+        tally = np.bincount(y_all, minlength=len(prepared.classes))
+        class_counts = dict(zip(prepared.classes, map(int, tally), strict=True))
         top = max(class_counts, key=class_counts.get)
         baseline = {"label": top, "accuracy": class_counts[top] / int(tally.sum())}
 
@@ -111,20 +112,14 @@ def usable_numbers(values: pd.Series) -> np.ndarray:
         return np.where(np.isfinite(x) & (np.abs(x) <= MAX_MAGNITUDE), x, np.nan)
 
 
-def _encoded_target(prepared: PreparedData, sample: pd.DataFrame) -> np.ndarray:
-    values = sample[prepared.target]
-    if prepared.task == "regression":
-        return values.to_numpy(dtype="float64")
-    labels = values.astype(str) if not is_numeric(values) else values
-    lookup = {c: i for i, c in enumerate(prepared.classes)}
-    return np.array([lookup.get(_text(v), -1) for v in labels], dtype=int)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))
-    text = str(value)
-    return text.strip()
+def _prepared_target(prepared: PreparedData) -> np.ndarray:
+    """The target as the network sees it (class index or value), for every row."""
+    dtype = np.float64 if prepared.task == "regression" else np.int64
+    y = np.empty(len(prepared.frame), dtype=dtype)
+    y[prepared.train_index] = prepared.y_train
+    y[prepared.val_index] = prepared.y_val
+    y[prepared.test_index] = prepared.y_test
+    return y
 
 
 def _column_table(prepared: PreparedData) -> pd.DataFrame:

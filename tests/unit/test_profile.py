@@ -154,3 +154,17 @@ def test_figures_show_html_in_names_as_text():
     assert "&lt;i&gt;yes&lt;/i&gt;" in list(balance.data[0].x)
     labels = " ".join(plots.relation_figure(profile).data[0].y)
     assert "<b>" not in labels and "&lt;b&gt;bold&lt;/b&gt;" in labels
+
+
+def test_merged_messy_labels_are_counted_and_related_as_one_class():
+    frame = pd.DataFrame(
+        {
+            "x": np.tile([1.0, 1.1, 1.2, 5.0], 50),
+            "noise": np.random.default_rng(0).normal(size=200),
+            "y": ["yes", " yes", "Yes", "no"] * 50,
+        }
+    )
+    _, profile = profile_of(frame, "y")
+    assert profile.class_counts == {"no": 50, "yes": 150}
+    assert profile.relation["x"] == pytest.approx(-1.0, abs=0.01)
+    assert any("'x' alone predicts the target" in p for p in profile.pitfalls)
