@@ -10,6 +10,8 @@ init_state()
 
 pages = [
     st.Page("pages/data.py", title="Data", icon=":material/table:", default=True),
+    st.Page("pages/model.py", title="Model", icon=":material/hub:"),
+    st.Page("pages/compile.py", title="Compile", icon=":material/tune:"),
 ]
 page = st.navigation(pages)
 frame = st.sidebar.container()

@@ -41,12 +41,20 @@ class LoadedTable:
         name: the file name shown to the user.
         notes: how the file was read ("semicolon-separated, decimal comma").
         warnings: problems found and handled, each with what was done.
+        reader: how to read the file again with pandas, for exported code:
+            ``{"format": "csv", "sep": ";", "decimal": ",", "encoding": "utf-8"}``,
+            ``{"format": "excel", "sheet_name": "Sheet1"}`` or
+            ``{"format": "parquet"}`` (empty for built-in datasets).
+        numeric_text: columns read as text but turned into numbers (their
+            non-numbers became missing values).
     """
 
     frame: pd.DataFrame
     name: str
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    reader: dict = field(default_factory=dict)
+    numeric_text: list[str] = field(default_factory=list)
 
 
 def read_table(source: str | Path | bytes, name: str | None = None) -> LoadedTable:
@@ -176,6 +184,7 @@ def _read_excel(handle, name: str) -> LoadedTable:
             "row and the data on the first sheet."
         )
     sheet, table.frame = filled[0]
+    table.reader = {"format": "excel", "sheet_name": sheet}
     table.notes.append("Excel workbook")
     if len(sheets) > 1:
         table.notes.append(f"read sheet {quoted(sheet)} of {len(sheets)}")
@@ -195,7 +204,9 @@ def _read_parquet(handle, name: str) -> LoadedTable:
             f"The Parquet file {quoted(name, 60)} could not be read "
             f"({short(error, 120)}). Export it again, or as CSV."
         ) from error
-    return LoadedTable(frame=frame, name=name, notes=["Parquet file"])
+    return LoadedTable(
+        frame=frame, name=name, notes=["Parquet file"], reader={"format": "parquet"}
+    )
 
 
 def _encoding(head: bytes) -> tuple[str, str | None]:
@@ -282,8 +293,11 @@ def _read_text(handle, head: bytes, name: str, size: int) -> LoadedTable:
         )
     text_columns = _text_columns(rows, decimal)
     table.frame = _parse(handle, name, codec, delimiter, decimal, text_columns, table)
-    if table.frame.attrs.pop("nn_codec", codec) != codec:
+    used = table.frame.attrs.pop("nn_codec", codec)
+    if used != codec:
         encoding_note = "Latin-1"
+    table.reader = {"format": "csv", "sep": delimiter, "decimal": decimal}
+    table.reader["encoding"] = used
     if encoding_note:
         table.notes.append(encoding_note)
     _report_duplicate_names(header, table)
@@ -411,6 +425,7 @@ def _tidy(table: LoadedTable) -> None:
             converted = _mostly_numeric(frame[column], column, table)
             if converted is not None:
                 frame[column] = converted
+                table.numeric_text.append(column)
     table.frame = frame
 
 

@@ -226,6 +226,51 @@ def validate_spec(spec: Any) -> dict[str, Any]:
                 raise _fail(section, spec[section], "must be an object")
             merged[section] = {**merged[section], **copy.deepcopy(spec[section])}
     merged["data"] = validate_data_spec(spec.get("data", {}))
+    # Imported here: each section's rules live with the code that uses them.
+    from nncore.compiling import validate_compile_spec
+    from nncore.model import validate_model_spec
+
+    merged["model"] = validate_model_spec(merged["model"])
+    merged["compile"] = validate_compile_spec(merged["compile"])
+    merged["train"] = validate_train_spec(merged["train"])
+    return merged
+
+
+def validate_train_spec(train: Any) -> dict[str, Any]:
+    """Check the ``train`` part of a spec and return it with defaults filled in.
+
+    Raises:
+        SpecError: naming the field, the value received and what is expected.
+    """
+    if not isinstance(train, dict):
+        raise _fail("train", train, "must be an object with the training settings")
+    merged = copy.deepcopy(DEFAULT_SPEC["train"])
+    unknown = sorted(set(train) - set(merged))
+    if unknown:
+        raise SpecError(
+            f"The 'train' section has an unknown field '{unknown[0]}'. "
+            f"Expected fields: {', '.join(sorted(merged))}."
+        )
+    merged.update(copy.deepcopy(train))
+    _integer(merged, "epochs", "train", 1, 1000)
+    _integer(merged, "batch_size", "train", 1, 8192)
+    _integer(merged, "seed", "train", 0, 2**31 - 1)
+    stopping = merged["early_stopping"]
+    if not isinstance(stopping, dict):
+        raise _fail("train.early_stopping", stopping, "must be an object")
+    unknown = sorted(set(stopping) - {"enabled", "patience"})
+    if unknown:
+        raise SpecError(
+            f"The 'train.early_stopping' section has an unknown field '{unknown[0]}'. "
+            "Expected fields: enabled, patience."
+        )
+    stopping = {**DEFAULT_SPEC["train"]["early_stopping"], **stopping}
+    if not isinstance(stopping["enabled"], bool):
+        raise _fail(
+            "train.early_stopping.enabled", stopping["enabled"], "must be true or false"
+        )
+    _integer(stopping, "patience", "train.early_stopping", 1, 100)
+    merged["early_stopping"] = stopping
     return merged
 
 
