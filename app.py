@@ -2,16 +2,19 @@
 
 import streamlit as st
 
+from ui.experiment import restore_from_link
 from ui.frame import render_frame
 from ui.state import init_state
 
 st.set_page_config(page_title="NN Studio", page_icon=":material/hub:", layout="wide")
 init_state()
+restore_from_link()
 
 pages = [
     st.Page("pages/data.py", title="Data", icon=":material/table:", default=True),
     st.Page("pages/model.py", title="Model", icon=":material/hub:"),
     st.Page("pages/compile.py", title="Compile", icon=":material/tune:"),
+    st.Page("pages/experiment.py", title="Experiment", icon=":material/share:"),
 ]
 page = st.navigation(pages)
 frame = st.sidebar.container()

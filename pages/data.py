@@ -115,9 +115,6 @@ def choose_upload(data: dict) -> LoadedTable | None:
         else:
             st.session_state[state.UPLOAD_ERROR] = None
             st.session_state[state.UPLOADED] = table
-            # A new file: its target has to be chosen afresh.
-            data["target"] = None
-            st.session_state.pop("data_target", None)
     if st.session_state[state.UPLOAD_ERROR]:
         safe.error(st.session_state[state.UPLOAD_ERROR])
     table = st.session_state[state.UPLOADED]
@@ -334,7 +331,13 @@ def main() -> None:
     )
     table = choose_builtin(data) if kind == "Built-in dataset" else choose_upload(data)
     if table is None:
-        safe.info("Upload a file to begin, or pick a built-in dataset.")
+        if data["source"].startswith("builtin:"):
+            safe.info("Upload a file to begin, or pick a built-in dataset.")
+        else:
+            safe.info(
+                f"This experiment was made with the file '{data['source']}'. Upload "
+                "it (or another file with the same columns) to continue."
+            )
         return
     if st.session_state[state.TABLE] is not table:
         # Another dataset: keep the chosen target only if the new data has it.

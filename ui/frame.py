@@ -6,6 +6,7 @@ import streamlit as st
 
 from nncore.catalog import BUILTIN_DATASETS
 from ui import state
+from ui.experiment import export_button
 from ui.safe import escape
 
 
@@ -18,23 +19,34 @@ def dataset_title(source: str) -> str:
 
 
 def render_frame(container) -> None:
-    """Draw the active dataset into ``container`` (a sidebar container).
+    """Draw the active dataset and the experiment tools into ``container``.
 
-    app.py creates the container before the page runs and fills it afterwards, so
-    the frame shows what the page has just chosen.
+    app.py creates the container (in the sidebar) before the page runs and fills it
+    afterwards, so the frame shows what the page has just chosen.
     """
     with container:
-        st.markdown("#### Active dataset")
-        report = st.session_state.get(state.REPORT)
-        if report is None:
-            st.caption("None yet: choose one on the Data screen.")
-            return
-        prepared = report.prepared
-        source = st.session_state[state.SPEC]["data"]["source"]
-        st.markdown(f"**{escape(dataset_title(source))}**")
-        st.caption(
-            escape(
-                f"{report.profile.n_rows:,} rows · {prepared.n_features} inputs · "
-                f"{prepared.task} · predicts '{prepared.target}'"
-            )
+        render_dataset()
+        render_experiment()
+
+
+def render_experiment() -> None:
+    st.markdown("#### Experiment")
+    export_button(st.session_state[state.SPEC], key="frame_export")
+    st.page_link("pages/experiment.py", label="Share or load", icon=":material/share:")
+
+
+def render_dataset() -> None:
+    st.markdown("#### Active dataset")
+    report = st.session_state.get(state.REPORT)
+    if report is None:
+        st.caption("None yet: choose one on the Data screen.")
+        return
+    prepared = report.prepared
+    source = st.session_state[state.SPEC]["data"]["source"]
+    st.markdown(f"**{escape(dataset_title(source))}**")
+    st.caption(
+        escape(
+            f"{report.profile.n_rows:,} rows · {prepared.n_features} inputs · "
+            f"{prepared.task} · predicts '{prepared.target}'"
         )
+    )

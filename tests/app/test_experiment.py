@@ -1,0 +1,75 @@
+"""Share links and experiment files restore every screen (AppTest)."""
+
+import json
+import re
+
+from streamlit.testing.v1 import AppTest
+
+from nncore.sharing import encode_spec
+from nncore.spec import default_spec
+from tests.app.conftest import ROOT
+
+
+def plain(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def shared_spec():
+    spec = default_spec()
+    spec["data"].update(source="builtin:wine", scaling="minmax")
+    spec["data"]["split"].update(train=0.6, val=0.2, test=0.2)
+    spec["model"]["layers"] = [{"type": "dense", "units": 12, "activation": "tanh"}]
+    return spec
+
+
+def test_a_share_link_opens_the_app_with_the_experiment_restored():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["experiment"] = encode_spec(shared_spec())
+    at.run()
+    assert not at.exception
+    spec = at.session_state["spec"]
+    assert spec["data"]["source"] == "builtin:wine"
+    assert spec["model"]["layers"][0]["units"] == 12
+    assert at.selectbox(key="data_builtin").value == "wine"
+    assert at.radio(key="data_scaling").value == "minmax"
+    assert at.slider(key="data_val").value == 20
+    assert "**Task: multiclass**" in at.markdown[1].value
+
+
+def test_a_damaged_share_link_says_so_and_keeps_the_defaults():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["experiment"] = "garbage!!"
+    at.run()
+    at.switch_page("pages/experiment.py").run()
+    assert not at.exception
+    assert any("share link is damaged" in plain(e.value) for e in at.error)
+    assert at.session_state["spec"]["data"]["source"] == "builtin:breast_cancer"
+
+
+def test_load_an_exported_file_restores_the_data_screen():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.slider(key="data_test").set_value(25).run()
+    at.switch_page("pages/experiment.py").run()
+    share = at.code[0].value
+    assert share.startswith("/?experiment=")
+    text = json.dumps(shared_spec())
+    at.file_uploader(key="experiment_upload").set_value(
+        ("mine.json", text.encode(), "application/json")
+    ).run()
+    assert not at.exception
+    assert "Experiment loaded from mine.json." in [plain(s.value) for s in at.success]
+    at.switch_page("pages/data.py").run()
+    assert at.selectbox(key="data_builtin").value == "wine"
+    assert at.slider(key="data_test").value == 20  # the file's value, not the old 25
+
+
+def test_a_bad_experiment_file_names_the_problem_and_keeps_the_experiment():
+    at = AppTest.from_file(str(ROOT / "pages" / "experiment.py"), default_timeout=60)
+    at.run()
+    bad = json.dumps({"data": {"split": {"train": 0.9, "val": 0.2, "test": 0.1}}})
+    at.file_uploader(key="experiment_upload").set_value(
+        ("bad.json", bad.encode(), "application/json")
+    ).run()
+    assert not at.exception
+    assert any("fractions must add up to 1" in plain(e.value) for e in at.error)
+    assert at.session_state["spec"]["data"]["split"]["train"] == 0.7

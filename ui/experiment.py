@@ -1,0 +1,70 @@
+"""Saving, sharing and loading the experiment, in the app.
+
+The engine side (JSON, share-link codes, validation) is ``nncore.sharing``; this
+module connects it to the URL, the sidebar and session state.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+import streamlit as st
+
+from nncore.errors import SpecError
+from nncore.sharing import QUERY_KEY, decode_spec, encode_spec, spec_to_json
+from ui import safe, state
+
+
+def restore_from_link() -> None:
+    """Apply the experiment in the URL's ``?experiment=`` query, once per link."""
+    code = st.query_params.get(QUERY_KEY)
+    if not code or code == st.session_state[state.LINK_APPLIED]:
+        return
+    st.session_state[state.LINK_APPLIED] = code
+    try:
+        spec = decode_spec(code)
+    except SpecError as problem:
+        st.session_state[state.NOTICE] = ("error", str(problem))
+        return
+    state.apply_spec(spec, "Experiment restored from the share link.")
+
+
+def share_url(spec: dict) -> str:
+    """The address that opens this app with ``spec`` restored."""
+    try:
+        parts = urlsplit(st.context.url or "")
+    except AttributeError:  # no browser context (AppTest)
+        parts = urlsplit("")
+    base = (
+        urlunsplit((parts.scheme, parts.netloc, "/", "", "")) if parts.netloc else "/"
+    )
+    return f"{base}?{QUERY_KEY}={encode_spec(spec)}"
+
+
+def show_notice() -> None:
+    """Show, once, what happened to the last imported experiment."""
+    notice = st.session_state[state.NOTICE]
+    if notice is None:
+        return
+    st.session_state[state.NOTICE] = None
+    kind, text = notice
+    (safe.error if kind == "error" else st.success)(safe.escape(text))
+
+
+def export_button(spec: dict, key: str) -> None:
+    """A download button for the experiment as JSON."""
+    try:
+        text = spec_to_json(spec)
+    except SpecError as problem:
+        safe.error(f"The experiment cannot be exported yet: {problem}")
+        return
+    st.download_button(
+        "Export experiment",
+        text,
+        file_name="experiment.json",
+        mime="application/json",
+        icon=":material/download:",
+        key=key,
+        help="The whole experiment as a JSON file: load it here later, or run it "
+        "with python -m nncore.",
+    )
