@@ -1,9 +1,359 @@
-"""Model screen (placeholder: being built)."""
+"""Model screen: stack the hidden layers, see the output layer, count the weights.
+
+Nothing here imports TensorFlow: the engine validates, counts and draws the network
+in plain Python. Layer widgets are keyed by position; every change to the stack
+(add, move, remove, preset) clears those keys so each widget starts again from the
+spec.
+"""
+
+from __future__ import annotations
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
-from ui import state
+from nncore.errors import DataError, SpecError
+from nncore.model import (
+    ACTIVATIONS,
+    INITIALIZERS,
+    LAYER_TITLES,
+    MAX_LAYERS,
+    MAX_PENALTY,
+    MAX_UNITS,
+    PRESET_DESCRIPTIONS,
+    PRESETS,
+    count_parameters,
+    output_layer,
+    validate_model_spec,
+)
+from nncore.spec import validate_data_spec
+from nncore.text import listing
+from ui import safe, state
 
-state.init_state()
-st.title("Model")
-st.info("This screen is being built.")
+LAYER_KEY = "model_layer_"
+NEW_LAYERS = {
+    "dense": {"type": "dense", "units": 32, "activation": "relu"},
+    "dropout": {"type": "dropout", "rate": 0.2},
+    "batchnorm": {"type": "batchnorm"},
+}
+ACTIVATION_HELP = (
+    "How a neuron squashes its sum. relu is a good default; tanh and sigmoid suit "
+    "small networks; linear does no squashing."
+)
+
+
+def layers() -> list[dict]:
+    return st.session_state[state.SPEC]["model"]["layers"]
+
+
+def restack(new_layers: list[dict]) -> None:
+    """Replace the stack and forget the layer widgets, which were keyed by position."""
+    st.session_state[state.SPEC]["model"]["layers"] = new_layers
+    for key in [k for k in st.session_state if str(k).startswith(LAYER_KEY)]:
+        del st.session_state[key]
+
+
+def use_preset(name: str) -> None:
+    restack(validate_model_spec({"layers": PRESETS[name]})["layers"])
+
+
+def add_layer(kind: str) -> None:
+    restack(
+        [*layers(), validate_model_spec({"layers": [NEW_LAYERS[kind]]})["layers"][0]]
+    )
+
+
+def move_layer(index: int, step: int) -> None:
+    stack = list(layers())
+    stack[index], stack[index + step] = stack[index + step], stack[index]
+    restack(stack)
+
+
+def remove_layer(index: int) -> None:
+    restack([layer for i, layer in enumerate(layers()) if i != index])
+
+
+def reset_model() -> None:
+    st.session_state[state.SPEC]["model"] = validate_model_spec({})
+    restack(st.session_state[state.SPEC]["model"]["layers"])
+
+
+def data_report():
+    """The Data screen's prepared data, preparing a built-in dataset if need be."""
+    report = st.session_state[state.REPORT]
+    data = st.session_state[state.SPEC]["data"]
+    if report is None and data["source"].startswith("builtin:") and data["target"]:
+        from nncore.data import inspect_data, load_source
+
+        data = validate_data_spec(data)
+        with st.spinner("Preparing the data…"):
+            report = inspect_data(load_source(data), data)
+        st.session_state[state.REPORT] = report
+        # The Data screen keys its report by its own table: it will redo this one.
+        st.session_state[state.REPORT_KEY] = None
+    return report
+
+
+def link_to_data() -> None:
+    try:
+        st.page_link(
+            "pages/data.py", label="Go to the Data screen", icon=":material/table:"
+        )
+    except StreamlitPageNotFoundError:  # the page runs on its own (tests)
+        st.caption("Open the Data screen from the menu.")
+
+
+def choose_preset() -> None:
+    st.subheader("Start from a preset", divider="gray")
+    columns = st.columns(len(PRESETS))
+    for i, (column, name) in enumerate(zip(columns, PRESETS, strict=True)):
+        column.button(
+            name,
+            key=f"model_preset_{i}",
+            on_click=use_preset,
+            args=(name,),
+            width="stretch",
+        )
+        column.caption(PRESET_DESCRIPTIONS[name])
+
+
+def edit_layers() -> None:
+    st.subheader("Hidden layers", divider="gray")
+    stack = layers()
+    if not stack:
+        st.caption(
+            "No hidden layers: the inputs go straight to the output, which makes a "
+            "linear (or logistic) model. Add a Dense layer to let it learn curves."
+        )
+    for i, layer in enumerate(stack):
+        with st.container(border=True):
+            edit_layer(i, layer, len(stack))
+    full = len(stack) >= MAX_LAYERS
+    columns = st.columns(3)
+    for column, kind, what in zip(
+        columns,
+        NEW_LAYERS,
+        ["Add Dense layer", "Add Dropout", "Add BatchNorm"],
+        strict=True,
+    ):
+        column.button(
+            what,
+            key=f"model_add_{kind}",
+            icon=":material/add:",
+            on_click=add_layer,
+            args=(kind,),
+            disabled=full,
+            width="stretch",
+        )
+    if full:
+        st.caption(f"A network here has at most {MAX_LAYERS} hidden layers.")
+
+
+def edit_layer(i: int, layer: dict, count: int) -> None:
+    key = f"{LAYER_KEY}{i}_"
+    title, fields, buttons = st.columns(
+        [1.2, 6, 1.4], vertical_alignment="center", gap="medium"
+    )
+    title.markdown(f"**{i + 1}. {LAYER_TITLES[layer['type']]}**")
+    with fields:
+        if layer["type"] == "dense":
+            edit_dense(layer, key)
+        elif layer["type"] == "dropout":
+            layer["rate"] = st.slider(
+                "Dropout rate: share of neurons switched off while training",
+                0.0,
+                0.99,
+                min(float(layer["rate"]), 0.99),
+                step=0.01,
+                key=key + "rate",
+                help="Randomly silencing neurons stops the network from relying on "
+                "any one of them, which fights overfitting. 0.2 to 0.5 is usual.",
+            )
+        else:
+            st.caption(
+                "Batch normalisation rescales the previous layer's outputs to mean 0 "
+                "and spread 1, which often makes training faster and steadier."
+            )
+    with buttons, st.container(horizontal=True, gap=None):
+        st.button(
+            "",
+            key=key + "up",
+            type="tertiary",
+            icon=":material/arrow_upward:",
+            help="Move up",
+            disabled=i == 0,
+            on_click=move_layer,
+            args=(i, -1),
+        )
+        st.button(
+            "",
+            key=key + "down",
+            type="tertiary",
+            icon=":material/arrow_downward:",
+            help="Move down",
+            disabled=i == count - 1,
+            on_click=move_layer,
+            args=(i, 1),
+        )
+        st.button(
+            "",
+            key=key + "remove",
+            type="tertiary",
+            icon=":material/delete:",
+            help="Remove this layer",
+            on_click=remove_layer,
+            args=(i,),
+        )
+
+
+def edit_dense(layer: dict, key: str) -> None:
+    left, right = st.columns(2)
+    layer["units"] = left.number_input(
+        "Neurons",
+        1,
+        MAX_UNITS,
+        int(layer["units"]),
+        key=key + "units",
+        help="More neurons can learn more, but also memorise the training data.",
+    )
+    layer["activation"] = right.selectbox(
+        "Activation",
+        ACTIVATIONS,
+        index=ACTIVATIONS.index(layer["activation"]),
+        key=key + "activation",
+        help=ACTIVATION_HELP,
+    )
+    with st.expander("Initial weights and weight penalties"):
+        a, b, c = st.columns(3)
+        layer["kernel_initializer"] = a.selectbox(
+            "Initial weights",
+            INITIALIZERS,
+            index=INITIALIZERS.index(layer["kernel_initializer"]),
+            key=key + "initializer",
+            help="How the weights are drawn before training. he_* suits relu; "
+            "glorot_* suits tanh and sigmoid; lecun_normal suits selu.",
+        )
+        for column, name, what in (
+            (b, "l1", "L1 penalty"),
+            (c, "l2", "L2 penalty"),
+        ):
+            layer[name] = column.number_input(
+                what,
+                0.0,
+                MAX_PENALTY,
+                float(layer[name]),
+                step=0.0001,
+                format="%.4f",
+                key=key + name,
+                help="Adds the size of the weights to the loss, pushing them to "
+                "stay small (L1: many exactly zero). 0 switches it off; try 0.001.",
+            )
+
+
+def show_output(prepared) -> dict:
+    st.subheader("Output layer", divider="gray")
+    n_classes = len(prepared.classes) if prepared.classes else None
+    output = output_layer(prepared.task, n_classes)
+    st.markdown(
+        f"**{output['units']} neuron{'s' if output['units'] > 1 else ''}, "
+        f"{output['activation']}**, chosen for {prepared.task}: "
+        f"{output['explanation']}"
+    )
+    if prepared.classes:
+        st.caption(
+            safe.escape(f"Classes, in output order: {listing(prepared.classes, 12)}.")
+        )
+    return output
+
+
+def show_summary(model: dict, prepared) -> None:
+    from nncore.network_plot import network_figure
+
+    st.subheader("Summary", divider="gray")
+    n_classes = len(prepared.classes) if prepared.classes else None
+    rows = count_parameters(
+        model["layers"], prepared.n_features, prepared.task, n_classes
+    )
+    total = rows[-1]
+    left, right = st.columns(2)
+    left.metric("Parameters to learn", f"{total['trainable']:,}")
+    right.metric("Training examples", f"{len(prepared.y_train):,}")
+    if total["parameters"] != total["trainable"]:
+        st.caption(
+            f"Plus {total['parameters'] - total['trainable']:,} numbers that batch "
+            "normalisation keeps up to date but does not learn "
+            f"({total['parameters']:,} in all)."
+        )
+    st.dataframe(
+        [
+            {
+                "Layer": row["name"],
+                "Type": row["type"],
+                "Outputs": "" if row["units"] is None else str(row["units"]),
+                "Parameters": row["parameters"],
+            }
+            for row in rows
+        ],
+        hide_index=True,
+        column_config={"Parameters": st.column_config.NumberColumn(format="localized")},
+        key="model_summary",
+    )
+    st.plotly_chart(
+        network_figure(
+            model["layers"],
+            prepared.n_features,
+            prepared.task,
+            n_classes,
+            feature_names=prepared.feature_names,
+            class_names=prepared.classes,
+        ),
+        key="chart_network",
+    )
+
+
+def main() -> None:
+    state.init_state()
+    st.title("Model")
+    st.write(
+        "Stack the hidden layers of your network: how many neurons each has and how "
+        "they fire. The output layer follows from the task."
+    )
+    try:
+        report = data_report()
+    except (DataError, SpecError) as problem:
+        safe.error(problem)
+        link_to_data()
+        return
+    if report is None:
+        safe.info("Choose data on the Data screen first.")
+        link_to_data()
+        return
+    prepared = report.prepared
+    st.caption(
+        safe.escape(
+            f"Inputs: {prepared.n_features} features · predicts '{prepared.target}' "
+            f"({prepared.task})"
+        )
+    )
+    spec = st.session_state[state.SPEC]
+    try:
+        spec["model"] = validate_model_spec(spec["model"])
+    except SpecError as problem:
+        safe.error(problem)
+        st.button(
+            "Replace with the default network", key="model_reset", on_click=reset_model
+        )
+        return
+    choose_preset()
+    edit_layers()
+    try:
+        model = validate_model_spec(spec["model"])
+    except SpecError as problem:  # the widgets keep values in range; this is a guard
+        safe.error(problem)
+        return
+    show_output(prepared)
+    show_summary(model, prepared)
+    with st.expander("Model settings (JSON)"):
+        st.json(model, expanded=False)
+
+
+main()
