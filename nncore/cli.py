@@ -37,6 +37,17 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("experiment", help="experiment spec, a JSON file")
     data.add_argument("--data", help="data file that overrides data.source")
     data.add_argument("--target", help="target column that overrides data.target")
+    export = commands.add_parser(
+        "export",
+        help="write the experiment as a runnable Python script or Jupyter notebook",
+    )
+    export.add_argument("experiment", help="experiment spec, a JSON file")
+    export.add_argument(
+        "--format", choices=("py", "ipynb"), default="py", help="py (default) or ipynb"
+    )
+    export.add_argument("-o", "--output", required=True, help="file to write")
+    export.add_argument("--data", help="data file that overrides data.source")
+    export.add_argument("--target", help="target column that overrides data.target")
     return parser
 
 
@@ -70,7 +81,30 @@ def command_data(args) -> dict:
     return summary
 
 
-COMMANDS = {"data": command_data}
+def command_export(args) -> dict:
+    from nncore.data import load_source
+    from nncore.export import export_notebook, export_script
+    from nncore.prepare import prepare_from_spec
+
+    spec, base_dir = _experiment(args)
+    _progress(f"loading {spec['data']['source']}")
+    table = load_source(spec["data"], base_dir=base_dir)
+    prepared = prepare_from_spec(table.frame, spec["data"])
+    write = export_notebook if args.format == "ipynb" else export_script
+    text = write(spec, table, prepared)
+    path = Path(args.output)
+    try:
+        path.write_text(text, encoding="utf-8", newline="\n")
+    except OSError as error:
+        raise SpecError(
+            f"Could not write '{path}' ({error.strerror or error}). Choose a file in "
+            "a folder that exists and that you can write to."
+        ) from error
+    _progress(f"wrote {path}")
+    return {"format": args.format, "output": str(path), "bytes": len(text.encode())}
+
+
+COMMANDS = {"data": command_data, "export": command_export}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,9 +1,236 @@
-"""Compile screen (placeholder: being built)."""
+"""Compile screen: how the network learns (optimiser, learning rate, loss, metrics).
+
+Only the options that fit the task are offered, and the screen says why the others
+are missing. "Show me the code" exports the whole experiment as a script or a
+notebook. TensorFlow is never imported here.
+"""
+
+from __future__ import annotations
+
+import json
 
 import streamlit as st
 
-from ui import state
+from nncore.compiling import (
+    AUTO_LOSS,
+    LOSSES,
+    METRICS,
+    OPTIMIZERS,
+    losses_for,
+    metrics_for,
+    resolve_compile,
+    unavailable_losses,
+    unavailable_metrics,
+    validate_compile_spec,
+)
+from nncore.errors import DataError, SpecError
+from ui import safe, state
 
-state.init_state()
-st.title("Compile")
-st.info("This screen is being built.")
+LEARNING_RATES = [
+    1e-5,
+    3e-5,
+    1e-4,
+    3e-4,
+    1e-3,
+    3e-3,
+    0.01,
+    0.03,
+    0.1,
+    0.3,
+    1.0,
+]
+TASK_NAMES = {
+    "binary": "binary classification",
+    "multiclass": "multiclass classification",
+    "regression": "regression",
+}
+
+
+# Built-in data is the same for everyone: prepared once per data settings.
+@st.cache_resource(show_spinner=False, max_entries=16)
+def builtin_report(data_json: str):
+    from nncore.data import inspect_data, load_source
+
+    data = json.loads(data_json)
+    return inspect_data(load_source(data), data)
+
+
+def current_report(spec: dict):
+    """The prepared data: the Data screen's, or a built-in prepared from the spec."""
+    report = st.session_state[state.REPORT]
+    if report is not None:
+        return report
+    if not spec["data"]["source"].startswith("builtin:"):
+        return None
+    from nncore.spec import validate_data_spec
+
+    data = validate_data_spec(spec["data"])
+    with st.spinner("Preparing the data…"):
+        return builtin_report(json.dumps(data, sort_keys=True))
+
+
+def docs_line(choice) -> None:
+    st.caption(f"{choice.help} [Keras docs]({choice.docs})")
+
+
+def choose_optimizer(settings: dict) -> None:
+    names = list(OPTIMIZERS)
+    settings["optimizer"] = st.selectbox(
+        "Optimiser",
+        names,
+        index=names.index(settings["optimizer"]),
+        format_func=lambda n: OPTIMIZERS[n].title,
+        key="compile_optimizer",
+        help="How the weights are changed after each batch of examples.",
+    )
+    docs_line(OPTIMIZERS[settings["optimizer"]])
+    rates = sorted({*LEARNING_RATES, settings["learning_rate"]})
+    settings["learning_rate"] = st.select_slider(
+        "Learning rate",
+        rates,
+        value=settings["learning_rate"],
+        format_func=lambda r: f"{r:g}",
+        key="compile_learning_rate",
+        help="How big each step is (log scale). Too big and the loss jumps around "
+        "or explodes; too small and learning crawls. 0.001 suits Adam.",
+    )
+    if settings["optimizer"] == "sgd":
+        settings["momentum"] = st.slider(
+            "Momentum",
+            0.0,
+            0.99,
+            float(settings["momentum"]),
+            step=0.01,
+            key="compile_momentum",
+            help="How much of the previous step carries over into the next: smooths "
+            "the path and speeds it up along consistent directions.",
+        )
+
+
+def choose_loss(settings: dict, task: str) -> None:
+    options = ["auto", *losses_for(task)]
+    if settings["loss"] not in options:
+        safe.info(
+            f"The loss '{settings['loss']}' was reset to automatic: "
+            + unavailable_losses(task)[settings["loss"]]
+        )
+        settings["loss"] = "auto"
+        st.session_state.pop("compile_loss", None)
+    automatic = LOSSES[AUTO_LOSS[task]]
+    settings["loss"] = st.selectbox(
+        "Loss",
+        options,
+        index=options.index(settings["loss"]),
+        format_func=lambda n: (
+            f"Automatic: {automatic.title}" if n == "auto" else LOSSES[n].title
+        ),
+        key="compile_loss",
+        help="The number the network learns to make smaller: how wrong it is.",
+    )
+    chosen = LOSSES[AUTO_LOSS[task]] if settings["loss"] == "auto" else None
+    if chosen is not None:
+        st.caption(
+            f"For {TASK_NAMES[task]}, automatic means **{chosen.title}**. "
+            f"{chosen.help} [Keras docs]({chosen.docs})"
+        )
+    else:
+        docs_line(LOSSES[settings["loss"]])
+    with st.expander("Why are other losses not offered?"):
+        for reason in unavailable_losses(task).values():
+            st.markdown(f"- {reason}")
+
+
+def choose_metrics(settings: dict, task: str) -> None:
+    options = metrics_for(task)
+    resolved = resolve_compile(settings, task)
+    if resolved["notes"]:
+        safe.info(" ".join(resolved["notes"]))
+    if any(m not in options for m in st.session_state.get("compile_metrics", [])):
+        st.session_state.pop("compile_metrics")  # the task changed under the widget
+    settings["metrics"] = st.multiselect(
+        "Metrics to watch while training",
+        options,
+        default=resolved["metrics"],
+        format_func=lambda n: METRICS[n].title,
+        key="compile_metrics",
+        help="Shown per epoch on the training curves; the loss is always shown. The "
+        "final evaluation reports every metric of the task.",
+    )
+    for name in settings["metrics"]:
+        st.caption(
+            f"**{METRICS[name].title}**: {METRICS[name].help} "
+            f"[Keras docs]({METRICS[name].docs})"
+        )
+    with st.expander("Why are other metrics not offered?"):
+        for reason in unavailable_metrics(task).values():
+            st.markdown(f"- {reason}")
+
+
+def show_code(spec: dict, report) -> None:
+    from nncore.export import export_notebook, export_script
+
+    st.subheader("Show me the code", divider="gray")
+    st.write(
+        "The whole experiment as a Python script that runs on its own and gives "
+        "the same results: the data, split, preprocessing, network and training."
+    )
+    try:
+        script = export_script(spec, report.table, report.prepared)
+        notebook = export_notebook(spec, report.table, report.prepared)
+    except (SpecError, DataError) as problem:
+        safe.error(problem)
+        return
+    left, right = st.columns(2)
+    left.download_button(
+        "Download experiment.py",
+        script,
+        file_name="experiment.py",
+        mime="text/x-python",
+        icon=":material/download:",
+        key="compile_download_py",
+    )
+    right.download_button(
+        "Download experiment.ipynb",
+        notebook,
+        file_name="experiment.ipynb",
+        mime="application/x-ipynb+json",
+        icon=":material/download:",
+        key="compile_download_ipynb",
+    )
+    with st.expander("experiment.py", expanded=True):
+        st.code(script, language="python")
+
+
+def main() -> None:
+    state.init_state()
+    st.title("Compile")
+    st.write(
+        "Choose how the network learns: the optimiser that changes the weights, how "
+        "big its steps are, the loss it makes smaller and the metrics to watch."
+    )
+    spec = st.session_state[state.SPEC]
+    try:
+        settings = validate_compile_spec(spec["compile"])
+        report = current_report(spec)
+    except (SpecError, DataError) as problem:
+        safe.error(problem)
+        return
+    if report is None:
+        safe.info(
+            "Load your data file on the Data screen first: the loss and metrics "
+            "depend on what the network predicts."
+        )
+        return
+    task = report.prepared.task
+    st.markdown(f"**Task: {TASK_NAMES[task]}**, from the data.")
+    left, right = st.columns(2)
+    with left:
+        choose_optimizer(settings)
+    with right:
+        choose_loss(settings, task)
+        choose_metrics(settings, task)
+    spec["compile"] = settings
+    show_code(spec, report)
+
+
+main()
