@@ -11,10 +11,10 @@ init_state()
 restore_from_link()
 
 pages = [
-    st.Page("pages/data.py", title="Data", icon=":material/table:", default=True),
-    st.Page("pages/model.py", title="Model", icon=":material/hub:"),
-    st.Page("pages/compile.py", title="Compile", icon=":material/tune:"),
-    st.Page("pages/experiment.py", title="Experiment", icon=":material/share:"),
+    st.Page("screens/data.py", title="Data", icon=":material/table:", default=True),
+    st.Page("screens/model.py", title="Model", icon=":material/hub:"),
+    st.Page("screens/compile.py", title="Compile", icon=":material/tune:"),
+    st.Page("screens/experiment.py", title="Experiment", icon=":material/share:"),
 ]
 page = st.navigation(pages)
 frame = st.sidebar.container()

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from nncore.spec import default_spec
 from tests.app.conftest import ROOT
 
-PAGE = str(ROOT / "pages" / "compile.py")
+PAGE = str(ROOT / "screens" / "compile.py")
 
 
 def compile_page(source=None, report=None):

@@ -199,7 +199,7 @@ def test_the_data_screen_never_imports_tensorflow():
     code = (
         "import sys\n"
         "from streamlit.testing.v1 import AppTest\n"
-        "at = AppTest.from_file('pages/data.py', default_timeout=60).run()\n"
+        "at = AppTest.from_file('screens/data.py', default_timeout=60).run()\n"
         "at.selectbox(key='data_builtin').set_value('spiral').run()\n"
         "assert not at.exception, at.exception\n"
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"

@@ -40,7 +40,7 @@ def test_a_damaged_share_link_says_so_and_keeps_the_defaults():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.query_params["experiment"] = "garbage!!"
     at.run()
-    at.switch_page("pages/experiment.py").run()
+    at.switch_page("screens/experiment.py").run()
     assert not at.exception
     assert any("share link is damaged" in plain(e.value) for e in at.error)
     assert at.session_state["spec"]["data"]["source"] == "builtin:breast_cancer"
@@ -49,7 +49,7 @@ def test_a_damaged_share_link_says_so_and_keeps_the_defaults():
 def test_load_an_exported_file_restores_the_data_screen():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     at.slider(key="data_test").set_value(25).run()
-    at.switch_page("pages/experiment.py").run()
+    at.switch_page("screens/experiment.py").run()
     share = at.code[0].value
     assert share.startswith("/?experiment=")
     text = json.dumps(shared_spec())
@@ -58,13 +58,13 @@ def test_load_an_exported_file_restores_the_data_screen():
     ).run()
     assert not at.exception
     assert "Experiment loaded from mine.json." in [plain(s.value) for s in at.success]
-    at.switch_page("pages/data.py").run()
+    at.switch_page("screens/data.py").run()
     assert at.selectbox(key="data_builtin").value == "wine"
     assert at.slider(key="data_test").value == 20  # the file's value, not the old 25
 
 
 def test_a_bad_experiment_file_names_the_problem_and_keeps_the_experiment():
-    at = AppTest.from_file(str(ROOT / "pages" / "experiment.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "screens" / "experiment.py"), default_timeout=60)
     at.run()
     bad = json.dumps({"data": {"split": {"train": 0.9, "val": 0.2, "test": 0.1}}})
     at.file_uploader(key="experiment_upload").set_value(

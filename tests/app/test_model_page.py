@@ -14,7 +14,7 @@ from nncore.spec import default_spec
 from tests import files
 from tests.app.conftest import ROOT
 
-PAGE = str(ROOT / "pages" / "model.py")
+PAGE = str(ROOT / "screens" / "model.py")
 
 
 def plain(text: str) -> str:
@@ -255,7 +255,7 @@ def test_the_model_screen_never_imports_tensorflow():
     code = (
         "import sys\n"
         "from streamlit.testing.v1 import AppTest\n"
-        "at = AppTest.from_file('pages/model.py', default_timeout=60).run()\n"
+        "at = AppTest.from_file('screens/model.py', default_timeout=60).run()\n"
         "at.button(key='model_preset_3').click().run()\n"
         "at.button(key='model_add_batchnorm').click().run()\n"
         "assert not at.exception, at.exception\n"

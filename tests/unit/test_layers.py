@@ -46,5 +46,5 @@ def test_data_modules_load_without_streamlit_or_tensorflow():
 
 
 def test_pages_hold_no_keras_calls():
-    for path in list((ROOT / "pages").glob("*.py")) + [ROOT / "app.py"]:
+    for path in list((ROOT / "screens").glob("*.py")) + [ROOT / "app.py"]:
         assert not {"tensorflow", "keras", "sklearn"} & imported_modules(path), path

@@ -96,7 +96,7 @@ def data_report():
 def link_to_data() -> None:
     try:
         st.page_link(
-            "pages/data.py", label="Go to the Data screen", icon=":material/table:"
+            "screens/data.py", label="Go to the Data screen", icon=":material/table:"
         )
     except StreamlitPageNotFoundError:  # the page runs on its own (tests)
         st.caption("Open the Data screen from the menu.")
