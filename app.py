@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.experiment import restore_from_link
+from ui.experiment import restore_from_link, show_notice
 from ui.frame import render_frame
 from ui.state import init_state
 
@@ -18,5 +18,6 @@ pages = [
 ]
 page = st.navigation(pages)
 frame = st.sidebar.container()
+show_notice()
 page.run()
 render_frame(frame)

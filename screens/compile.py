@@ -198,7 +198,7 @@ def show_code(spec: dict, report) -> None:
         key="compile_download_ipynb",
     )
     with st.expander("experiment.py", expanded=True):
-        st.code(script, language="python")
+        st.code(script, language="python", height=480)
 
 
 def main() -> None:

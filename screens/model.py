@@ -45,11 +45,33 @@ def layers() -> list[dict]:
     return st.session_state[state.SPEC]["model"]["layers"]
 
 
+# Spec field -> (key suffix of the widget that edits it, the widget's value).
+WIDGET_FIELDS = {
+    "units": ("units", int),
+    "activation": ("activation", str),
+    "kernel_initializer": ("initializer", str),
+    "l1": ("l1", float),
+    "l2": ("l2", float),
+    "rate": ("rate", lambda rate: min(float(rate), 0.99)),
+}
+
+
 def restack(new_layers: list[dict]) -> None:
-    """Replace the stack and forget the layer widgets, which were keyed by position."""
+    """Replace the stack and set the layer widgets, which are keyed by position.
+
+    Deleting the keys is not enough: the browser sends each widget's last value
+    with the click, so a widget would show the old layer's value. Values written to
+    session state in a callback win over the browser's.
+    """
     st.session_state[state.SPEC]["model"]["layers"] = new_layers
     for key in [k for k in st.session_state if str(k).startswith(LAYER_KEY)]:
         del st.session_state[key]
+    for i, layer in enumerate(new_layers):
+        for field, (suffix, widget_value) in WIDGET_FIELDS.items():
+            if field in layer:
+                st.session_state[f"{LAYER_KEY}{i}_{suffix}"] = widget_value(
+                    layer[field]
+                )
 
 
 def use_preset(name: str) -> None:

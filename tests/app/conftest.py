@@ -12,4 +12,6 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 @pytest.fixture
 def data_page():
     """The Data screen, run on its own as AppTest runs page files."""
-    return AppTest.from_file(str(ROOT / "screens" / "data.py"), default_timeout=30).run()
+    return AppTest.from_file(
+        str(ROOT / "screens" / "data.py"), default_timeout=30
+    ).run()
