@@ -32,7 +32,9 @@ def render_frame(container) -> None:
 def render_experiment() -> None:
     st.markdown("#### Experiment")
     export_button(st.session_state[state.SPEC], key="frame_export")
-    st.page_link("screens/experiment.py", label="Share or load", icon=":material/share:")
+    st.page_link(
+        "screens/experiment.py", label="Share or load", icon=":material/share:"
+    )
 
 
 def render_dataset() -> None:
