@@ -307,7 +307,12 @@ def _file_code(table: LoadedTable) -> str:
             f"    decimal={_literal(reader.get('decimal', '.'))},\n"
             f"    encoding={_literal(reader.get('encoding', 'utf-8'))},\n"
             "    skip_blank_lines=True,\n"
-            ")"
+            + (
+                '    engine="python",\n    on_bad_lines="skip",  # rows with extra fields\n'
+                if reader.get("on_bad_lines") == "skip"
+                else ""
+            )
+            + ")"
         )
     code = (
         f"{read}\n"

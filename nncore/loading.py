@@ -296,8 +296,7 @@ def _read_text(handle, head: bytes, name: str, size: int) -> LoadedTable:
     used = table.frame.attrs.pop("nn_codec", codec)
     if used != codec:
         encoding_note = "Latin-1"
-    table.reader = {"format": "csv", "sep": delimiter, "decimal": decimal}
-    table.reader["encoding"] = used
+    table.reader.update(format="csv", sep=delimiter, decimal=decimal, encoding=used)
     if encoding_note:
         table.notes.append(encoding_note)
     _report_duplicate_names(header, table)
@@ -355,6 +354,7 @@ def _parse(
         except pd.errors.ParserError:
             handle.seek(0)
             frame = _parse_skipping_bad_lines(handle, name, attempt, options, table)
+            table.reader.update(engine="python", on_bad_lines="skip")
         frame.attrs["nn_codec"] = attempt
         return frame
     raise DataError(

@@ -47,6 +47,7 @@ DEFAULT_SPEC: dict[str, Any] = {
     "compile": {
         "optimizer": "adam",
         "learning_rate": 0.001,
+        "momentum": 0.9,  # used by sgd only
         "loss": "auto",
         "metrics": ["accuracy"],
     },

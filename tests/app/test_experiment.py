@@ -72,3 +72,36 @@ def test_a_bad_experiment_file_names_the_problem_and_keeps_the_experiment():
     assert not at.exception
     assert any("fractions must add up to 1" in plain(e.value) for e in at.error)
     assert at.session_state["spec"]["data"]["split"]["train"] == 0.7
+
+
+def go(at: AppTest, screen: str) -> None:
+    """Open a screen; AppTest resolves page paths against the last page it ran."""
+    main = str(at._script_path)
+    at.switch_page(f"{screen}.py" if "/screens/" in main else f"screens/{screen}.py")
+    at.run()
+
+
+def test_an_exported_experiment_restores_model_and_compile_in_a_fresh_session():
+    from nncore.sharing import spec_to_json
+
+    first = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    go(first, "model")
+    first.button(key="model_preset_2").click().run()  # "Deeper"
+    first.number_input(key="model_layer_1_units").set_value(48).run()
+    go(first, "compile")
+    first.selectbox(key="compile_optimizer").set_value("rmsprop").run()
+    assert not first.exception
+    exported = spec_to_json(first.session_state["spec"])  # what the button downloads
+
+    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    go(fresh, "experiment")
+    fresh.file_uploader(key="experiment_upload").set_value(
+        ("exported.json", exported.encode(), "application/json")
+    ).run()
+    go(fresh, "model")
+    assert not fresh.exception
+    units = [n.value for n in fresh.number_input if str(n.key).endswith("_units")]
+    assert units == [64, 48, 32]
+    go(fresh, "compile")
+    assert fresh.selectbox(key="compile_optimizer").value == "rmsprop"
+    assert fresh.session_state["spec"] == json.loads(exported)
