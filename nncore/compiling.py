@@ -8,7 +8,6 @@ TensorFlow is imported only by ``compile_model``.
 
 from __future__ import annotations
 
-import copy
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -194,18 +193,14 @@ def validate_compile_spec(compile_spec: Any) -> dict[str, Any]:
     Raises:
         SpecError: naming the field, the value received and what is expected.
     """
-    if not isinstance(compile_spec, dict):
-        raise SpecError(
-            "The 'compile' field must be an object with the optimiser, learning "
-            f"rate, loss and metrics. Got {_shown(compile_spec)}."
-        )
-    unknown = sorted(set(compile_spec) - set(DEFAULT_COMPILE))
-    if unknown:
-        raise SpecError(
-            f"The 'compile' section has an unknown field '{unknown[0]}'. "
-            f"Expected fields: {', '.join(sorted(DEFAULT_COMPILE))}."
-        )
-    merged = {**copy.deepcopy(DEFAULT_COMPILE), **copy.deepcopy(compile_spec)}
+    from nncore.spec import merge_section
+
+    merged = merge_section(
+        compile_spec,
+        DEFAULT_COMPILE,
+        "compile",
+        "must be an object with the optimiser, learning rate, loss and metrics",
+    )
     if merged["optimizer"] not in OPTIMIZERS:
         raise SpecError(
             f"The 'compile.optimizer' field must be one of {_set(OPTIMIZERS)}. "

@@ -308,7 +308,8 @@ def _file_code(table: LoadedTable) -> str:
             f"    encoding={_literal(reader.get('encoding', 'utf-8'))},\n"
             "    skip_blank_lines=True,\n"
             + (
-                '    engine="python",\n    on_bad_lines="skip",  # rows with extra fields\n'
+                '    engine="python",\n'
+                '    on_bad_lines="skip",  # rows with more fields than the header\n'
                 if reader.get("on_bad_lines") == "skip"
                 else ""
             )

@@ -8,11 +8,10 @@ importing TensorFlow.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from nncore.errors import SpecError
-from nncore.spec import DEFAULT_SPEC, _fail, _number, _set
+from nncore.spec import DEFAULT_SPEC, _fail, _number, _set, merge_section
 
 LAYER_TYPES = ("dense", "dropout", "batchnorm")
 ACTIVATIONS = (
@@ -103,16 +102,12 @@ def validate_model_spec(model: Any) -> dict[str, Any]:
         [{'type': 'dense', 'units': 8, 'activation': 'relu', \
 'kernel_initializer': 'glorot_uniform', 'l1': 0.0, 'l2': 0.0}]
     """
-    if not isinstance(model, dict):
-        raise _fail("model", model, "must be an object with 'layers' and 'output'")
-    expected = DEFAULT_SPEC["model"]
-    unknown = sorted(set(model) - set(expected), key=str)
-    if unknown:
-        raise SpecError(
-            f"The 'model' section has an unknown field '{unknown[0]}'. "
-            f"Expected fields: {', '.join(sorted(expected))}."
-        )
-    merged = {**copy.deepcopy(expected), **copy.deepcopy(model)}
+    merged = merge_section(
+        model,
+        DEFAULT_SPEC["model"],
+        "model",
+        "must be an object with 'layers' and 'output'",
+    )
     if merged["output"] not in OUTPUTS:
         raise _fail(
             "model.output",

@@ -115,6 +115,31 @@ def _integer(section: dict, key: str, prefix: str, low: int, high: int) -> None:
         )
 
 
+def merge_section(
+    value: Any, defaults: dict[str, Any], path: str, expected: str = "must be an object"
+) -> dict[str, Any]:
+    """A spec section merged over its defaults, refusing unknown fields.
+
+    Args:
+        value: the section as given.
+        defaults: every field the section may have, with its default.
+        path: the section's name in messages, e.g. ``"train.early_stopping"``.
+        expected: what to say when ``value`` is not an object.
+
+    Raises:
+        SpecError: when ``value`` is not an object or has an unknown field.
+    """
+    if not isinstance(value, dict):
+        raise _fail(path, value, expected)
+    unknown = sorted(set(value) - set(defaults), key=str)
+    if unknown:
+        raise SpecError(
+            f"The '{path}' section has an unknown field '{unknown[0]}'. "
+            f"Expected fields: {', '.join(sorted(defaults))}."
+        )
+    return {**copy.deepcopy(defaults), **copy.deepcopy(value)}
+
+
 def validate_data_spec(data: Any) -> dict[str, Any]:
     """Check the ``data`` part of a spec and return it with defaults filled in.
 
@@ -127,20 +152,11 @@ def validate_data_spec(data: Any) -> dict[str, Any]:
     Raises:
         SpecError: naming the field, the value received and what is expected.
     """
-    if not isinstance(data, dict):
-        raise _fail("data", data, "must be an object with the data settings")
-    merged = copy.deepcopy(DEFAULT_SPEC["data"])
-    unknown = sorted(set(data) - set(merged))
-    if unknown:
-        raise SpecError(
-            f"The 'data' section has an unknown field '{unknown[0]}'. "
-            f"Expected fields: {', '.join(sorted(merged))}."
-        )
-    merged.update(copy.deepcopy(data))
-    if "split" in data:
-        if not isinstance(data["split"], dict):
-            raise _fail("data.split", data["split"], "must be an object")
-        merged["split"] = {**DEFAULT_SPEC["data"]["split"], **data["split"]}
+    defaults = DEFAULT_SPEC["data"]
+    merged = merge_section(
+        data, defaults, "data", "must be an object with the settings"
+    )
+    merged["split"] = merge_section(merged["split"], defaults["split"], "data.split")
 
     source = merged["source"]
     if not isinstance(source, str) or not source.strip():
@@ -174,12 +190,6 @@ def validate_data_spec(data: Any) -> dict[str, Any]:
         )
 
     split = merged["split"]
-    unknown = sorted(set(split) - {"train", "val", "test", "stratify"})
-    if unknown:
-        raise SpecError(
-            f"The 'data.split' section has an unknown field '{unknown[0]}'. "
-            "Expected fields: train, val, test, stratify."
-        )
     for part in ("train", "val", "test"):
         value = split[part]
         if not _number(value) or not 0 < value < 1:
@@ -243,29 +253,14 @@ def validate_train_spec(train: Any) -> dict[str, Any]:
     Raises:
         SpecError: naming the field, the value received and what is expected.
     """
-    if not isinstance(train, dict):
-        raise _fail("train", train, "must be an object with the training settings")
-    merged = copy.deepcopy(DEFAULT_SPEC["train"])
-    unknown = sorted(set(train) - set(merged))
-    if unknown:
-        raise SpecError(
-            f"The 'train' section has an unknown field '{unknown[0]}'. "
-            f"Expected fields: {', '.join(sorted(merged))}."
-        )
-    merged.update(copy.deepcopy(train))
+    defaults = DEFAULT_SPEC["train"]
+    merged = merge_section(train, defaults, "train", "must be an object")
     _integer(merged, "epochs", "train", 1, 1000)
     _integer(merged, "batch_size", "train", 1, 8192)
     _integer(merged, "seed", "train", 0, 2**31 - 1)
-    stopping = merged["early_stopping"]
-    if not isinstance(stopping, dict):
-        raise _fail("train.early_stopping", stopping, "must be an object")
-    unknown = sorted(set(stopping) - {"enabled", "patience"})
-    if unknown:
-        raise SpecError(
-            f"The 'train.early_stopping' section has an unknown field '{unknown[0]}'. "
-            "Expected fields: enabled, patience."
-        )
-    stopping = {**DEFAULT_SPEC["train"]["early_stopping"], **stopping}
+    stopping = merge_section(
+        merged["early_stopping"], defaults["early_stopping"], "train.early_stopping"
+    )
     if not isinstance(stopping["enabled"], bool):
         raise _fail(
             "train.early_stopping.enabled", stopping["enabled"], "must be true or false"
