@@ -1,10 +1,17 @@
 """NN Studio: train, understand and tune a neural network without writing code."""
 
+import os
+
 import streamlit as st
 
 from ui.experiment import restore_from_link, show_notice
 from ui.frame import render_frame
 from ui.state import init_state
+
+# Read by TensorFlow when a screen first trains: quiet logs, and the same numbers as
+# the CLI and the exported scripts.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 st.set_page_config(page_title="NN Studio", page_icon=":material/hub:", layout="wide")
 init_state()

@@ -41,6 +41,15 @@ def build_parser() -> argparse.ArgumentParser:
         "export",
         help="write the experiment as a runnable Python script or Jupyter notebook",
     )
+    run = commands.add_parser(
+        "run", help="train and evaluate the experiment (imports TensorFlow)"
+    )
+    run.add_argument("experiment", help="experiment spec, a JSON file")
+    run.add_argument("--data", help="data file that overrides data.source")
+    run.add_argument("--target", help="target column that overrides data.target")
+    run.add_argument(
+        "--out", help="folder for the trained model (.keras), result and experiment"
+    )
     export.add_argument("experiment", help="experiment spec, a JSON file")
     export.add_argument(
         "--format", choices=("py", "ipynb"), default="py", help="py (default) or ipynb"
@@ -104,7 +113,68 @@ def command_export(args) -> dict:
     return {"format": args.format, "output": str(path), "bytes": len(text.encode())}
 
 
-COMMANDS = {"data": command_data, "export": command_export}
+def command_run(args) -> dict:
+    import uuid
+
+    from nncore.data import inspect_data, load_source
+    from nncore.training import train_and_evaluate
+
+    spec, base_dir = _experiment(args)
+    out = Path(args.out) if args.out else None
+    if out is not None and out.exists() and not out.is_dir():
+        raise SpecError(f"--out '{out}' is a file. Give a folder to write the run to.")
+    _progress(f"loading {spec['data']['source']}")
+    table = load_source(spec["data"], base_dir=base_dir)
+    report = inspect_data(table, spec["data"])
+    prepared = report.prepared
+    _progress(
+        f"training on {len(prepared.y_train)} rows, validating on "
+        f"{len(prepared.y_val)}, up to {spec['train']['epochs']} epochs"
+    )
+    result = train_and_evaluate(spec, prepared, callbacks=[_epoch_progress(spec)])
+    run_id = uuid.uuid4().hex[:12]
+    summary = {
+        "run_id": run_id,
+        "task": prepared.task,
+        "metrics": result.metrics,
+        "baseline": result.baseline,
+        "epochs_run": result.epochs_run,
+        "warnings": report.warnings + result.warnings,
+    }
+    if out is not None:
+        _save_run(out, spec, result, summary)
+    return summary
+
+
+def _epoch_progress(spec):
+    """A Keras callback that prints one line per epoch on stderr."""
+    import keras
+
+    epochs = spec["train"]["epochs"]
+
+    class EpochProgress(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            shown = " ".join(f"{k}={v:.4g}" for k, v in sorted((logs or {}).items()))
+            _progress(f"epoch {epoch + 1}/{epochs} {shown}")
+
+    return EpochProgress()
+
+
+def _save_run(out: Path, spec: dict, result, summary: dict) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        result.model.save(out / "model.keras")
+        (out / "experiment.json").write_text(json.dumps(spec, indent=2) + "\n")
+        (out / "result.json").write_text(json.dumps(summary, indent=2) + "\n")
+    except OSError as error:
+        raise SpecError(
+            f"Could not write the run to '{out}' ({error.strerror or error}). Choose "
+            "a folder you can write to."
+        ) from error
+    _progress(f"wrote {out / 'model.keras'} and {out / 'result.json'}")
+
+
+COMMANDS = {"data": command_data, "run": command_run, "export": command_export}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -141,3 +141,40 @@ def test_bad_spec_and_bad_command(tmp_path):
     assert_bad_input(run_cli("data", spec), "The 'data.scaling' field must be one of")
     assert_bad_input(run_cli("data", tmp_path / "none.json"), "does not exist")
     assert_bad_input(run_cli("fly"), "invalid choice: 'fly'")
+
+
+def test_run_trains_and_prints_the_contract_json(tmp_path):
+    spec = {
+        "data": {"source": "builtin:breast_cancer"},
+        "model": {"layers": [{"type": "dense", "units": 8}]},
+        "train": {"epochs": 3},
+    }
+    path = tmp_path / "experiment.json"
+    path.write_text(json.dumps(spec))
+    result = run_cli("run", path, "--out", tmp_path / "run")
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["task"] == "binary"
+    for split in ("val", "test"):
+        assert set(summary["metrics"][split]) == {
+            "accuracy",
+            "precision",
+            "recall",
+            "f1",
+            "roc_auc",
+        }
+    assert summary["baseline"]["accuracy"] == pytest.approx(54 / 86)
+    assert summary["epochs_run"] == 3
+    assert isinstance(summary["warnings"], list) and summary["run_id"]
+    assert "epoch 3/3" in result.stderr
+    assert (tmp_path / "run" / "model.keras").stat().st_size > 0
+    saved = json.loads((tmp_path / "run" / "result.json").read_text())
+    assert saved["run_id"] == summary["run_id"]
+
+
+def test_run_with_bad_input_exits_2(tmp_path):
+    path = tmp_path / "experiment.json"
+    path.write_text(json.dumps({"model": {"layers": [{"type": "dense", "units": 0}]}}))
+    assert_bad_input(run_cli("run", path), "'model.layers[0].units' field must be")
+    path.write_text(json.dumps({"data": {"source": "builtin:iris"}}))
+    assert_bad_input(run_cli("run", path, "--target", "nope"), "is not in the data")
