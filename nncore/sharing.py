@@ -15,7 +15,7 @@ import zlib
 from typing import Any
 
 from nncore.errors import SpecError
-from nncore.spec import DEFAULT_SPEC, validate_spec
+from nncore.spec import DEFAULT_SPEC, spec_from_text, validate_spec
 
 QUERY_KEY = "experiment"
 # A link decodes to at most this much JSON: a tiny link cannot expand into a huge
@@ -42,14 +42,9 @@ def spec_from_json(text: str | bytes, name: str = "the experiment file") -> dict
                 f"{name} is not a text file. Choose the .json file that "
                 "'Export experiment' downloaded."
             ) from error
-    try:
-        spec = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise SpecError(
-            f"{name} is not valid JSON: {error.msg} at line {error.lineno}, column "
-            f"{error.colno}. Choose the .json file that 'Export experiment' downloaded."
-        ) from error
-    return validate_spec(spec)
+    return spec_from_text(
+        text, name, "Choose the .json file that 'Export experiment' downloaded."
+    )
 
 
 def _changes(value: Any, default: Any) -> Any:

@@ -288,11 +288,27 @@ def load_spec(path: str | Path) -> dict[str, Any]:
             f"Could not read the experiment file '{path}' ({error}). "
             "It must be a UTF-8 JSON file."
         ) from error
+    return spec_from_text(
+        text, f"The experiment file '{path}'", "Fix the JSON syntax there."
+    )
+
+
+def spec_from_text(text: str, name: str, advice: str) -> dict[str, Any]:
+    """Parse an experiment from JSON text and validate it.
+
+    Args:
+        text: the JSON.
+        name: how messages call its source, e.g. "The experiment file 'x.json'".
+        advice: what to do when it is not JSON.
+
+    Raises:
+        SpecError: when the text is not JSON or a field is wrong.
+    """
     try:
         spec = json.loads(text)
     except json.JSONDecodeError as error:
         raise SpecError(
-            f"The experiment file '{path}' is not valid JSON: {error.msg} at line "
-            f"{error.lineno}, column {error.colno}. Fix the JSON syntax there."
+            f"{name} is not valid JSON: {error.msg} at line {error.lineno}, column "
+            f"{error.colno}. {advice}"
         ) from error
     return validate_spec(spec)

@@ -1,9 +1,9 @@
 """The layers stay apart: nncore is UI-free and the data path never loads TensorFlow."""
 
 import ast
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.isolation import heavy_modules_after
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,21 +28,12 @@ def test_nncore_never_imports_streamlit():
 
 
 def test_data_modules_load_without_streamlit_or_tensorflow():
-    code = (
-        "import sys, nncore, nncore.data, nncore.plots, nncore.cli\n"
+    loaded = heavy_modules_after(
+        "import nncore, nncore.data, nncore.plots, nncore.cli\n"
         "from nncore import load_builtin, prepare_data, profile_data\n"
         "profile_data(prepare_data(load_builtin('iris'), 'target'))\n"
-        "heavy = ('streamlit', 'tensorflow', 'keras')\n"
-        "print(sorted(m for m in heavy if m in sys.modules))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=True,
-    )
-    assert result.stdout.strip() == "[]"
+    assert loaded == []
 
 
 def test_pages_hold_no_keras_calls():

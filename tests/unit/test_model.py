@@ -2,8 +2,6 @@
 it with Keras, and the network diagram."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from nncore.model import (
 )
 from nncore.network_plot import network_figure
 from nncore.spec import validate_spec
+from tests.isolation import heavy_modules_after
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -434,23 +433,14 @@ def test_every_choice_is_a_keras_name():
 
 
 def test_the_model_module_loads_without_tensorflow():
-    code = (
-        "import sys\n"
+    loaded = heavy_modules_after(
         "from nncore.model import count_parameters, validate_model_spec, PRESETS\n"
         "from nncore.network_plot import network_figure\n"
         "layers = validate_model_spec({'layers': PRESETS['Deeper']})['layers']\n"
         "count_parameters(layers, 4, 'binary', None)\n"
         "network_figure(layers, 4, 'binary', None)\n"
-        "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=True,
-    )
-    assert result.stdout.strip() == "False False"
+    assert loaded == []
 
 
 def node_traces(figure):

@@ -17,6 +17,7 @@ from nncore.runs import (
     RunStore,
     UnknownRunError,
 )
+from tests.isolation import heavy_modules_after
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = {"data": {"source": "builtin:iris"}, "train": {"epochs": 3}}
@@ -363,16 +364,4 @@ def test_a_folder_that_cannot_be_created_says_how_to_fix_it(tmp_path):
 
 
 def test_importing_the_store_pulls_in_no_tensorflow_or_streamlit():
-    code = (
-        "import sys, nncore.runs\n"
-        "print(sorted(m for m in ('tensorflow', 'keras', 'streamlit') "
-        "if m in sys.modules))\n"
-    )
-    output = subprocess.run(
-        [sys.executable, "-c", code],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    ).stdout
-    assert output.strip() == "[]"
+    assert heavy_modules_after("import nncore.runs") == []
