@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -192,6 +193,26 @@ def app_page(chromium, app_url):
 
 
 # -- helpers the tests import -------------------------------------------------------
+
+MAIN = '[data-testid="stMain"]'
+SIDEBAR = '[data-testid="stSidebar"]'
+EXCEPTION = '[data-testid="stException"]'
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox labelled ``label`` (a combobox)."""
+    from playwright.sync_api import expect
+
+    box = page.locator('[data-testid="stSelectbox"]').filter(
+        has=page.get_by_text(label, exact=True)
+    )
+    box.locator('[role="combobox"]').click()
+    choice = page.locator('[role="option"]').filter(
+        has_text=re.compile(rf"^\s*{re.escape(option)}\s*$")
+    )
+    rerun(page, lambda: choice.first.click())
+    expect(box.locator('[role="combobox"]')).to_have_value(option)
+
 
 # Counts the script runs that started since it was installed. The observer sees
 # every change of the attribute, so a run that starts and ends between two polls

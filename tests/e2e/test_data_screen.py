@@ -9,14 +9,11 @@ import zipfile
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import rerun, screenshot
+from .conftest import EXCEPTION, MAIN, SIDEBAR, choose, rerun, screenshot
 
 pytestmark = pytest.mark.e2e
 
-MAIN = '[data-testid="stMain"]'
-SIDEBAR = '[data-testid="stSidebar"]'
 PLOT = ".js-plotly-plot"
-EXCEPTION = '[data-testid="stException"]'
 ALERT = '[data-testid="stAlert"]'
 
 
@@ -25,19 +22,6 @@ ALERT = '[data-testid="stAlert"]'
 
 def main(page: Page):
     return page.locator(MAIN)
-
-
-def choose(page: Page, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox labelled ``label`` (a combobox)."""
-    box = page.locator('[data-testid="stSelectbox"]').filter(
-        has=page.get_by_text(label, exact=True)
-    )
-    box.locator('[role="combobox"]').click()
-    choice = page.locator('[role="option"]').filter(
-        has_text=re.compile(rf"^\s*{re.escape(option)}\s*$")
-    )
-    rerun(page, lambda: choice.first.click())
-    expect(box.locator('[role="combobox"]')).to_have_value(option)
 
 
 def upload(page: Page, name: str, content: bytes, mime: str = "text/csv") -> None:

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import rerun, screenshot, wait_for_app
+from tests.isolation import run_exported_script
+
+from .conftest import EXCEPTION, MAIN, SIDEBAR, choose, rerun, screenshot, wait_for_app
 
 pytestmark = pytest.mark.e2e
-
-MAIN = '[data-testid="stMain"]'
-SIDEBAR = '[data-testid="stSidebar"]'
-EXCEPTION = '[data-testid="stException"]'
 
 
 def go_to(page: Page, title: str) -> None:
@@ -26,15 +19,6 @@ def go_to(page: Page, title: str) -> None:
     expect(
         page.locator(MAIN).get_by_role("heading", name=title, exact=True)
     ).to_be_visible()
-
-
-def choose(page: Page, label: str, option: str) -> None:
-    box = page.locator('[data-testid="stSelectbox"]').filter(
-        has=page.get_by_text(label, exact=True)
-    )
-    box.locator('[role="combobox"]').click()
-    rerun(page, lambda: page.get_by_role("option", name=option, exact=True).click())
-    expect(box.locator('[role="combobox"]')).to_have_value(option)
 
 
 def test_design_compile_and_run_the_downloaded_script(app_page: Page, tmp_path):
@@ -58,19 +42,8 @@ def test_design_compile_and_run_the_downloaded_script(app_page: Page, tmp_path):
     download.value.save_as(script)
     screenshot(page, "compile-screen")
 
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
-    result = subprocess.run(
-        [sys.executable, str(script)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    lines = result.stdout.strip().splitlines()
+    result_line, lines = run_exported_script(script)
     assert any(line.startswith("test accuracy:") for line in lines), lines
-    result_line = json.loads(lines[-1])
     assert result_line["task"] == "multiclass"
     test = result_line["metrics"]["test"]
     assert 0 <= test["accuracy"] <= 1 and "f1" in test

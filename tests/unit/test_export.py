@@ -2,8 +2,6 @@
 
 import json
 import os
-import subprocess
-import sys
 
 import nbformat
 import pytest
@@ -13,6 +11,7 @@ from nncore.export import export_notebook, export_script
 from nncore.prepare import prepare_from_spec
 from nncore.spec import validate_spec
 from nncore.training import train_and_evaluate
+from tests.isolation import run_exported_script
 from tests.unit.test_cli import assert_bad_input, run_cli
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -41,23 +40,7 @@ def run_script(code: str, folder) -> tuple[dict, list[str]]:
     """Run an exported script where nncore cannot be imported."""
     path = folder / "experiment.py"
     path.write_text(code)
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("PYTHONPATH", "PYTHONSTARTUP")
-    }
-    env.update(TF_CPP_MIN_LOG_LEVEL="2", TF_ENABLE_ONEDNN_OPTS="0")
-    result = subprocess.run(
-        [sys.executable, str(path)],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    lines = result.stdout.strip().splitlines()
-    return json.loads(lines[-1]), lines
+    return run_exported_script(path)
 
 
 def assert_reproduced(spec, folder):
