@@ -7,8 +7,6 @@ notebook. TensorFlow is never imported here.
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
 from nncore.compiling import (
@@ -25,6 +23,7 @@ from nncore.compiling import (
 )
 from nncore.errors import DataError, SpecError
 from ui import safe, state
+from ui.reports import current_report
 
 LEARNING_RATES = [
     1e-5,
@@ -44,29 +43,6 @@ TASK_NAMES = {
     "multiclass": "multiclass classification",
     "regression": "regression",
 }
-
-
-# Built-in data is the same for everyone: prepared once per data settings.
-@st.cache_resource(show_spinner=False, max_entries=16)
-def builtin_report(data_json: str):
-    from nncore.data import inspect_data, load_source
-
-    data = json.loads(data_json)
-    return inspect_data(load_source(data), data)
-
-
-def current_report(spec: dict):
-    """The prepared data: the Data screen's, or a built-in prepared from the spec."""
-    report = st.session_state[state.REPORT]
-    if report is not None:
-        return report
-    if not spec["data"]["source"].startswith("builtin:"):
-        return None
-    from nncore.spec import validate_data_spec
-
-    data = validate_data_spec(spec["data"])
-    with st.spinner("Preparing the data…"):
-        return builtin_report(json.dumps(data, sort_keys=True))
 
 
 def docs_line(choice) -> None:
@@ -211,7 +187,7 @@ def main() -> None:
     spec = st.session_state[state.SPEC]
     try:
         settings = validate_compile_spec(spec["compile"])
-        report = current_report(spec)
+        report = current_report()
     except (SpecError, DataError) as problem:
         safe.error(problem)
         return

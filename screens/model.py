@@ -25,9 +25,9 @@ from nncore.model import (
     output_layer,
     validate_model_spec,
 )
-from nncore.spec import validate_data_spec
 from nncore.text import listing
 from ui import safe, state
+from ui.reports import current_report
 
 LAYER_KEY = "model_layer_"
 NEW_LAYERS = {
@@ -97,22 +97,6 @@ def remove_layer(index: int) -> None:
 def reset_model() -> None:
     st.session_state[state.SPEC]["model"] = validate_model_spec({})
     restack(st.session_state[state.SPEC]["model"]["layers"])
-
-
-def data_report():
-    """The Data screen's prepared data, preparing a built-in dataset if need be."""
-    report = st.session_state[state.REPORT]
-    data = st.session_state[state.SPEC]["data"]
-    if report is None and data["source"].startswith("builtin:") and data["target"]:
-        from nncore.data import inspect_data, load_source
-
-        data = validate_data_spec(data)
-        with st.spinner("Preparing the data…"):
-            report = inspect_data(load_source(data), data)
-        st.session_state[state.REPORT] = report
-        # The Data screen keys its report by its own table: it will redo this one.
-        st.session_state[state.REPORT_KEY] = None
-    return report
 
 
 def link_to_data() -> None:
@@ -340,7 +324,7 @@ def main() -> None:
         "they fire. The output layer follows from the task."
     )
     try:
-        report = data_report()
+        report = current_report()
     except (DataError, SpecError) as problem:
         safe.error(problem)
         link_to_data()
