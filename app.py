@@ -7,6 +7,7 @@ import streamlit as st
 from ui.experiment import restore_from_link, show_notice
 from ui.frame import render_frame
 from ui.state import init_state
+from ui.training import reattach_job
 
 # Read by TensorFlow when a screen first trains: quiet logs, and the same numbers as
 # the CLI and the exported scripts.
@@ -16,11 +17,13 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 st.set_page_config(page_title="NN Studio", page_icon=":material/hub:", layout="wide")
 init_state()
 restore_from_link()
+reattach_job()
 
 pages = [
     st.Page("screens/data.py", title="Data", icon=":material/table:", default=True),
     st.Page("screens/model.py", title="Model", icon=":material/hub:"),
     st.Page("screens/compile.py", title="Compile", icon=":material/tune:"),
+    st.Page("screens/train.py", title="Train", icon=":material/model_training:"),
     st.Page("screens/experiment.py", title="Experiment", icon=":material/share:"),
 ]
 page = st.navigation(pages)

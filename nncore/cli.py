@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -114,10 +115,8 @@ def command_export(args) -> dict:
 
 
 def command_run(args) -> dict:
-    import uuid
-
     from nncore.data import inspect_data, load_source
-    from nncore.training import train_and_evaluate
+    from nncore.jobs import JobManager
 
     spec, base_dir = _experiment(args)
     out = Path(args.out) if args.out else None
@@ -131,39 +130,59 @@ def command_run(args) -> dict:
         f"training on {len(prepared.y_train)} rows, validating on "
         f"{len(prepared.y_val)}, up to {spec['train']['epochs']} epochs"
     )
-    result = train_and_evaluate(spec, prepared, callbacks=[_epoch_progress(spec)])
-    run_id = uuid.uuid4().hex[:12]
+    # The same job manager (and run store) as the app; this process waits for it.
+    manager = JobManager()
+    if manager.store_problem:
+        _progress(f"warning: {manager.store_problem}")
+    job_id = manager.submit(spec, prepared, owner="cli")
+    try:
+        view = _follow(manager, job_id)
+    except KeyboardInterrupt:
+        manager.stop(job_id)
+        manager.wait(job_id)
+        raise
+    finally:
+        manager.shutdown()
+    if view.status == "failed" and view.metrics is None:
+        raise RuntimeError(view.error)
     summary = {
-        "run_id": run_id,
+        "run_id": view.run_id,
         "task": prepared.task,
-        "metrics": result.metrics,
-        "baseline": result.baseline,
-        "epochs_run": result.epochs_run,
-        "warnings": report.warnings + result.warnings,
+        "metrics": view.metrics,
+        "baseline": view.baseline,
+        "epochs_run": view.epochs_done,
+        "warnings": report.warnings
+        + view.warnings
+        + ([view.error] if view.error else []),
     }
     if out is not None:
-        _save_run(out, spec, result, summary)
+        _save_run(out, spec, manager.model_file(job_id), summary)
     return summary
 
 
-def _epoch_progress(spec):
-    """A Keras callback that prints one line per epoch on stderr."""
-    import keras
+def _follow(manager, job_id: str):
+    """Wait for a job, printing one line per finished epoch on stderr."""
+    shown = 0
+    while True:
+        view = manager.wait(job_id, timeout=0.5)
+        history = view.history
+        for epoch in range(shown, view.epochs_done):
+            values = " ".join(
+                f"{name}={values[epoch]:.4g}"
+                for name, values in sorted(history.items())
+                if epoch < len(values)
+            )
+            _progress(f"epoch {epoch + 1}/{view.epochs_planned} {values}")
+        shown = view.epochs_done
+        if view.status not in ("queued", "running"):
+            return view
 
-    epochs = spec["train"]["epochs"]
 
-    class EpochProgress(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            shown = " ".join(f"{k}={v:.4g}" for k, v in sorted((logs or {}).items()))
-            _progress(f"epoch {epoch + 1}/{epochs} {shown}")
-
-    return EpochProgress()
-
-
-def _save_run(out: Path, spec: dict, result, summary: dict) -> None:
+def _save_run(out: Path, spec: dict, model_file, summary: dict) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
-        result.model.save(out / "model.keras")
+        if model_file is not None:
+            shutil.copyfile(model_file, out / "model.keras")
         (out / "experiment.json").write_text(json.dumps(spec, indent=2) + "\n")
         (out / "result.json").write_text(json.dumps(summary, indent=2) + "\n")
     except OSError as error:

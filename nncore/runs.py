@@ -43,7 +43,7 @@ from nncore.errors import DataError
 RUNS_DIR_ENV = "NNSTUDIO_RUNS_DIR"
 DEFAULT_RUNS_DIR = "nnstudio-runs"
 DATABASE_NAME = "runs.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 30.0
 STATUSES = ("queued", "running", "finished", "stopped", "interrupted", "failed")
 FINAL_STATUSES = ("finished", "stopped", "failed")
@@ -82,6 +82,18 @@ CREATE TABLE IF NOT EXISTS epochs (
     PRIMARY KEY (run_id, epoch)
 );
 """
+# Schema 2: every look at a test set (Evaluate's "Evaluate on the test set"), by the
+# test set's fingerprint, so the app can say how often it was used. Looks stay when
+# their run is deleted: the test set was seen all the same.
+_LOOKS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS test_looks (
+    identity TEXT NOT NULL,
+    run_id TEXT,
+    looked TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS test_looks_identity ON test_looks (identity);
+CREATE INDEX IF NOT EXISTS test_looks_run ON test_looks (run_id);
+"""
 
 # JSON has no NaN or infinity; a diverging run logs them, so they are kept as these
 # strings in the numeric columns (logs, metrics, baseline) and turned back on reading.
@@ -117,6 +129,8 @@ class Run:
         error: what went wrong, for failed runs.
         model_path: where the model is (or will be) saved, None if never asked.
         checkpoint_path: where the last checkpoint is, None if never asked.
+        test_looks: how often its test set was looked at with this run's model
+            (``record_test_look``); its test metrics are shown only after one.
     """
 
     run_id: str
@@ -134,6 +148,7 @@ class Run:
     error: str | None = None
     model_path: Path | None = None
     checkpoint_path: Path | None = None
+    test_looks: int = 0
 
 
 class RunStore:
@@ -263,32 +278,58 @@ class RunStore:
         Raises:
             UnknownRunError: no run has this id.
         """
-        if (
-            isinstance(epoch, bool)
-            or not isinstance(epoch, numbers.Integral)
-            or epoch < 0
-        ):
-            raise ValueError(
-                f"Received: epoch={epoch!r}. Expected the epoch's index from 0, as "
-                "Keras passes it to on_epoch_end, e.g. epoch=0."
-            )
-        if logs is not None and not isinstance(logs, dict):
-            raise TypeError(
-                f"Received: logs of type {type(logs).__name__}. Expected a dict of "
-                "metric name -> value, e.g. {'loss': 0.31}."
-            )
-        epoch = int(epoch)
-        logs_text = _numbers_json(logs or {})
+        self.add_epochs(run_id, {epoch: logs})
+
+    def add_epochs(self, run_id: str, epochs: dict[int, dict | None]) -> None:
+        """Record several epochs' logs in one transaction (see ``add_epoch``).
+
+        Args:
+            run_id: the run.
+            epochs: epoch index from 0 -> its logs.
+
+        Raises:
+            UnknownRunError: no run has this id.
+        """
+        rows = []
+        for epoch, logs in epochs.items():
+            if (
+                isinstance(epoch, bool)
+                or not isinstance(epoch, numbers.Integral)
+                or epoch < 0
+            ):
+                raise ValueError(
+                    f"Received: epoch={epoch!r}. Expected the epoch's index from 0, "
+                    "as Keras passes it to on_epoch_end, e.g. epoch=0."
+                )
+            if logs is not None and not isinstance(logs, dict):
+                raise TypeError(
+                    f"Received: logs of type {type(logs).__name__}. Expected a dict "
+                    "of metric name -> value, e.g. {'loss': 0.31}."
+                )
+            rows.append((run_id, int(epoch), _numbers_json(logs or {})))
+        if not rows:
+            return
         with self._connect(write=True) as connection:
             self._update(
                 connection,
                 run_id,
                 "epochs_run = MAX(epochs_run, ?)",
-                (epoch + 1,),
+                (max(row[1] for row in rows) + 1,),
             )
-            connection.execute(
+            connection.executemany(
                 "INSERT OR REPLACE INTO epochs (run_id, epoch, logs) VALUES (?, ?, ?)",
-                (run_id, epoch, logs_text),
+                rows,
+            )
+
+    def set_planned(self, run_id: str, epochs_planned: int) -> None:
+        """Change the epochs a run is to train (Continue adds epochs to a run).
+
+        Raises:
+            UnknownRunError: no run has this id.
+        """
+        with self._connect(write=True) as connection:
+            self._update(
+                connection, run_id, "epochs_planned = ?", (int(epochs_planned),)
             )
 
     def finish(
@@ -359,6 +400,10 @@ class RunStore:
                 )
             connection.execute("DELETE FROM epochs WHERE run_id = ?", (run_id,))
             connection.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
+            # The looks stay (the test set was seen), no longer tied to the run.
+            connection.execute(
+                "UPDATE test_looks SET run_id = NULL WHERE run_id = ?", (run_id,)
+            )
         shutil.rmtree(self.folder / run_id, ignore_errors=True)
 
     def mark_interrupted(self) -> list[str]:
@@ -391,6 +436,35 @@ class RunStore:
             )
         return marked
 
+    def record_test_look(self, identity: str, run_id: str | None = None) -> int:
+        """Record one look at a test set; return how many looks it has had.
+
+        Args:
+            identity: the test set's fingerprint
+                (``nncore.evaluation.holdout_fingerprint``).
+            run_id: the run whose model was evaluated, if any. Default: None.
+        """
+        if not isinstance(identity, str) or not identity:
+            raise ValueError(
+                f"Received: identity={identity!r}. Expected the test set's "
+                "fingerprint, a non-empty string."
+            )
+        with self._connect(write=True) as connection:
+            connection.execute(
+                "INSERT INTO test_looks (identity, run_id, looked) VALUES (?, ?, ?)",
+                (identity, run_id, _now()),
+            )
+            return connection.execute(
+                "SELECT COUNT(*) FROM test_looks WHERE identity = ?", (identity,)
+            ).fetchone()[0]
+
+    def test_looks(self, identity: str) -> int:
+        """How often the test set with this fingerprint has been looked at."""
+        with self._connect() as connection:
+            return connection.execute(
+                "SELECT COUNT(*) FROM test_looks WHERE identity = ?", (identity,)
+            ).fetchone()[0]
+
     # Reading runs.
 
     def get(self, run_id: str) -> Run:
@@ -405,7 +479,10 @@ class RunStore:
                 "SELECT run_id, logs FROM epochs WHERE run_id = ? ORDER BY epoch",
                 (run_id,),
             ).fetchall()
-        return self._decode(row, [epoch["logs"] for epoch in epochs])
+            looks = connection.execute(
+                "SELECT COUNT(*) FROM test_looks WHERE run_id = ?", (run_id,)
+            ).fetchone()[0]
+        return self._decode(row, [epoch["logs"] for epoch in epochs], looks)
 
     def list_runs(self) -> list[Run]:
         """Every run, newest first."""
@@ -416,10 +493,21 @@ class RunStore:
             epochs = connection.execute(
                 "SELECT run_id, logs FROM epochs ORDER BY run_id, epoch"
             ).fetchall()
+            looks = dict(
+                connection.execute(
+                    "SELECT run_id, COUNT(*) FROM test_looks "
+                    "WHERE run_id IS NOT NULL GROUP BY run_id"
+                ).fetchall()
+            )
         logs_by_run: dict[str, list[str]] = {}
         for epoch in epochs:
             logs_by_run.setdefault(epoch["run_id"], []).append(epoch["logs"])
-        return [self._decode(row, logs_by_run.get(row["run_id"], [])) for row in rows]
+        return [
+            self._decode(
+                row, logs_by_run.get(row["run_id"], []), looks.get(row["run_id"], 0)
+            )
+            for row in rows
+        ]
 
     def resume_point(self, run_id: str) -> tuple[int, Path | None]:
         """Where to resume a run: the epoch to start at and the checkpoint to load.
@@ -561,7 +649,7 @@ class RunStore:
         # Paths are kept relative to the runs folder so the folder can be moved.
         return None if relative is None else self.folder / relative
 
-    def _decode(self, row: sqlite3.Row, epoch_logs: list[str]) -> Run:
+    def _decode(self, row: sqlite3.Row, epoch_logs: list[str], looks: int = 0) -> Run:
         return Run(
             run_id=row["run_id"],
             status=row["status"],
@@ -578,6 +666,7 @@ class RunStore:
             error=row["error"],
             model_path=self._absolute(row["model_path"]),
             checkpoint_path=self._absolute(row["checkpoint_path"]),
+            test_looks=int(looks),
         )
 
     @staticmethod
@@ -606,11 +695,17 @@ class RunStore:
 def _migrate(connection: sqlite3.Connection, version: int) -> None:
     """Bring the schema from ``version`` to ``SCHEMA_VERSION``, in a transaction."""
     if version == 0:
-        for statement in _SCHEMA.split(";"):
-            if statement.strip():
-                connection.execute(statement)
-    # Later versions add steps here: `if version < 2: ALTER TABLE ...`.
+        _execute(connection, _SCHEMA)
+    if version < 2:
+        _execute(connection, _LOOKS_SCHEMA)
+    # Later versions add steps here: `if version < 3: ALTER TABLE ...`.
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _execute(connection: sqlite3.Connection, script: str) -> None:
+    for statement in script.split(";"):
+        if statement.strip():
+            connection.execute(statement)
 
 
 def _check_status(status: str, allowed: tuple[str, ...]) -> None:

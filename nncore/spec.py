@@ -54,11 +54,30 @@ DEFAULT_SPEC: dict[str, Any] = {
     "train": {
         "epochs": 20,
         "batch_size": 32,
-        "early_stopping": {"enabled": True, "patience": 5},
+        # Stop when the validation loss has not improved for `patience` epochs, and
+        # (restore_best) go back to the weights of the best epoch.
+        "early_stopping": {"enabled": True, "patience": 5, "restore_best": True},
+        # Keep a copy of the model at its best epoch (lowest validation loss).
+        "save_best": True,
+        # Multiply the learning rate by `factor` after `patience` epochs without
+        # improvement of the validation loss.
+        "reduce_lr": {"enabled": False, "patience": 3, "factor": 0.5},
         "seed": 42,
     },
-    "tune": {"method": "random", "trials": 20, "space": {}},
+    # What the Tune screen searches (see nncore.tuning): the method, the study's
+    # number of trials, an optional time limit, the pruning rule, the epochs per
+    # trial (null: train.epochs) and the search space (empty: a default one).
+    "tune": {
+        "method": "random",
+        "trials": 20,
+        "space": {},
+        "minutes": None,
+        "pruner": "median",
+        "epochs": None,
+    },
 }
+TUNE_METHODS = ("grid", "random", "tpe")
+TUNE_PRUNERS = ("median", "hyperband", "none")
 
 
 def default_spec() -> dict[str, Any]:
@@ -113,6 +132,11 @@ def _integer(section: dict, key: str, prefix: str, low: int, high: int) -> None:
         raise _fail(
             f"{prefix}.{key}", value, f"must be a whole number from {low} to {high}"
         )
+
+
+def _boolean(section: dict, key: str, prefix: str) -> None:
+    if not isinstance(section[key], bool):
+        raise _fail(f"{prefix}.{key}", section[key], "must be true or false")
 
 
 def merge_section(
@@ -184,10 +208,7 @@ def validate_data_spec(data: Any) -> dict[str, Any]:
     _integer(merged, "max_categories", "data", 2, 1000)
     if not _number(merged["noise"]) or not 0 <= merged["noise"] <= 2:
         raise _fail("data.noise", merged["noise"], "must be a number from 0 to 2")
-    if not isinstance(merged["clean_labels"], bool):
-        raise _fail(
-            "data.clean_labels", merged["clean_labels"], "must be true or false"
-        )
+    _boolean(merged, "clean_labels", "data")
 
     split = merged["split"]
     for part in ("train", "val", "test"):
@@ -205,8 +226,7 @@ def validate_data_spec(data: Any) -> dict[str, Any]:
             f"train={split['train']} + val={split['val']} + test={split['test']} "
             f"= {round(total, 6)}. For example use 0.7, 0.15 and 0.15."
         )
-    if not isinstance(split["stratify"], bool):
-        raise _fail("data.split.stratify", split["stratify"], "must be true or false")
+    _boolean(split, "stratify", "data.split")
     return merged
 
 
@@ -244,6 +264,34 @@ def validate_spec(spec: Any) -> dict[str, Any]:
     merged["model"] = validate_model_spec(merged["model"])
     merged["compile"] = validate_compile_spec(merged["compile"])
     merged["train"] = validate_train_spec(merged["train"])
+    merged["tune"] = validate_tune_spec(merged["tune"])
+    return merged
+
+
+def validate_tune_spec(tune: Any) -> dict[str, Any]:
+    """Check the ``tune`` part of a spec and return it with defaults filled in.
+
+    Raises:
+        SpecError: naming the field, the value received and what is expected.
+    """
+    merged = merge_section(tune, DEFAULT_SPEC["tune"], "tune", "must be an object")
+    _choice(merged, "method", TUNE_METHODS, "tune")
+    _choice(merged, "pruner", TUNE_PRUNERS, "tune")
+    _integer(merged, "trials", "tune", 1, 10_000)
+    minutes = merged["minutes"]
+    if minutes is not None and (not _number(minutes) or not 0 < minutes <= 10_080):
+        raise _fail(
+            "tune.minutes",
+            minutes,
+            "must be a number of minutes above 0 (at most a week), or null for no "
+            "time limit",
+        )
+    if merged["epochs"] is not None:
+        _integer(merged, "epochs", "tune", 1, 1000)
+    # Imported here: the search space's rules live with the code that searches.
+    from nncore.tuning import validate_space
+
+    merged["space"] = validate_space(merged["space"])
     return merged
 
 
@@ -261,12 +309,24 @@ def validate_train_spec(train: Any) -> dict[str, Any]:
     stopping = merge_section(
         merged["early_stopping"], defaults["early_stopping"], "train.early_stopping"
     )
-    if not isinstance(stopping["enabled"], bool):
-        raise _fail(
-            "train.early_stopping.enabled", stopping["enabled"], "must be true or false"
-        )
+    _boolean(stopping, "enabled", "train.early_stopping")
+    _boolean(stopping, "restore_best", "train.early_stopping")
     _integer(stopping, "patience", "train.early_stopping", 1, 100)
     merged["early_stopping"] = stopping
+    _boolean(merged, "save_best", "train")
+    reduce_lr = merge_section(
+        merged["reduce_lr"], defaults["reduce_lr"], "train.reduce_lr"
+    )
+    _boolean(reduce_lr, "enabled", "train.reduce_lr")
+    _integer(reduce_lr, "patience", "train.reduce_lr", 1, 100)
+    factor = reduce_lr["factor"]
+    if not _number(factor) or not 0 < factor < 1:
+        raise _fail(
+            "train.reduce_lr.factor",
+            factor,
+            "must be a number between 0 and 1 (e.g. 0.5 halves the learning rate)",
+        )
+    merged["reduce_lr"] = reduce_lr
     return merged
 
 

@@ -1,11 +1,12 @@
-"""The sidebar frame shown on every page: the active dataset (later: the run)."""
+"""The sidebar frame shown on every page: the active dataset and the training."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from nncore.catalog import BUILTIN_DATASETS
-from ui import state
+from nncore.errors import DataError
+from ui import state, training
 from ui.experiment import export_button
 from ui.safe import escape
 
@@ -26,6 +27,7 @@ def render_frame(container) -> None:
     """
     with container:
         render_dataset()
+        render_training()
         render_experiment()
 
 
@@ -34,6 +36,23 @@ def render_experiment() -> None:
     export_button(st.session_state[state.SPEC], key="frame_export")
     st.page_link(
         "screens/experiment.py", label="Share or load", icon=":material/share:"
+    )
+
+
+def render_training() -> None:
+    """This session's training job, as it was when the page ran (not live)."""
+    try:
+        view = training.current_view()
+    except DataError:  # the runs folder cannot be used: the Train screen says why
+        return
+    if view is None:
+        return
+    st.markdown("#### Training")
+    st.progress(training.progress(view), text=escape(view.message))
+    st.page_link(
+        "screens/train.py",
+        label="Open the Train screen",
+        icon=":material/model_training:",
     )
 
 

@@ -22,6 +22,18 @@ REPORT = "data_report"  # DataReport for TABLE and the spec's data settings
 REPORT_KEY = "data_report_key"  # what REPORT was computed from
 NOTICE = "experiment_notice"  # (kind, text) about the last imported experiment
 LINK_APPLIED = "link_applied"  # the share-link code already restored
+# Training. Not "train_" keys: importing an experiment must not lose the job.
+JOB = "job_id"  # this session's training job (also in the URL as ?job=)
+JOB_OWNER = "job_owner"  # this session's id as a job owner
+JOB_GONE = "job_gone"  # a ?job= from the URL that the server no longer has
+JOB_PROBLEM = "job_problem"  # why the last Train/Stop/Continue did not happen
+FIX_NOTICE = "fix_notice"  # what the last one-click fix changed
+# Evaluate and Runs. Not "evaluate_"/"runs_" keys: those are their widgets'.
+OPENED_RUN = "opened_run"  # {"run_id", "job_id"}: the run opened from Runs
+EVAL_CHOICE = "eval_choice"  # {"model", "job_id"}: the model picked on Evaluate
+EVAL_CACHE = "eval_cache"  # models, evaluations, looks and results (ui.models)
+RUNS_CONFIRM = "runs_confirm"  # run ids waiting for "Yes, delete"
+RUNS_NOTICE = "runs_notice"  # (kind, text) about the last action on Runs
 
 # Widget keys start with their screen's name; importing an experiment clears them so
 # every widget shows the imported value.
@@ -36,6 +48,16 @@ _DEFAULTS = {
     REPORT_KEY: None,
     NOTICE: None,
     LINK_APPLIED: None,
+    JOB: None,
+    JOB_OWNER: None,
+    JOB_GONE: None,
+    JOB_PROBLEM: None,
+    FIX_NOTICE: None,
+    OPENED_RUN: None,
+    EVAL_CHOICE: None,
+    EVAL_CACHE: None,
+    RUNS_CONFIRM: None,
+    RUNS_NOTICE: None,
 }
 
 
@@ -62,3 +84,43 @@ def apply_spec(spec: dict, notice: str) -> None:
     st.session_state[REPORT_KEY] = None
     st.session_state[UPLOAD_ERROR] = None
     st.session_state[NOTICE] = ("success", notice)
+
+
+def apply_fix(spec: dict, notice: str) -> None:
+    """Make ``spec`` (a one-click fix of the training doctor) the experiment.
+
+    The model, compile and train widgets start again from the new spec; the data
+    is kept. A fix that changes the data settings (scaling) prepares it again.
+
+    Raises:
+        DataError: an uploaded file cannot be prepared with the new data settings
+            (nothing is changed then).
+    """
+    data_changed = spec["data"] != st.session_state[SPEC]["data"]
+    report = st.session_state[REPORT]
+    if data_changed:
+        report = None  # a built-in dataset is prepared again from the spec
+        table = st.session_state[TABLE]
+        if table is not None and not spec["data"]["source"].startswith("builtin:"):
+            # An uploaded file is not part of the spec: prepare it here, as the
+            # Data screen would.
+            from nncore.data import inspect_data
+
+            report = inspect_data(table, spec["data"])
+    prefixes = (
+        WIDGET_PREFIXES
+        if data_changed
+        else tuple(p for p in WIDGET_PREFIXES if p != "data_")
+    )
+    for key in list(st.session_state):
+        if (
+            isinstance(key, str)
+            and key.startswith(prefixes)
+            and key not in (REPORT, REPORT_KEY)  # "data_report" is no widget
+        ):
+            del st.session_state[key]
+    if data_changed:
+        st.session_state[REPORT] = report
+        st.session_state[REPORT_KEY] = None
+    st.session_state[SPEC] = spec
+    st.session_state[FIX_NOTICE] = notice

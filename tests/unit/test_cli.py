@@ -13,6 +13,14 @@ from tests import files
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture
+def runs_dir(tmp_path, monkeypatch):
+    """This test's own runs folder."""
+    folder = tmp_path / "runs"
+    monkeypatch.setenv("NNSTUDIO_RUNS_DIR", str(folder))
+    return folder
+
+
 def run_cli(*args, cwd=None):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
     return subprocess.run(
@@ -143,7 +151,7 @@ def test_bad_spec_and_bad_command(tmp_path):
     assert_bad_input(run_cli("fly"), "invalid choice: 'fly'")
 
 
-def test_run_trains_and_prints_the_contract_json(tmp_path):
+def test_run_trains_and_prints_the_contract_json(tmp_path, runs_dir):
     spec = {
         "data": {"source": "builtin:breast_cancer"},
         "model": {"layers": [{"type": "dense", "units": 8}]},
@@ -170,6 +178,12 @@ def test_run_trains_and_prints_the_contract_json(tmp_path):
     assert (tmp_path / "run" / "model.keras").stat().st_size > 0
     saved = json.loads((tmp_path / "run" / "result.json").read_text())
     assert saved["run_id"] == summary["run_id"]
+    # The run is in the run store, where the app's Runs screen finds it.
+    from nncore.runs import RunStore
+
+    run = RunStore(runs_dir).get(summary["run_id"])
+    assert run.status == "finished" and run.epochs_run == 3
+    assert run.metrics["test"]["accuracy"] == summary["metrics"]["test"]["accuracy"]
 
 
 def test_run_with_bad_input_exits_2(tmp_path):

@@ -159,7 +159,11 @@ def test_early_stopping_stops_when_validation_loss_rises():
     prepared = prepare_data(frame, "y")
     spec = tiny_spec("builtin:iris", epochs=60, learning_rate=0.05)
     spec["model"]["layers"] = [{"type": "dense", "units": 64}]
-    spec["train"]["early_stopping"] = {"enabled": True, "patience": 2}
+    spec["train"]["early_stopping"] = {
+        "enabled": True,
+        "patience": 2,
+        "restore_best": True,
+    }
     seen = []
     import keras
 

@@ -1,0 +1,649 @@
+"""Train screen: train the network in the background and watch it learn.
+
+The training runs in the process-wide job manager (``ui.training``); this page
+only submits, stops and continues jobs and draws snapshots of them. While a job is
+queued or running, the live part is a fragment that redraws itself twice a second;
+when the job ends, one full rerun updates the buttons and offers the downloads.
+TensorFlow is never imported here.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
+
+from nncore.doctor import apply_fix
+from nncore.errors import DataError, SpecError
+from nncore.spec import validate_spec, validate_train_spec
+from nncore.train_plots import (
+    boundary_figure,
+    curves_figure,
+    epoch_table,
+    history_csv,
+    metric_names,
+    metric_title,
+)
+from ui import safe, state, training
+from ui.frame import dataset_title
+from ui.reports import current_report
+
+LIVE_SECONDS = 0.5
+# Widget key -> where its value lives in the spec's ``train`` section.
+SETTINGS = {
+    "train_epochs": ("epochs",),
+    "train_batch_size": ("batch_size",),
+    "train_seed": ("seed",),
+    "train_early_stopping": ("early_stopping", "enabled"),
+    "train_patience": ("early_stopping", "patience"),
+    "train_restore_best": ("early_stopping", "restore_best"),
+    "train_save_best": ("save_best",),
+    "train_reduce_lr": ("reduce_lr", "enabled"),
+    "train_reduce_lr_patience": ("reduce_lr", "patience"),
+    "train_reduce_lr_factor": ("reduce_lr", "factor"),
+}
+MORE_EPOCHS = "train_more_epochs"
+RESULT_TITLES = {
+    "accuracy": "Accuracy",
+    "precision": "Precision",
+    "recall": "Recall",
+    "f1": "F1 score",
+    "roc_auc": "ROC AUC",
+    "r2": "R² (explained variance)",
+    "mae": "Mean absolute error",
+    "rmse": "Root mean squared error",
+}
+LOWER_IS_BETTER = ("mae", "rmse")
+
+
+def link_to_data() -> None:
+    try:
+        st.page_link(
+            "screens/data.py", label="Go to the Data screen", icon=":material/table:"
+        )
+    except StreamlitPageNotFoundError:  # the page runs on its own (tests)
+        st.caption("Open the Data screen from the menu.")
+
+
+# --- settings ----------------------------------------------------------------------
+
+
+def _get(train: dict, path: tuple[str, ...]):
+    value = train
+    for part in path:
+        value = value[part]
+    return value
+
+
+def _set(train: dict, path: tuple[str, ...], value) -> None:
+    for part in path[:-1]:
+        train = train[part]
+    train[path[-1]] = value
+
+
+def bind_settings(train: dict) -> None:
+    """Give each settings widget its value from the spec, unless it has one.
+
+    Values written to session state before a widget is drawn also reach the
+    browser, so a one-click fix or an imported experiment shows in the widgets.
+    """
+    for key, path in SETTINGS.items():
+        if key not in st.session_state:
+            value = _get(train, path)
+            if key == "train_reduce_lr_factor":
+                value = min(max(float(value), 0.01), 0.99)
+            st.session_state[key] = value
+
+
+def read_settings(train: dict) -> None:
+    """Copy the settings widgets' values into the spec's ``train`` section."""
+    for key, path in SETTINGS.items():
+        if key in st.session_state:
+            _set(train, path, st.session_state[key])
+
+
+def choose_settings(train: dict, n_train: int | None, locked: bool) -> None:
+    st.subheader("Settings", divider="gray")
+    bind_settings(train)
+    basics, stopping, schedule = st.columns(3, gap="large")
+    with basics:
+        st.number_input(
+            "Epochs",
+            1,
+            1000,
+            step=1,
+            key="train_epochs",
+            disabled=locked,
+            help="How many times the network sees every training row. More epochs "
+            "learn more, until the network starts memorising the rows.",
+        )
+        st.number_input(
+            "Batch size",
+            1,
+            8192,
+            step=1,
+            key="train_batch_size",
+            disabled=locked,
+            help="How many rows the network looks at before each change of its "
+            "weights. Small batches learn in many small noisy steps; large ones in "
+            "fewer, steadier steps. 32 is a good start.",
+        )
+        if n_train:
+            batches = -(-n_train // st.session_state["train_batch_size"])
+            st.caption(f"{n_train:,} training rows: {batches:,} batches per epoch.")
+        st.number_input(
+            "Seed",
+            0,
+            2**31 - 1,
+            step=1,
+            key="train_seed",
+            disabled=locked,
+            help="Fixes the random starting weights and the order of the rows, so "
+            "training again gives the same curves.",
+        )
+    with stopping:
+        st.toggle(
+            "Early stopping",
+            key="train_early_stopping",
+            disabled=locked,
+            help="Stop by itself when the validation loss has not improved for a "
+            "while, instead of running every epoch. Saves time and fights "
+            "overfitting.",
+        )
+        off = locked or not st.session_state["train_early_stopping"]
+        st.number_input(
+            "Patience (epochs without improvement)",
+            1,
+            100,
+            step=1,
+            key="train_patience",
+            disabled=off,
+            help="How many epochs in a row the validation loss may fail to improve "
+            "before training stops.",
+        )
+        st.checkbox(
+            "Go back to the best epoch's weights",
+            key="train_restore_best",
+            disabled=off,
+            help="When training stops early, keep the network as it was at its best "
+            "epoch (lowest validation loss), not as it was at the end.",
+        )
+        st.toggle(
+            "Keep the best model",
+            key="train_save_best",
+            disabled=locked,
+            help="Save a copy of the network at its best epoch (lowest validation "
+            "loss), to download beside the final one.",
+        )
+    with schedule:
+        st.toggle(
+            "Lower the learning rate",
+            key="train_reduce_lr",
+            disabled=locked,
+            help="When the validation loss stops improving for a while (a "
+            "plateau), take smaller steps: often gets the loss a little lower.",
+        )
+        off = locked or not st.session_state["train_reduce_lr"]
+        st.number_input(
+            "Wait (epochs without improvement)",
+            1,
+            100,
+            step=1,
+            key="train_reduce_lr_patience",
+            disabled=off,
+            help="How many epochs without improvement before the learning rate is "
+            "lowered.",
+        )
+        st.number_input(
+            "Multiply the learning rate by",
+            0.01,
+            0.99,
+            step=0.05,
+            format="%.2f",
+            key="train_reduce_lr_factor",
+            disabled=off,
+            help="0.5 halves the learning rate each time; 0.1 divides it by ten.",
+        )
+    read_settings(train)
+
+
+def reset_settings() -> None:
+    st.session_state[state.SPEC]["train"] = validate_train_spec({})
+    for key in SETTINGS:
+        st.session_state.pop(key, None)
+
+
+# --- the buttons -------------------------------------------------------------------
+
+
+def start_training(prepared) -> None:
+    """Train: submit the experiment as it is now (a new job; the old one is dropped)."""
+    st.session_state[state.JOB_PROBLEM] = None
+    spec = st.session_state[state.SPEC]
+    read_settings(spec["train"])
+    manager = training.manager()
+    old = st.session_state[state.JOB]
+    old_view = manager.view(old) if old else None
+    if old_view is not None and old_view.status in training.ACTIVE:
+        st.session_state[state.JOB_PROBLEM] = (
+            "Your network is still training: stop it first, or wait for it to end."
+        )
+        return
+    try:
+        checked = validate_spec(copy.deepcopy(spec))
+        new = manager.submit(
+            checked, prepared, owner=training.owner_id(), dataset=spec["data"]["source"]
+        )
+    except (DataError, SpecError) as problem:  # JobError is a DataError
+        st.session_state[state.JOB_PROBLEM] = str(problem)
+        return
+    if old is not None:
+        manager.forget(old)
+    training.set_job(new)
+    st.session_state[state.FIX_NOTICE] = None
+
+
+def stop_training() -> None:
+    _control(lambda manager, job: manager.stop(job))
+
+
+def continue_training() -> None:
+    epochs = int(st.session_state.get(MORE_EPOCHS) or 10)
+    _control(lambda manager, job: manager.continue_(job, epochs=epochs))
+
+
+def _control(action) -> None:
+    st.session_state[state.JOB_PROBLEM] = None
+    job = st.session_state[state.JOB]
+    if job is None:
+        return
+    try:
+        action(training.manager(), job)
+    except DataError as problem:
+        st.session_state[state.JOB_PROBLEM] = str(problem)
+
+
+def reset_training() -> None:
+    st.session_state[state.JOB_PROBLEM] = None
+    training.forget_job()
+
+
+def show_buttons(view, prepared) -> None:
+    active = view is not None and view.status in training.ACTIVE
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        st.button(
+            "Train",
+            key="train_start",
+            type="primary",
+            icon=":material/play_arrow:",
+            disabled=active or prepared is None,
+            on_click=start_training,
+            args=(prepared,),
+            help="Train a new network from scratch with these settings. It trains "
+            "in the background: you may open other screens meanwhile.",
+        )
+        st.button(
+            "Stop",
+            key="train_stop",
+            icon=":material/stop:",
+            disabled=not (view is not None and view.can_stop),
+            on_click=stop_training,
+            help="Stop after the current batch and keep the network as it is.",
+        )
+        st.number_input(
+            "More epochs",
+            1,
+            1000,
+            value=10,
+            step=1,
+            key=MORE_EPOCHS,
+            width=130,
+            help="How many epochs Continue adds.",
+        )
+        st.button(
+            "Continue",
+            key="train_continue",
+            icon=":material/fast_forward:",
+            disabled=not (view is not None and view.can_continue),
+            on_click=continue_training,
+            help="Train the same network for more epochs, from where it stopped. "
+            "The curves carry on.",
+        )
+        st.button(
+            "Reset",
+            key="train_reset",
+            icon=":material/restart_alt:",
+            disabled=view is None,
+            on_click=reset_training,
+            help="Forget this training; the next Train starts over. The run stays "
+            "recorded in the runs folder.",
+        )
+    problem = st.session_state[state.JOB_PROBLEM]
+    if problem:
+        safe.error(problem)
+
+
+# --- the live part -----------------------------------------------------------------
+
+
+def show_job(job_id: str, was_active: bool) -> None:
+    """The job's progress, curves, boundary, diagnosis and results (a fragment)."""
+    view = training.manager().view(job_id)
+    if view is None:
+        safe.info("This training is no longer on the server. Press Train to start.")
+        return
+    if was_active and view.status not in training.ACTIVE:
+        st.rerun()  # the job ended: redraw the buttons and offer the downloads
+    show_progress(view)
+    show_charts(view)
+    show_findings(view)
+    show_results(view)
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def show_progress(view) -> None:
+    st.subheader("Progress", divider="gray")
+    st.progress(training.progress(view), text=safe.escape(view.message))
+    if view.status == "queued":
+        safe.info(
+            f"{view.message}. You are number {view.queue_position} of "
+            f"{view.queue_length} waiting; it starts by itself."
+        )
+    epoch, left, speed, best = st.columns(4)
+    epoch.metric("Epoch", f"{view.epochs_done}/{view.epochs_planned}")
+    if view.status == "running":
+        left.metric("Time left", "…" if view.eta_s is None else _duration(view.eta_s))
+    else:
+        left.metric("Training time", _duration(view.elapsed_s))
+    rate = view.samples_per_second
+    if rate is None and view.status not in training.ACTIVE and view.elapsed_s > 0:
+        rate = view.n_train * view.epochs_done / view.elapsed_s  # the average
+    speed.metric("Samples per second", "…" if rate is None else f"{rate:,.0f}")
+    best.metric(
+        "Best epoch",
+        "…" if view.best_epoch is None else str(view.best_epoch),
+        help="The epoch with the lowest validation loss.",
+    )
+
+
+def show_charts(view) -> None:
+    st.subheader("Learning curves", divider="gray")
+    names = metric_names(view.history) or ["loss"]
+    if st.session_state.get("train_metric") not in names:
+        st.session_state.pop("train_metric", None)
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        with st.container(horizontal=True, vertical_alignment="center"):
+            metric = st.radio(
+                "Curve",
+                names,
+                format_func=metric_title,
+                key="train_metric",
+                horizontal=True,
+                label_visibility="collapsed",
+            )
+            log_y = st.toggle(
+                "Log scale",
+                key="train_log",
+                help="A logarithmic loss axis shows the small late improvements "
+                "that a straight axis flattens.",
+            )
+        st.plotly_chart(
+            curves_figure(
+                view.history,
+                metric,
+                log_y=log_y,
+                best_epoch=view.best_epoch,
+                findings=view.findings,
+                title=f"{metric_title(metric)}: training and validation",
+            ),
+            key="train_curves",
+        )
+    table_place = right
+    if view.boundary is not None:
+        with right:
+            st.plotly_chart(boundary_figure(view.boundary), key="train_boundary")
+            st.caption(
+                "What the network predicts at each point of the plane of the two "
+                "inputs, redrawn as it learns; the dots are training rows."
+            )
+        table_place = st.container()
+    with table_place:
+        if view.history:
+            st.dataframe(
+                epoch_table(view.history),
+                hide_index=True,
+                height=300,
+                column_config={"epoch": st.column_config.NumberColumn(format="%d")},
+            )
+        else:
+            st.caption("The table of epochs fills in as training goes.")
+
+
+def show_findings(view) -> None:
+    st.subheader("Training doctor", divider="gray")
+    if not view.findings:
+        st.caption(
+            "The doctor watches the curves for overfitting, underfitting, divergence "
+            "and plateaus as training goes. Nothing to report"
+            + (" so far." if view.status in training.ACTIVE else ".")
+        )
+        return
+    for i, finding in enumerate(view.findings):
+        with st.container(border=True):
+            safe.warning(finding.message)
+            st.markdown("**What to do:** " + safe.escape(finding.remedy))
+            with st.container(horizontal=True):
+                for j, fix in enumerate(finding.fixes):
+                    if st.button(
+                        fix["label"],
+                        key=f"train_fix_{i}_{j}",
+                        icon=":material/build:",
+                        help="Changes the experiment; press Train to run it.",
+                    ):
+                        use_fix(fix)
+
+
+def use_fix(fix: dict) -> None:
+    """Apply a one-click fix to the experiment and redraw the whole page."""
+    old = st.session_state[state.SPEC]
+    try:
+        new = validate_spec(apply_fix(old, fix))
+        changes = training.describe_changes(old, new)
+        state.apply_fix(
+            new,
+            f"Applied “{fix['label']}”: "
+            + ("; ".join(changes) if changes else "the experiment was already so")
+            + ". Press Train to run the fixed experiment.",
+        )
+    except (DataError, SpecError, ValueError) as problem:
+        st.session_state[state.JOB_PROBLEM] = f"The fix could not be applied: {problem}"
+    st.rerun()
+
+
+def _number(value, name: str) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:.4g}" if name in LOWER_IS_BETTER else f"{value:.3f}"
+    return text.lstrip("-") if float(text) == 0 else text  # no "-0.000"
+
+
+def show_results(view) -> None:
+    for warning in view.warnings:
+        safe.warning(warning)
+    if view.error:
+        safe.error(view.error)
+    if not view.metrics or not view.metrics.get("val"):
+        return
+    st.subheader("Validation results", divider="gray")
+    val = view.metrics["val"]
+    baseline = view.baseline_val or {}
+    shown = [name for name in RESULT_TITLES if name in val]
+    columns = st.columns(min(len(shown), 5) or 1)
+    for column, name in zip(columns, shown, strict=False):
+        value = val[name]
+        naive = baseline.get(name)
+        delta = None
+        if value is not None and naive is not None:
+            delta = f"{_number(value - naive, name)} vs naive"
+            delta = delta if delta.startswith("-") else "+" + delta
+        column.metric(
+            RESULT_TITLES[name],
+            _number(value, name),
+            delta=delta,
+            delta_color="inverse" if name in LOWER_IS_BETTER else "normal",
+        )
+    st.dataframe(
+        [
+            {
+                "Metric": RESULT_TITLES[name],
+                "Your network (validation)": _number(val[name], name),
+                "Naive baseline": _number(baseline.get(name), name),
+            }
+            for name in shown
+        ],
+        hide_index=True,
+    )
+    st.caption(
+        "The naive baseline ignores the inputs: it always predicts the most common "
+        "class (for numbers: the mean). The test rows are kept apart for the final "
+        "evaluation."
+    )
+
+
+# --- downloads ---------------------------------------------------------------------
+
+
+def show_downloads(view) -> None:
+    if view.status in training.ACTIVE:
+        return
+    st.subheader("Downloads", divider="gray")
+    manager = training.manager()
+    with st.container(horizontal=True):
+        for label, path, name, key in (
+            ("Model (.keras)", manager.model_file(view.job_id), "model.keras", "model"),
+            (
+                "Best model (.keras)",
+                manager.best_file(view.job_id),
+                "best-model.keras",
+                "best",
+            ),
+        ):
+            if path is None:
+                continue
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            st.download_button(
+                label,
+                data,
+                file_name=name,
+                mime="application/octet-stream",
+                icon=":material/download:",
+                key=f"train_download_{key}",
+                on_click="ignore",
+            )
+        st.download_button(
+            "History (.csv)",
+            history_csv(view.history),
+            file_name="history.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            key="train_download_history",
+            on_click="ignore",
+        )
+
+
+# --- the page ----------------------------------------------------------------------
+
+
+def show_notices() -> None:
+    gone = st.session_state[state.JOB_GONE]
+    if gone:
+        st.session_state[state.JOB_GONE] = None
+        safe.info(
+            "The training in this link is no longer on the server (the app "
+            "restarted, or it was reset). Its run stays in the runs folder; press "
+            "Train to start again."
+        )
+    notice = st.session_state[state.FIX_NOTICE]
+    if notice:
+        st.success(safe.escape(notice), icon=":material/build:")
+
+
+def find_data():
+    """The prepared data, or None after saying what is missing."""
+    try:
+        report = current_report()
+    except (DataError, SpecError) as problem:
+        safe.error(problem)
+        link_to_data()
+        return None
+    if report is None:
+        safe.info("Choose data on the Data screen first.")
+        link_to_data()
+        return None
+    return report.prepared
+
+
+def main() -> None:
+    state.init_state()
+    st.title("Train")
+    st.write(
+        "Press Train and watch the network learn: the curves show how wrong it is "
+        "on the rows it learns from and on validation rows it never learns from. "
+        "Training goes on while you open other screens."
+    )
+    try:
+        view = training.current_view()
+    except DataError as problem:  # the runs folder cannot be used
+        safe.error(problem)
+        return
+    show_notices()
+    prepared = find_data()
+    spec = st.session_state[state.SPEC]
+    if prepared is not None:
+        st.caption(
+            safe.escape(
+                f"Data: {dataset_title(spec['data']['source'])} · "
+                f"{len(prepared.y_train):,} training rows · {prepared.n_features} "
+                f"inputs · {prepared.task}"
+            )
+        )
+    try:
+        spec["train"] = validate_train_spec(spec["train"])
+    except SpecError as problem:
+        safe.error(problem)
+        st.button(
+            "Replace with the default training settings",
+            key="train_default_settings",
+            on_click=reset_settings,
+        )
+        return
+    active = view is not None and view.status in training.ACTIVE
+    choose_settings(
+        spec["train"], None if prepared is None else len(prepared.y_train), active
+    )
+    show_buttons(view, prepared)
+    if view is None:
+        st.caption("No training yet: press Train.")
+        return
+    st.fragment(run_every=LIVE_SECONDS if active else None)(show_job)(
+        view.job_id, active
+    )
+    show_downloads(view)
+
+
+main()

@@ -1,0 +1,204 @@
+"""The app's side of background training: one job manager, this session's job.
+
+The ``JobManager`` (``nncore.jobs``) is process-wide, kept with
+``st.cache_resource``; a session keeps only its job's id, in session state and in
+the URL (``?job=``), so reloading the browser re-attaches to a job that is still
+training. One manager per runs folder (``$NNSTUDIO_RUNS_DIR``), read when the
+manager is first needed, so tests can point it at a temporary folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import streamlit as st
+
+from ui import state
+
+QUERY_KEY = "job"
+ACTIVE = ("queued", "running")
+
+
+@st.cache_resource(show_spinner=False)
+def _manager(folder: str):
+    from nncore.jobs import JobManager
+    from nncore.runs import RunStore
+
+    return JobManager(store=RunStore(folder))
+
+
+def runs_folder() -> str:
+    from nncore.runs import DEFAULT_RUNS_DIR, RUNS_DIR_ENV
+
+    folder = os.environ.get(RUNS_DIR_ENV) or DEFAULT_RUNS_DIR
+    return str(Path(folder).expanduser().absolute())
+
+
+def manager():
+    """The process-wide job manager for the current runs folder.
+
+    Raises:
+        DataError: the runs folder cannot be created or read.
+    """
+    keep_keras_state()
+    return _manager(runs_folder())
+
+
+def keep_keras_state() -> None:
+    """Stop Streamlit from clearing Keras' session after every script run.
+
+    Once Keras is imported, Streamlit calls ``keras.backend.clear_session()`` at the
+    end of each run and fragment run (twice a second while the Train screen polls).
+    That replaces Keras' process-wide state for every thread, the worker's too: a
+    model being built then gets two layers named "dense" and fails, and the seed
+    generator and name scopes of a running job are lost. Training here happens in
+    the job manager's thread, never in the script, so the guard is not needed.
+    Matplotlib figures are still closed as before.
+    """
+    from streamlit.runtime.scriptrunner import script_runner
+
+    if getattr(script_runner._clean_problem_modules, "keeps_keras", False):
+        return
+
+    def clean_problem_modules() -> None:
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is not None:
+            pyplot.close("all")
+
+    clean_problem_modules.keeps_keras = True
+    script_runner._clean_problem_modules = clean_problem_modules
+
+
+def owner_id() -> str:
+    """This session's id as a job owner (kept when a reload re-attaches a job)."""
+    if st.session_state.get(state.JOB_OWNER) is None:
+        st.session_state[state.JOB_OWNER] = uuid.uuid4().hex
+    return st.session_state[state.JOB_OWNER]
+
+
+def job_id() -> str | None:
+    """This session's job, re-attached from the URL after a reload; None if none.
+
+    Keeps ``?job=`` in the URL in step with the session (page changes clear it).
+    """
+    current = st.session_state.get(state.JOB)
+    wanted = st.query_params.get(QUERY_KEY)
+    if current is None and wanted:
+        view = manager().view(wanted)
+        if view is not None:
+            current = wanted
+            st.session_state[state.JOB] = wanted
+            st.session_state[state.JOB_OWNER] = view.owner
+            if view.spec != st.session_state[state.SPEC]:
+                state.apply_spec(
+                    copy.deepcopy(view.spec),
+                    "Re-attached to the training in the link: its experiment is "
+                    "restored on every screen.",
+                )
+        else:
+            st.session_state[state.JOB_GONE] = wanted
+            del st.query_params[QUERY_KEY]
+    if current is not None and wanted != current:
+        st.query_params[QUERY_KEY] = current
+    return current
+
+
+def reattach_job() -> None:
+    """Re-attach a fresh session to the job in the URL (app.py, before the page)."""
+    from nncore.errors import DataError
+
+    # A runs folder that cannot be used is explained on the Train screen.
+    with contextlib.suppress(DataError):
+        job_id()
+
+
+def current_view():
+    """This session's job as a ``JobView``, or None (no job, or it was forgotten)."""
+    current = job_id()
+    if current is None:
+        return None
+    view = manager().view(current)
+    if view is None:  # the manager no longer has it (process restarted)
+        forget_job()
+    return view
+
+
+def set_job(new_id: str) -> None:
+    st.session_state[state.JOB] = new_id
+    st.query_params[QUERY_KEY] = new_id
+
+
+def forget_job() -> None:
+    """Drop the session's job (Reset): stopped if it runs, gone from the URL."""
+    current = st.session_state.get(state.JOB)
+    if current is not None:
+        manager().forget(current)
+    st.session_state[state.JOB] = None
+    if QUERY_KEY in st.query_params:
+        del st.query_params[QUERY_KEY]
+
+
+def progress(view) -> float:
+    """How far the job is, 0..1, counting the batches of the current epoch."""
+    if view.epochs_planned <= 0:
+        return 0.0
+    done = view.epochs_done
+    if view.status == "running" and view.batches_per_epoch:
+        done += min(view.batch / view.batches_per_epoch, 1.0)
+    return max(0.0, min(done / view.epochs_planned, 1.0))
+
+
+# Spec fields as the screens name them, for "what changed" notices.
+FIELD_NAMES = {
+    "data.scaling": "scaling",
+    "compile.learning_rate": "learning rate",
+    "train.epochs": "epochs",
+    "train.early_stopping.enabled": "early stopping",
+    "train.early_stopping.patience": "early stopping patience",
+    "train.early_stopping.restore_best": "go back to the best epoch",
+    "train.reduce_lr.enabled": "lower the learning rate on a plateau",
+}
+
+
+def _flat(value, path: str = ""):
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _flat(inner, f"{path}.{key}" if path else str(key))
+    else:
+        yield path, value
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list):
+        return ", ".join(_layer(layer) for layer in value) or "none"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _layer(layer) -> str:
+    if not isinstance(layer, dict):
+        return str(layer)
+    if layer.get("type") == "dense":
+        return f"Dense {layer.get('units')} {layer.get('activation', '')}".strip()
+    if layer.get("type") == "dropout":
+        return f"Dropout {layer.get('rate'):g}"
+    return {"batchnorm": "BatchNorm"}.get(layer.get("type"), str(layer.get("type")))
+
+
+def describe_changes(old: dict, new: dict) -> list[str]:
+    """What differs between two specs, in words: ``"learning rate 0.001 → 0.0005"``."""
+    before = dict(_flat(old))
+    changes = []
+    for path, value in _flat(new):
+        if before.get(path) != value:
+            name = FIELD_NAMES.get(path)
+            if name is None:
+                name = "hidden layers" if path == "model.layers" else path
+            changes.append(f"{name} {_shown(before.get(path))} → {_shown(value)}")
+    return changes
