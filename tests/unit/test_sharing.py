@@ -93,4 +93,12 @@ def test_train_section_is_validated():
     ):
         validate_spec({"train": {"early_stopping": {"wait": 3}}})
     spec = validate_spec({"train": {"early_stopping": {"patience": 3}}})
-    assert spec["train"]["early_stopping"] == {"enabled": True, "patience": 3}
+    assert spec["train"]["early_stopping"] == {
+        "enabled": True,
+        "patience": 3,
+        "restore_best": True,
+    }
+    with pytest.raises(SpecError, match="'train.reduce_lr.factor' field must be"):
+        validate_spec({"train": {"reduce_lr": {"factor": 1.5}}})
+    with pytest.raises(SpecError, match="'train.save_best' field must be true"):
+        validate_spec({"train": {"save_best": "yes"}})
