@@ -343,9 +343,10 @@ def compiled_predict(model, x, batch_size: int = 4096) -> np.ndarray:
                 return model(inputs, training=False)
             return model(inputs)
 
-        signature = [tf.TensorSpec((None, *x.shape[1:]), x.dtype)]
-        predict = _Compiled(predict_step, signature)
-        cache["functions"][key] = predict
+        with _TRACING:
+            signature = [tf.TensorSpec((None, *x.shape[1:]), x.dtype)]
+            predict = _Compiled(predict_step, signature)
+            cache["functions"][key] = predict
     parts = [
         predict(tf.constant(x[start : start + batch_size]))
         for start in range(0, max(len(x), 1), batch_size)
@@ -400,15 +401,16 @@ def _runner(model, x, y, x_val, y_val, batch_size, shuffle, callbacks) -> _Runne
         bool(shuffle),
         stop_on_nan,
     )
-    runner = cache["functions"].pop(key, None)
-    if runner is None:
-        runner = _build_runner(
-            model, x, y, x_val, y_val, batch_size, shuffle, stop_on_nan, cache
-        )
-    # Most recently used last; a few shapes are kept (each holds a traced graph).
-    cache["functions"][key] = runner
-    while len(cache["functions"]) > _CACHED_FUNCTIONS:
-        cache["functions"].pop(next(iter(cache["functions"])))
+    with _TRACING:
+        runner = cache["functions"].pop(key, None)
+        if runner is None:
+            runner = _build_runner(
+                model, x, y, x_val, y_val, batch_size, shuffle, stop_on_nan, cache
+            )
+        # Most recently used last; a few are kept (each holds a traced graph).
+        cache["functions"][key] = runner
+        while len(cache["functions"]) > _CACHED_FUNCTIONS:
+            cache["functions"].pop(next(iter(cache["functions"])))
     return runner
 
 
@@ -447,7 +449,7 @@ def _build_runner(
         faster). A smaller last batch would need the step traced a second time
         (about 0.2 s), so then the batch shape is left open.
         """
-        count, rest = divmod(len(x), size)
+        count, rest = divmod(x.shape[0], size)
         if rest:
 
             def get(batch):
@@ -463,7 +465,7 @@ def _build_runner(
         return tf.logical_not(stop.read_value())
 
     def validate(x_val, y_val):
-        if len(x_val) <= val_batch:
+        if x_val.shape[0] <= val_batch:
             test_step(x_val, y_val)
             return
         get = batch_getter(x_val, y_val, val_batch)
@@ -473,7 +475,7 @@ def _build_runner(
             return (batch + 1,)
 
         tf.while_loop(
-            lambda batch: batch < -(-len(x_val) // val_batch),
+            lambda batch: batch < -(-x_val.shape[0] // val_batch),
             one_val_batch,
             (tf.constant(0),),
         )
@@ -572,7 +574,9 @@ def _steps(model):
     if overridden:
 
         def keras_train_step(x, y):
-            return model.train_step((x, y))["loss"]
+            logs = model.train_step((x, y))
+            loss = logs.get("loss") if isinstance(logs, dict) else None
+            return tf.constant(0.0) if loss is None else loss
 
         def keras_test_step(x, y):
             model.test_step((x, y))
@@ -772,7 +776,7 @@ def _recorder_class():
                 for name, value in logs.items():
                     history.setdefault(name, []).append(_to_float(value))
             if not history:
-                history = {name: [] for name in names}
+                history = {name: [] for name in sorted(names)}
                 if any(_adds_learning_rate(c) for c in callbacks):
                     history["learning_rate"] = []
             return history
@@ -805,20 +809,24 @@ def _cache(model) -> dict:
     import tensorflow as tf
 
     owners = (model.optimizer, model._loss_tracker, model._compile_metrics)
-    cache = getattr(model, _CACHE, None)
-    if cache is None or any(
-        a is not b for a, b in zip(cache["owners"], owners, strict=True)
-    ):
-        with tf.device("/CPU:0"):
-            variables = (
-                tf.Variable(False, trainable=False, name="fastfit_stop"),
-                tf.Variable(0, dtype="int64", trainable=False, name="fastfit_epoch"),
-                tf.Variable(0, trainable=False, name="fastfit_batch"),
-            )
-        cache = {"owners": owners, "functions": {}, "variables": variables}
-        # Keras tracks attributes of layers; this one is not model state.
-        object.__setattr__(model, _CACHE, cache)
-    return cache
+    with _TRACING:
+        cache = getattr(model, _CACHE, None)
+        if cache is None or any(
+            a is not b for a, b in zip(cache["owners"], owners, strict=True)
+        ):
+            with tf.device("/CPU:0"):
+                variables = tuple(
+                    tf.Variable(value, trainable=False, name=f"fastfit_{name}")
+                    for name, value in (
+                        ("stop", False),
+                        ("epoch", tf.constant(0, "int64")),
+                        ("batch", 0),
+                    )
+                )
+            cache = {"owners": owners, "functions": {}, "variables": variables}
+            # Keras tracks attributes of layers; this one is not model state.
+            object.__setattr__(model, _CACHE, cache)
+        return cache
 
 
 class _Compiled:

@@ -68,6 +68,9 @@ def make_model(
     optimizers = {
         "adam": lambda: keras.optimizers.Adam(learning_rate),
         "sgd": lambda: keras.optimizers.SGD(learning_rate, momentum=0.9),
+        "nesterov": lambda: keras.optimizers.SGD(
+            learning_rate, momentum=0.9, nesterov=True
+        ),
         "rmsprop": lambda: keras.optimizers.RMSprop(learning_rate),
     }
     model.compile(
@@ -111,25 +114,27 @@ class EpochRecorder(keras.callbacks.Callback):
 
 # --- the same logs and the same training as model.fit ---------------------------
 
+# (task, loss, optimizer, units, extras, metrics). Small layers are updated with
+# TensorFlow's fused optimiser kernels, 300 units with the op-for-op copy of
+# Keras' update, RMSprop with Keras' own.
 CASES = {
-    "binary": ("binary", None, "adam", True, lambda: [
+    "binary": ("binary", None, "adam", 8, True, lambda: [
         keras.metrics.BinaryAccuracy(name="accuracy"),
         keras.metrics.AUC(name="auc"),
         keras.metrics.Precision(name="precision"),
         keras.metrics.Recall(name="recall"),
     ]),
-    "multiclass": ("multiclass", None, "sgd", False, lambda: [
+    "multiclass": ("multiclass", None, "sgd", 300, False, lambda: [
         keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
     ]),
-    "regression-mse": ("regression", "mse", "rmsprop", False, lambda: [
+    "regression-mse": ("regression", "mse", "rmsprop", 8, False, lambda: [
         keras.metrics.RootMeanSquaredError(name="rmse"),
         keras.metrics.MeanAbsoluteError(name="mae"),
     ]),
-    # 300 units: more weights than the fused Adam kernel takes (Keras' update).
-    "regression-mae": ("regression", "mae", "adam", False, lambda: [
+    "regression-mae": ("regression", "mae", "adam", 300, False, lambda: [
         keras.metrics.RootMeanSquaredError(name="rmse"),
     ]),
-    "regression-huber": ("regression", "huber", "adam", True, lambda: [
+    "regression-huber": ("regression", "huber", "nesterov", 8, True, lambda: [
         keras.metrics.MeanAbsoluteError(name="mae"),
     ]),
 }  # fmt: skip
@@ -140,9 +145,8 @@ def test_unshuffled_history_and_weights_equal_model_fit(case):
     # Without shuffling both see the same batches in the same order, so the logs
     # and the weights must agree to float rounding (validation is summed over
     # other batch sizes), with Dropout, BatchNorm and L2 in some cases.
-    task, loss, optimizer, extras, metrics = CASES[case]
+    task, loss, optimizer, units, extras, metrics = CASES[case]
     x, y, x_val, y_val = make_data(task, n=203)  # 203 rows: a smaller last batch
-    units = 300 if case == "regression-mae" else 8
     settings = dict(
         task=task, loss=loss, optimizer=optimizer, extras=extras, units=units
     )
@@ -170,12 +174,12 @@ def test_unshuffled_history_and_weights_equal_model_fit(case):
 
 
 def test_shuffled_training_reaches_model_fit_accuracy():
-    x, y, x_val, y_val = make_data("binary", n=400, noise=0.3)
+    x, y, x_val, y_val = make_data("binary", n=320, noise=0.3)
     expected = make_model().fit(
-        x, y, validation_data=(x_val, y_val), epochs=8, batch_size=32, verbose=0
+        x, y, validation_data=(x_val, y_val), epochs=6, batch_size=32, verbose=0
     )
-    history = fit_fast(make_model(), x, y, (x_val, y_val), epochs=8, batch_size=32)
-    assert len(history["val_accuracy"]) == 8
+    history = fit_fast(make_model(), x, y, (x_val, y_val), epochs=6, batch_size=32)
+    assert len(history["val_accuracy"]) == 6
     assert history["val_accuracy"][-1] > 0.85
     assert (
         abs(history["val_accuracy"][-1] - expected.history["val_accuracy"][-1]) < 0.05
@@ -256,17 +260,13 @@ def test_reduce_lr_on_plateau_lowers_the_learning_rate_and_logs_it_like_fit():
 
 def test_terminate_on_nan_stops_in_the_epoch_where_the_loss_became_nan():
     x, y, x_val, y_val = make_data("binary")
-    x[5, 0] = np.inf
-    expected = make_model().fit(
-        x, y, validation_data=(x_val, y_val), epochs=5, batch_size=16, verbose=0,
-        callbacks=[keras.callbacks.TerminateOnNaN()],
-    ).history  # fmt: skip
+    x[5, 0] = np.inf  # model.fit stops in the first epoch too
     model = make_model()
     history = fit_fast(
         model, x, y, (x_val, y_val), epochs=5, batch_size=16,
         callbacks=[keras.callbacks.TerminateOnNaN()],
     )  # fmt: skip
-    assert len(history["loss"]) == len(expected["loss"]) == 1
+    assert len(history["loss"]) == 1
     assert math.isnan(history["loss"][0])
     assert model.stop_training
 
