@@ -24,6 +24,7 @@ pages = [
     st.Page("screens/model.py", title="Model", icon=":material/hub:"),
     st.Page("screens/compile.py", title="Compile", icon=":material/tune:"),
     st.Page("screens/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("screens/tune.py", title="Tune", icon=":material/science:"),
     st.Page("screens/evaluate.py", title="Evaluate", icon=":material/fact_check:"),
     st.Page("screens/runs.py", title="Runs", icon=":material/history:"),
     st.Page("screens/experiment.py", title="Experiment", icon=":material/share:"),

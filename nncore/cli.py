@@ -58,7 +58,51 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", required=True, help="file to write")
     export.add_argument("--data", help="data file that overrides data.source")
     export.add_argument("--target", help="target column that overrides data.target")
+    tune = commands.add_parser(
+        "tune",
+        help="search hyper-parameters (the experiment's tune section) on the "
+        "validation split; several workers may share one study",
+    )
+    tune.add_argument("experiment", help="experiment spec, a JSON file")
+    tune.add_argument("--data", help="data file that overrides data.source")
+    tune.add_argument("--target", help="target column that overrides data.target")
+    tune.add_argument(
+        "--method", choices=("grid", "random", "tpe"), help="overrides tune.method"
+    )
+    tune.add_argument(
+        "--trials",
+        type=_whole_number,
+        help="trials the study should have in all, whoever runs them "
+        "(overrides tune.trials)",
+    )
+    tune.add_argument(
+        "--minutes",
+        type=float,
+        help="start no trial after this many minutes (overrides tune.minutes)",
+    )
+    tune.add_argument(
+        "--pruner",
+        choices=("median", "hyperband", "none"),
+        help="how unpromising trials are stopped early (overrides tune.pruner)",
+    )
+    tune.add_argument(
+        "--storage",
+        help="Optuna storage URL (sqlite:///…, postgresql://…, mysql://…) or journal "
+        "file; default: studies.log in the runs folder",
+    )
+    tune.add_argument(
+        "--study", help="study to create or join (default: a new name, printed)"
+    )
     return parser
+
+
+def _whole_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number, e.g. 20; got {text!r}"
+        ) from None
 
 
 def _progress(message: str) -> None:
@@ -193,7 +237,66 @@ def _save_run(out: Path, spec: dict, model_file, summary: dict) -> None:
     _progress(f"wrote {out / 'model.keras'} and {out / 'result.json'}")
 
 
-COMMANDS = {"data": command_data, "run": command_run, "export": command_export}
+def command_tune(args) -> dict:
+    from nncore.data import inspect_data, load_source
+    from nncore.jobs import JobManager
+    from nncore.spec import validate_spec
+    from nncore.tuning import Search, shown_storage
+
+    spec, base_dir = _experiment(args)
+    for name in ("method", "trials", "minutes", "pruner"):
+        value = getattr(args, name)
+        if value is not None:
+            spec["tune"][name] = value
+    spec = validate_spec(spec)
+    _progress(f"loading {spec['data']['source']}")
+    table = load_source(spec["data"], base_dir=base_dir)
+    report = inspect_data(table, spec["data"])
+    prepared = report.prepared
+    search = Search(spec, prepared, storage=args.storage, study_name=args.study)
+    verb = "maximising" if search.direction == "maximize" else "minimising"
+    _progress(
+        f"study '{search.study_name}' in {shown_storage(search.storage)}: "
+        f"{search.method} search, {search.budget} trials of up to {search.epochs} "
+        f"epochs, {verb} {search.objective}"
+    )
+    # The same job manager as the app; this process waits for the search.
+    manager = JobManager()
+    if manager.store_problem:
+        _progress(f"warning: {manager.store_problem}")
+    job_id = manager.submit_task(
+        "tune", search.work, spec, prepared, owner="cli", dataset=spec["data"]["source"]
+    )
+    shown = 0
+    try:
+        while True:
+            view = manager.wait(job_id, timeout=0.5)
+            lines = view.progress.get("finished") or []
+            for line in lines[shown:]:
+                _progress(line)
+            shown = max(shown, len(lines))
+            if view.status not in ("queued", "running"):
+                break
+    except KeyboardInterrupt:
+        _progress("stopping after the running trial")
+        manager.stop(job_id)
+        manager.wait(job_id)
+        raise
+    finally:
+        manager.shutdown()
+    if view.status == "failed":
+        raise RuntimeError(view.error or "the search failed")
+    result = dict(view.progress.get("result") or search.summary())
+    result["warnings"] = report.warnings + result.get("warnings", [])
+    return result
+
+
+COMMANDS = {
+    "data": command_data,
+    "run": command_run,
+    "export": command_export,
+    "tune": command_tune,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

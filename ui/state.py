@@ -34,10 +34,16 @@ EVAL_CHOICE = "eval_choice"  # {"model", "job_id"}: the model picked on Evaluate
 EVAL_CACHE = "eval_cache"  # models, evaluations, looks and results (ui.models)
 RUNS_CONFIRM = "runs_confirm"  # run ids waiting for "Yes, delete"
 RUNS_NOTICE = "runs_notice"  # (kind, text) about the last action on Runs
+# Tune. Not "tune_" keys: those are its widgets'.
+TUNE_JOB = "tuning_job"  # this session's search job (also in the URL as ?tune=)
+TUNE_STUDY = "tuning_study"  # {"storage", "name"}: the study the Tune screen shows
+TUNE_PROBLEM = "tuning_problem"  # why the last Start/Stop/Resume/promote failed
+TUNE_SPEED = "tuning_speed"  # {data key: measured speed} for the cost estimate
+TUNE_SPEED_JOB = "tuning_speed_job"  # (data key, job id) measuring the speed
 
 # Widget keys start with their screen's name; importing an experiment clears them so
 # every widget shows the imported value.
-WIDGET_PREFIXES = ("data_", "model_", "compile_", "train_")
+WIDGET_PREFIXES = ("data_", "model_", "compile_", "train_", "tune_")
 
 _DEFAULTS = {
     UPLOAD_ID: None,
@@ -58,6 +64,11 @@ _DEFAULTS = {
     EVAL_CACHE: None,
     RUNS_CONFIRM: None,
     RUNS_NOTICE: None,
+    TUNE_JOB: None,
+    TUNE_STUDY: None,
+    TUNE_PROBLEM: None,
+    TUNE_SPEED: None,
+    TUNE_SPEED_JOB: None,
 }
 
 
