@@ -2041,21 +2041,6 @@ def _importances(study, storage: str, name: str, complete: int):
 
 # --- the trials table as CSV ------------------------------------------------------
 
-# Cells starting with these make spreadsheets run the cell as a formula (CSV
-# injection); a tab or carriage return at the start can hide such a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe_cell(value: Any) -> Any:
-    if not isinstance(value, str) or not value.startswith(_FORMULA_STARTS):
-        return value
-    try:
-        float(value)
-    except ValueError:
-        return "'" + value  # shown as text, never run
-    return value  # "-1.5" is a number, not a formula
-
-
 def trials_table(snapshot: StudySnapshot):
     """The trials as a table people read: one row per trial, titled columns.
 
@@ -2095,6 +2080,6 @@ def trials_csv(snapshot: StudySnapshot) -> bytes:
     A text cell that begins with ``=``, ``+``, ``-`` or ``@`` (or a tab) gets a
     leading apostrophe unless it is a number, so no cell runs as a formula.
     """
-    frame = trials_table(snapshot)
-    frame = frame.astype(object).map(_safe_cell)
-    return frame.to_csv(index=False).encode("utf-8")
+    from nncore.evaluation import csv_bytes
+
+    return csv_bytes(trials_table(snapshot))

@@ -445,7 +445,7 @@ def test_trials_csv_neutralises_formulas_but_keeps_numbers():
             row(3, "pruned", 0.25, note="@SUM(A1)"),
         ]
     )
-    lines = trials_csv(snapshot).decode().splitlines()
+    lines = trials_csv(snapshot).decode("utf-8-sig").splitlines()
     assert lines[0] == (
         "Trial,State,Validation accuracy,Epochs,Seconds,Units per layer,"
         "Learning rate,Note"
