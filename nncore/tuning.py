@@ -2041,6 +2041,7 @@ def _importances(study, storage: str, name: str, complete: int):
 
 # --- the trials table as CSV ------------------------------------------------------
 
+
 def trials_table(snapshot: StudySnapshot):
     """The trials as a table people read: one row per trial, titled columns.
 
