@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import math
@@ -271,6 +272,9 @@ class JobManager:
                 self.store = RunStore()
             except DataError as error:
                 self.store_problem = str(error)
+        # Stop the worker cleanly when the process exits: a daemon thread killed
+        # inside TensorFlow at interpreter shutdown aborts the process.
+        atexit.register(self.shutdown, 10.0)
         self.interrupted: list[str] = []
         if self.store is not None:
             try:

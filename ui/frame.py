@@ -28,6 +28,7 @@ def render_frame(container) -> None:
     with container:
         render_dataset()
         render_training()
+        render_search()
         render_experiment()
 
 
@@ -53,6 +54,24 @@ def render_training() -> None:
         "screens/train.py",
         label="Open the Train screen",
         icon=":material/model_training:",
+    )
+
+
+def render_search() -> None:
+    """This session's hyper-parameter search, as it was when the page ran."""
+    job_id = st.session_state.get(state.TUNE_JOB)
+    if job_id is None:
+        return
+    try:
+        view = training.manager().view(job_id)
+    except DataError:
+        return
+    if view is None:
+        return
+    st.markdown("#### Search")
+    st.caption(escape(view.message))
+    st.page_link(
+        "screens/tune.py", label="Open the Tune screen", icon=":material/science:"
     )
 
 

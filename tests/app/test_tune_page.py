@@ -135,6 +135,9 @@ def test_configure_run_watch_the_table_fill_and_promote_the_best():
     assert not at.exception
     units = [n.value for n in at.number_input if n.key and n.key.endswith("units")]
     assert units[0] == best["Units per layer"]
+    # The sidebar shows the search on every screen.
+    assert "#### Search" in [m.value for m in at.sidebar.markdown]
+    assert any(c.value.startswith("Finished") for c in at.sidebar.caption)
 
     # Train it as a normal run: the Train screen opens with it training.
     go(at, "tune")
