@@ -69,3 +69,13 @@ def is_generated(source: str) -> bool:
     """Whether a spec's ``data.source`` names one of the 2-D generators."""
     name = source.split(":", 1)[1] if source.startswith("builtin:") else None
     return name in BUILTIN_DATASETS and BUILTIN_DATASETS[name].generated
+
+
+def dataset_title(source: str | None) -> str:
+    """The name people know a dataset by: a built-in's title, or the file name."""
+    if not source:
+        return "unknown data"
+    if source.startswith("builtin:"):
+        name = source.split(":", 1)[1]
+        return BUILTIN_DATASETS[name].title if name in BUILTIN_DATASETS else name
+    return source

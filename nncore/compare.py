@@ -17,8 +17,9 @@ from typing import Any
 
 import pandas as pd
 
-from nncore.catalog import BUILTIN_DATASETS, is_generated
+from nncore.catalog import dataset_title, is_generated
 from nncore.text import short
+from nncore.training import LOWER_IS_BETTER as METRICS_LOWER_IS_BETTER
 
 __all__ = [
     "dataset_title",
@@ -36,7 +37,7 @@ __all__ = [
 
 # The score people compare runs by: accuracy for classification, RMSE for regression.
 MAIN_METRIC = {"binary": "accuracy", "multiclass": "accuracy", "regression": "rmse"}
-LOWER_IS_BETTER = ("mae", "rmse", "loss")
+LOWER_IS_BETTER = (*METRICS_LOWER_IS_BETTER, "loss")
 OPTIMIZER_TITLES = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
 # Settings whose change is told in its own words by ``_changes``.
 _TOLD = (
@@ -48,16 +49,6 @@ _TOLD = (
     "Early stopping",
 )
 _DATA = ("Data", "Target", "Task", "Split (train/val/test)", "Points", "Noise")
-
-
-def dataset_title(source: str | None) -> str:
-    """The name people know a dataset by: a built-in's title, or the file name."""
-    if not source:
-        return "unknown data"
-    if source.startswith("builtin:"):
-        name = source.split(":", 1)[1]
-        return BUILTIN_DATASETS[name].title if name in BUILTIN_DATASETS else name
-    return source
 
 
 def _layers(spec: Mapping[str, Any]) -> list[dict]:

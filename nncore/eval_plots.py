@@ -20,7 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nncore.plots import PALETTE
+from nncore.plots import PALETTE, empty_note
 from nncore.text import plot_label
 
 __all__ = [
@@ -238,7 +238,7 @@ def roc_figure(
             )
         )
     if not curves:
-        _empty_note(figure, "Needs rows of every class to draw.")
+        empty_note(figure, "Needs rows of every class to draw.")
     figure.update_xaxes(title="false positive rate", range=[-0.01, 1.01])
     figure.update_yaxes(title="true positive rate (recall)", range=[-0.01, 1.02])
     subtitle = " (one class against the rest)" if len(curves) > 1 else ""
@@ -284,7 +284,7 @@ def pr_figure(curves: Sequence[Mapping[str, Any]]) -> go.Figure:
             )
         )
     if not curves:
-        _empty_note(figure, "Needs rows of every class to draw.")
+        empty_note(figure, "Needs rows of every class to draw.")
     figure.update_xaxes(title="recall", range=[-0.01, 1.01])
     figure.update_yaxes(title="precision", range=[-0.01, 1.02])
     subtitle = " (one class against the rest)" if len(curves) > 1 else ""
@@ -540,7 +540,7 @@ def runs_curves_figure(
                 )
             )
     if not longest:
-        _empty_note(figure, f"No recorded epochs of {plot_label(metric, 30)}.")
+        empty_note(figure, f"No recorded epochs of {plot_label(metric, 30)}.")
     figure.update_xaxes(title="epoch", tickformat="d", rangemode="tozero")
     figure.update_yaxes(title=plot_label(METRIC_TITLES.get(metric, metric), 40))
     return _layout(
@@ -622,15 +622,3 @@ def runs_metrics_figure(
     figure.update_yaxes(rangemode="tozero", showticklabels=False)
     figure.update_annotations(font_size=13)
     return _layout(figure, title, height=340)
-
-
-def _empty_note(figure: go.Figure, text: str) -> None:
-    figure.add_annotation(
-        text=text,
-        x=0.5,
-        y=0.5,
-        xref="paper",
-        yref="paper",
-        showarrow=False,
-        font=dict(size=14, color="#666666"),
-    )

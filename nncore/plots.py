@@ -38,6 +38,19 @@ def _layout(figure: go.Figure, title: str, height: int = 360) -> go.Figure:
     return figure
 
 
+def empty_note(figure: go.Figure, text: str) -> None:
+    """Write ``text`` in the middle of a figure that has nothing to show yet."""
+    figure.add_annotation(
+        text=text,
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font=dict(size=14, color="#666666"),
+    )
+
+
 def class_balance_figure(profile: DataProfile) -> go.Figure:
     """Bar chart of rows per class, with the majority share in the title."""
     counts = profile.class_counts or {}

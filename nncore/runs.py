@@ -672,24 +672,37 @@ class RunStore:
     @staticmethod
     def _owner_is_gone(owner: str | None) -> bool:
         """Whether the process that last ran a run has ended."""
-        if owner == _PROCESS_TOKEN:
-            return False
-        host, _, rest = (owner or "").partition(":")
-        pid_text = rest.partition(":")[0]
-        if host != _HOST or not pid_text.isdigit():
-            # Another machine (or an unreadable owner): we cannot ask, and a store
-            # folder is local to one machine, so it is from a previous process.
-            return True
-        pid = int(pid_text)
-        if pid == os.getpid():
-            return True  # this pid, another token: a previous process with our pid
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        except OSError:  # alive but not ours to signal
-            return False
+        # Another machine (or an unreadable owner): we cannot ask, and a store
+        # folder is local to one machine, so it is from a previous process.
+        return process_is_gone(owner, _PROCESS_TOKEN, elsewhere=True)
         return False
+
+
+def process_is_gone(owner: str | None, current: str, elsewhere: bool) -> bool:
+    """Whether the process named by ``owner`` (``"host:pid:token"``) has ended.
+
+    Args:
+        owner: the recorded ``"host:pid:token"``.
+        current: this process's own token (never gone).
+        elsewhere: the answer for another machine's (or an unreadable) owner,
+            which cannot be asked.
+    """
+    if owner == current:
+        return False
+    host, _, rest = (owner or "").partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != _HOST or not pid_text.isdigit():
+        return elsewhere
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True  # this pid, another token: a previous process with our pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive but not ours to signal
+        return False
+    return False
 
 
 def _migrate(connection: sqlite3.Connection, version: int) -> None:

@@ -22,7 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from nncore.compiling import METRICS
-from nncore.plots import PALETTE
+from nncore.plots import PALETTE, empty_note
 from nncore.text import plot_label
 
 __all__ = [
@@ -202,15 +202,7 @@ def curves_figure(
             )
         )
     if not n_epochs:
-        figure.add_annotation(
-            text="No epochs yet: the curves appear after the first epoch.",
-            x=0.5,
-            y=0.5,
-            xref="paper",
-            yref="paper",
-            showarrow=False,
-            font=dict(size=14, color="#666666"),
-        )
+        empty_note(figure, "No epochs yet: the curves appear after the first epoch.")
     if best_epoch is not None and 1 <= best_epoch <= n_epochs:
         figure.add_vline(
             x=best_epoch,

@@ -17,15 +17,41 @@ import numpy as np
 from nncore.prepare import PreparedData
 
 __all__ = [
+    "LOWER_IS_BETTER",
+    "METRIC_TITLES",
     "TrainResult",
     "baseline_metrics",
     "classification_metrics",
+    "format_metric",
     "metrics_from_outputs",
     "regression_metrics",
     "Trainer",
     "nan_message",
     "train_and_evaluate",
 ]
+
+
+# What people call each final metric, and which ones are better when lower.
+METRIC_TITLES = {
+    "accuracy": "Accuracy",
+    "precision": "Precision",
+    "recall": "Recall",
+    "f1": "F1 score",
+    "roc_auc": "ROC AUC",
+    "r2": "R² (explained variance)",
+    "mae": "Mean absolute error",
+    "rmse": "Root mean squared error",
+}
+LOWER_IS_BETTER = ("mae", "rmse")
+
+
+def format_metric(value: float | None, name: str) -> str:
+    """A metric as shown to people: 3 decimals for scores, 4 significant digits
+    for errors, "—" when missing, never "-0.000"."""
+    if value is None:
+        return "—"
+    text = f"{value:.4g}" if name in LOWER_IS_BETTER else f"{value:.3f}"
+    return text.lstrip("-") if float(text) == 0 else text
 
 
 @dataclass

@@ -22,7 +22,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from nncore.plots import PALETTE
+from nncore.plots import PALETTE, empty_note
 from nncore.text import plot_label
 from nncore.tuning import DIMENSIONS, StudySnapshot
 
@@ -69,15 +69,7 @@ def _layout(figure: go.Figure, title: str, revision: str) -> go.Figure:
 
 
 def _empty(figure: go.Figure, text: str) -> None:
-    figure.add_annotation(
-        text=text,
-        x=0.5,
-        y=0.5,
-        xref="paper",
-        yref="paper",
-        showarrow=False,
-        font=dict(size=14, color="#666666"),
-    )
+    empty_note(figure, text)
     figure.update_xaxes(visible=False)
     figure.update_yaxes(visible=False)
 

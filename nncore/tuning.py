@@ -1730,21 +1730,9 @@ class Search:
 def _worker_is_gone(worker: str) -> bool:
     """Whether the process of this machine that ran a trial has ended (a trial of
     another machine cannot be checked, and is left as it is)."""
-    if worker == _WORKER:
-        return False
-    host, _, rest = worker.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != _HOST or not pid_text.isdigit():
-        return False
-    pid = int(pid_text)
-    if pid == os.getpid():
-        return True  # this pid, another token: a previous process with our pid
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # alive, but not ours to signal
-        return False
+    from nncore.runs import process_is_gone
+
+    return process_is_gone(worker, _WORKER, elsewhere=False)
     return False
 
 

@@ -21,20 +21,10 @@ from streamlit.errors import StreamlitPageNotFoundError
 from nncore.compare import dataset_title, network_summary
 from nncore.errors import DataError, SpecError
 from nncore.text import preview, short
+from nncore.training import LOWER_IS_BETTER, METRIC_TITLES, format_metric
 from ui import models, safe, state, training
 
 SPLITS = {"val": "Validation rows (for choosing)", "test": "Test rows (final check)"}
-METRIC_TITLES = {
-    "accuracy": "Accuracy",
-    "precision": "Precision",
-    "recall": "Recall",
-    "f1": "F1 score",
-    "roc_auc": "ROC AUC",
-    "r2": "R² (explained variance)",
-    "mae": "Mean absolute error",
-    "rmse": "Root mean squared error",
-}
-LOWER_IS_BETTER = ("mae", "rmse")
 CHART = "evaluate_confusion"
 CELL = "evaluate_cell"
 TRY_PREFIX = "evaluate_try_"
@@ -300,27 +290,20 @@ def show_look_count(version: str, prepared) -> None:
 # --- numbers -----------------------------------------------------------------------
 
 
-def _number(value, name: str) -> str:
-    if value is None:
-        return "—"
-    text = f"{value:.4g}" if name in LOWER_IS_BETTER else f"{value:.3f}"
-    return text.lstrip("-") if float(text) == 0 else text  # no "-0.000"
-
-
 def show_metrics(metrics: dict, baseline: dict, names: list[str]) -> None:
     columns = st.columns(len(names))
     for column, name in zip(columns, names, strict=True):
         value, naive = metrics.get(name), baseline.get(name)
         delta = None
         if value is not None and naive is not None:
-            delta = f"{_number(value - naive, name)} vs naive"
+            delta = f"{format_metric(value - naive, name)} vs naive"
             delta = delta if delta.startswith("-") else "+" + delta
         column.metric(
             METRIC_TITLES[name],
-            _number(value, name),
+            format_metric(value, name),
             delta=delta,
             delta_color="inverse" if name in LOWER_IS_BETTER else "normal",
-            help=f"The naive baseline scores {_number(naive, name)}.",
+            help=f"The naive baseline scores {format_metric(naive, name)}.",
         )
 
 

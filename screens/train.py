@@ -25,6 +25,7 @@ from nncore.train_plots import (
     metric_names,
     metric_title,
 )
+from nncore.training import LOWER_IS_BETTER, METRIC_TITLES, format_metric
 from ui import safe, state, training
 from ui.frame import dataset_title
 from ui.reports import current_report
@@ -44,17 +45,6 @@ SETTINGS = {
     "train_reduce_lr_factor": ("reduce_lr", "factor"),
 }
 MORE_EPOCHS = "train_more_epochs"
-RESULT_TITLES = {
-    "accuracy": "Accuracy",
-    "precision": "Precision",
-    "recall": "Recall",
-    "f1": "F1 score",
-    "roc_auc": "ROC AUC",
-    "r2": "R² (explained variance)",
-    "mae": "Mean absolute error",
-    "rmse": "Root mean squared error",
-}
-LOWER_IS_BETTER = ("mae", "rmse")
 
 
 def link_to_data() -> None:
@@ -472,13 +462,6 @@ def use_fix(fix: dict) -> None:
     st.rerun()
 
 
-def _number(value, name: str) -> str:
-    if value is None:
-        return "—"
-    text = f"{value:.4g}" if name in LOWER_IS_BETTER else f"{value:.3f}"
-    return text.lstrip("-") if float(text) == 0 else text  # no "-0.000"
-
-
 def show_results(view) -> None:
     for warning in view.warnings:
         safe.warning(warning)
@@ -489,27 +472,27 @@ def show_results(view) -> None:
     st.subheader("Validation results", divider="gray")
     val = view.metrics["val"]
     baseline = view.baseline_val or {}
-    shown = [name for name in RESULT_TITLES if name in val]
+    shown = [name for name in METRIC_TITLES if name in val]
     columns = st.columns(min(len(shown), 5) or 1)
     for column, name in zip(columns, shown, strict=False):
         value = val[name]
         naive = baseline.get(name)
         delta = None
         if value is not None and naive is not None:
-            delta = f"{_number(value - naive, name)} vs naive"
+            delta = f"{format_metric(value - naive, name)} vs naive"
             delta = delta if delta.startswith("-") else "+" + delta
         column.metric(
-            RESULT_TITLES[name],
-            _number(value, name),
+            METRIC_TITLES[name],
+            format_metric(value, name),
             delta=delta,
             delta_color="inverse" if name in LOWER_IS_BETTER else "normal",
         )
     st.dataframe(
         [
             {
-                "Metric": RESULT_TITLES[name],
-                "Your network (validation)": _number(val[name], name),
-                "Naive baseline": _number(baseline.get(name), name),
+                "Metric": METRIC_TITLES[name],
+                "Your network (validation)": format_metric(val[name], name),
+                "Naive baseline": format_metric(baseline.get(name), name),
             }
             for name in shown
         ],

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nncore.catalog import BUILTIN_DATASETS
+from nncore.catalog import dataset_title
 from nncore.errors import DataError
 from ui import state, training
 from ui.experiment import export_button
 from ui.safe import escape
-
-
-def dataset_title(source: str) -> str:
-    """The name users know a dataset by: a built-in's title or the file name."""
-    if source.startswith("builtin:"):
-        name = source.split(":", 1)[1]
-        return BUILTIN_DATASETS[name].title if name in BUILTIN_DATASETS else name
-    return source
 
 
 def render_frame(container) -> None:
