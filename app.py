@@ -20,7 +20,8 @@ restore_from_link()
 reattach_job()
 
 pages = [
-    st.Page("screens/data.py", title="Data", icon=":material/table:", default=True),
+    st.Page("screens/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("screens/data.py", title="Data", icon=":material/table:"),
     st.Page("screens/model.py", title="Model", icon=":material/hub:"),
     st.Page("screens/compile.py", title="Compile", icon=":material/tune:"),
     st.Page("screens/train.py", title="Train", icon=":material/model_training:"),
@@ -28,6 +29,7 @@ pages = [
     st.Page("screens/evaluate.py", title="Evaluate", icon=":material/fact_check:"),
     st.Page("screens/runs.py", title="Runs", icon=":material/history:"),
     st.Page("screens/experiment.py", title="Experiment", icon=":material/share:"),
+    st.Page("screens/glossary.py", title="Glossary", icon=":material/menu_book:"),
 ]
 page = st.navigation(pages)
 frame = st.sidebar.container()

@@ -22,7 +22,7 @@ from nncore.compiling import (
     validate_compile_spec,
 )
 from nncore.errors import DataError, SpecError
-from ui import safe, state
+from ui import presenter, safe, state
 from ui.reports import current_report
 
 LEARNING_RATES = [
@@ -184,6 +184,7 @@ def main() -> None:
         "Choose how the network learns: the optimiser that changes the weights, how "
         "big its steps are, the loss it makes smaller and the metrics to watch."
     )
+    presenter.step_caption("compile")
     spec = st.session_state[state.SPEC]
     try:
         settings = validate_compile_spec(spec["compile"])

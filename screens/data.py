@@ -15,7 +15,7 @@ from nncore.catalog import BUILTIN_DATASETS, is_generated
 from nncore.errors import DataError, SpecError
 from nncore.spec import validate_data_spec
 from nncore.text import preview
-from ui import safe, state
+from ui import presenter, safe, state
 
 if TYPE_CHECKING:
     from nncore.loading import LoadedTable
@@ -321,6 +321,7 @@ def main() -> None:
         "Choose the examples the network learns from and the column it should "
         "predict. NN Studio checks the data for the usual pitfalls."
     )
+    presenter.step_caption("data")
     data = st.session_state[state.SPEC]["data"]
     kind = st.radio(
         "Where is the data?",

@@ -22,7 +22,7 @@ from nncore.compare import dataset_title, network_summary
 from nncore.errors import DataError, SpecError
 from nncore.text import preview, short
 from nncore.training import LOWER_IS_BETTER, METRIC_TITLES, format_metric
-from ui import models, safe, state, training
+from ui import models, presenter, safe, state, training
 
 SPLITS = {"val": "Validation rows (for choosing)", "test": "Test rows (final check)"}
 CHART = "evaluate_confusion"
@@ -825,6 +825,7 @@ def main() -> None:
         "How good is the network on rows it never learnt from? Compare it with a "
         "naive guess, see where it goes wrong, and try it on new values."
     )
+    presenter.step_caption("evaluate")
     candidate = choose_candidate()
     if candidate is None:
         return

@@ -6,7 +6,7 @@ import streamlit as st
 
 from nncore.errors import SpecError
 from nncore.sharing import spec_from_json
-from ui import experiment, safe, state
+from ui import experiment, presenter, safe, state
 
 
 def load_from_file() -> None:
@@ -35,6 +35,7 @@ def main() -> None:
         "Everything you chose on the Data, Model and Compile screens is one "
         "experiment. Save it as a file, share it as a link, or load one."
     )
+    presenter.step_caption("experiment")
     experiment.show_notice()
     spec = st.session_state[state.SPEC]
 

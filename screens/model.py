@@ -26,7 +26,7 @@ from nncore.model import (
     validate_model_spec,
 )
 from nncore.text import listing
-from ui import safe, state
+from ui import presenter, safe, state
 from ui.reports import current_report
 
 LAYER_KEY = "model_layer_"
@@ -323,6 +323,7 @@ def main() -> None:
         "Stack the hidden layers of your network: how many neurons each has and how "
         "they fire. The output layer follows from the task."
     )
+    presenter.step_caption("model")
     try:
         report = current_report()
     except (DataError, SpecError) as problem:

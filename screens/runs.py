@@ -22,7 +22,7 @@ from nncore.compare import (
     summary_line,
 )
 from nncore.errors import DataError, SpecError
-from ui import models, safe, state, training
+from ui import models, presenter, safe, state, training
 
 CHOSEN = "runs_chosen"
 SELECTED = "runs_selected"
@@ -354,6 +354,7 @@ def main() -> None:
         "Every training recorded on this server, newest first. Choose runs to "
         "compare their curves, scores and settings; open one to evaluate it again."
     )
+    presenter.step_caption("runs")
     try:
         manager = training.manager()
         store = manager.store

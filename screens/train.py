@@ -26,7 +26,7 @@ from nncore.train_plots import (
     metric_title,
 )
 from nncore.training import LOWER_IS_BETTER, METRIC_TITLES, format_metric
-from ui import safe, state, training
+from ui import presenter, safe, state, training
 from ui.frame import dataset_title
 from ui.reports import current_report
 
@@ -589,6 +589,7 @@ def main() -> None:
         "on the rows it learns from and on validation rows it never learns from. "
         "Training goes on while you open other screens."
     )
+    presenter.step_caption("train")
     try:
         view = training.current_view()
     except DataError as problem:  # the runs folder cannot be used

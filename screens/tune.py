@@ -49,7 +49,7 @@ from nncore.tuning import (
     trials_table,
     value_text,
 )
-from ui import safe, state, training
+from ui import presenter, safe, state, training
 from ui.frame import dataset_title
 from ui.reports import current_report
 
@@ -988,6 +988,7 @@ def main() -> None:
         "how to search and how long, then watch every trial learn. The best settings "
         "go into your experiment in one click."
     )
+    presenter.step_caption("tune")
     try:
         job_id = reattach()
     except DataError as problem:  # the runs folder cannot be used

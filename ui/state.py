@@ -40,6 +40,8 @@ TUNE_STUDY = "tuning_study"  # {"storage", "name"}: the study the Tune screen sh
 TUNE_PROBLEM = "tuning_problem"  # why the last Start/Stop/Resume/promote failed
 TUNE_SPEED = "tuning_speed"  # {data key: measured speed} for the cost estimate
 TUNE_SPEED_JOB = "tuning_speed_job"  # (data key, job id) measuring the speed
+# Presenter mode and the guided demo. Not widget keys.
+PRESENTER = "presenter_mode"  # larger text, advanced controls hidden, captions on
 
 # Widget keys start with their screen's name; importing an experiment clears them so
 # every widget shows the imported value.
@@ -69,6 +71,7 @@ _DEFAULTS = {
     TUNE_PROBLEM: None,
     TUNE_SPEED: None,
     TUNE_SPEED_JOB: None,
+    PRESENTER: False,
 }
 
 

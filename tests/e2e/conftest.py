@@ -186,7 +186,7 @@ def app_page(chromium, app_url):
     context = chromium.new_context(viewport=VIEWPORT)
     context.set_default_timeout(RUN_TIMEOUT_MS)
     page = context.new_page()
-    page.goto(app_url)
+    page.goto(f"{app_url}/data")
     wait_for_app(page)
     yield page
     context.close()
