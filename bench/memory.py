@@ -1,0 +1,183 @@
+"""Server memory on a shared deployment: idle sessions and a session training.
+
+Starts ``streamlit run app.py`` (fresh runs folder), drives Debian's Chromium with
+Playwright and reads the server's resident memory (``VmRSS``) and peak
+(``VmHWM``) from ``/proc/PID/status`` at each stage:
+
+1. the server alone (no session yet);
+2. one session open on the Data screen (no TensorFlow yet);
+3. that session training the default experiment (the peak while it trains);
+4. TensorFlow loaded and the session idle again (training finished);
+5. each further idle session (three more browser tabs on the Data screen).
+
+Streamlit Community Cloud gives an app roughly 2.7 GB at most, shared by all its
+users in one process: the figures say how many sessions fit.
+
+Run: ``python bench/memory.py [--sessions 3]``. Prints a table in MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+# The flags Debian's Chromium needs here (as in tests/e2e/conftest.py).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+CLOUD_LIMIT_MB = 2700
+IDLE = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+    && app.getAttribute('data-test-script-state') === 'notRunning';
+}"""
+
+
+def memory(pid: int) -> tuple[float, float]:
+    """(resident MB, peak resident MB) of process ``pid``."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        fields[name] = value
+    return (
+        int(fields["VmRSS"].split()[0]) / 1024,
+        int(fields["VmHWM"].split()[0]) / 1024,
+    )
+
+
+def settle(pid: int, seconds: float = 3.0) -> float:
+    """Resident MB once the server has been quiet for a moment."""
+    time.sleep(seconds)
+    return memory(pid)[0]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(runs: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = dict(
+        os.environ,
+        TF_CPP_MIN_LOG_LEVEL="2",
+        TF_ENABLE_ONEDNN_OPTS="0",
+        NNSTUDIO_RUNS_DIR=str(runs),
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless",
+         "true", "--server.port", str(port), "--server.fileWatcherType", "none",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                return server, url
+        except OSError:
+            time.sleep(0.25)
+    server.kill()
+    raise SystemExit("streamlit did not start within 60 s")
+
+
+def open_session(browser, url: str, path: str = "data"):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(90_000)
+    page = context.new_page()
+    page.goto(f"{url}/{path}")
+    page.wait_for_function(IDLE)
+    page.get_by_text("Choose the examples").first.wait_for()
+    return page
+
+
+def train_default(page, pid: int) -> float:
+    """Train the default experiment on the Train screen; the peak RSS (MB)."""
+    link = page.locator('[data-testid="stSidebarNav"]').get_by_text("Train", exact=True)
+    link.click()
+    page.get_by_role("button", name="Train", exact=True).wait_for()
+    page.wait_for_function(IDLE)
+    page.get_by_role("button", name="Train", exact=True).click()
+    peak = 0.0
+    finished = page.locator('[data-testid="stMain"]').get_by_text("Finished")
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        peak = max(peak, memory(pid)[0])
+        if finished.count():
+            break
+        time.sleep(0.2)
+    else:
+        raise SystemExit("training did not finish within 5 minutes")
+    return max(peak, memory(pid)[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=3, help="further idle tabs")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as work:
+        server, url = start_server(Path(work) / "runs")
+        rows = []
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=CHROMIUM_ARGS
+                )
+                bare = settle(server.pid)
+                rows.append(("server alone, no session", bare, None))
+                first = open_session(browser, url)
+                one = settle(server.pid)
+                rows.append(("+ one session on the Data screen", one, one - bare))
+                peak = train_default(first, server.pid)
+                rows.append(("  that session training the default network", peak,
+                             peak - one))  # fmt: skip
+                idle = settle(server.pid, 5)
+                rows.append(("TensorFlow loaded, one idle session", idle, None))
+                previous = idle
+                extra = []
+                for n in range(args.sessions):
+                    open_session(browser, url)
+                    now = settle(server.pid)
+                    extra.append(now - previous)
+                    rows.append((f"+ idle session {n + 2}", now, now - previous))
+                    previous = now
+                browser.close()
+        finally:
+            high = memory(server.pid)[1]
+            server.terminate()
+            server.wait(timeout=30)
+    print(f"{'stage':48} {'RSS MB':>8} {'change':>8}")
+    for name, value, change in rows:
+        shown = "" if change is None else f"{change:+8.0f}"
+        print(f"{name:48} {value:8.0f} {shown:>8}")
+    per_session = sum(extra) / len(extra) if extra else 0.0
+    print(f"peak RSS of the server over the whole run: {high:.0f} MB")
+    print(f"each further idle session: {per_session:+.0f} MB on average")
+    verdict = "PASS" if high < CLOUD_LIMIT_MB else "MISS"
+    print(
+        f"within the Cloud's ~{CLOUD_LIMIT_MB} MB: {verdict} "
+        f"({CLOUD_LIMIT_MB - high:.0f} MB to spare at the peak)"
+    )
+
+
+if __name__ == "__main__":
+    main()
