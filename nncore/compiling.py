@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nncore.errors import SpecError
+from nncore.glossary import advice
 
 __all__ = [
     "LOSSES",
@@ -364,9 +365,13 @@ def resolve_compile(compile_spec: dict, task: str) -> dict[str, Any]:
         if default not in metrics:
             metrics.insert(0, default)
         notes.append(
-            f"Dropped the metric(s) {', '.join(dropped)}: "
-            + " ".join(_metric_problem(m, task) for m in dropped)
-            + f" Watching {', '.join(metrics)} instead."
+            advice(
+                f"Dropped the metric(s) {', '.join(dropped)}: "
+                + " ".join(_metric_problem(m, task) for m in dropped),
+                f"Watching {', '.join(metrics)} instead, so the curves still show "
+                "how well the network learns.",
+                "nothing; choose other metrics on the Compile screen if you like.",
+            )
         )
     return {
         "optimizer": settings["optimizer"],

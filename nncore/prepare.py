@@ -15,10 +15,13 @@ import pandas as pd
 from nncore import detect
 from nncore.detect import classify_columns, detect_task, is_numeric
 from nncore.errors import DataError
+from nncore.glossary import advice
 from nncore.text import listing, quoted
 
 MIN_ROWS = 10
 MAX_CLASSES = 200
+# Warn about repeated rows when at least this share of the rows are copies.
+DUPLICATE_SHARE = 0.05
 # Values beyond this magnitude overflow float32 arithmetic once squared or scaled.
 MAX_MAGNITUDE = 1e30
 DEFAULT_SPLIT = {"train": 0.7, "val": 0.15, "test": 0.15, "stratify": True}
@@ -131,6 +134,9 @@ def prepare_data(
         y, message = detect.clean_labels(y)
         if message:
             warnings.append(message)
+    short_forms = detect.short_form_labels(y)
+    if short_forms:
+        warnings.append(short_forms)
     if len(frame) < MIN_ROWS:
         raise DataError(
             f"Only {len(frame)} row(s) of data with a target value. Splitting into "
@@ -152,6 +158,7 @@ def prepare_data(
         )
     for column, why in kinds.dropped.items():
         notes.append(f"Dropped {quoted(column)}: {why}.")
+    _duplicate_rows_warning(frame, kinds, target, warnings)
     features = frame[kinds.numeric + kinds.categorical]
     features = _unusable_to_missing(features, kinds.numeric, warnings)
     filled = {c: int(n) for c, n in features.isna().sum().items() if n}
@@ -242,9 +249,14 @@ def _target_values(frame: pd.DataFrame, target, warnings) -> tuple[pd.DataFrame,
         )
     if missing.any():
         warnings.append(
-            f"{int(missing.sum())} row(s) have no usable value in the target "
-            f"{quoted(target)} and were left out; a network can only learn from rows "
-            "whose answer is known."
+            advice(
+                f"{int(missing.sum())} row(s) have no usable value in the target "
+                f"{quoted(target)} and were left out.",
+                "A network can only learn from rows whose answer is known, so it "
+                "learns from fewer rows than the file has.",
+                "nothing, if those rows are unlabelled on purpose; otherwise fill in "
+                "their target in the file.",
+            )
         )
         frame = frame.loc[~missing].reset_index(drop=True)
         y = y.loc[~missing].reset_index(drop=True)
@@ -296,6 +308,39 @@ def _check_classes(y: pd.Series, target: str) -> None:
             f"The target {quoted(target)} has {n_unique} different labels, too many to "
             f"learn as classes (at most {MAX_CLASSES}). Choose another target column."
         )
+    if n_unique * 2 > len(y):
+        fix = (
+            "Choose regression (the target holds numbers), or a target whose values "
+            "repeat."
+            if is_numeric(y)
+            else "Choose a target whose values repeat (a category, not a name or ID)."
+        )
+        raise DataError(
+            f"The target {quoted(target)} has {n_unique} different labels in "
+            f"{len(y)} rows, so most classes have a single row: a network cannot "
+            "learn a class from one example, and the split cannot put every class "
+            f"in training, validation and test. {fix}"
+        )
+
+
+def _duplicate_rows_warning(frame, kinds, target, warnings) -> None:
+    """Warn when many rows are exact copies of others in what the network sees."""
+    columns = [*kinds.numeric, *kinds.categorical, target]
+    hashes = pd.util.hash_pandas_object(frame[columns], index=False)
+    copies = int(hashes.duplicated().sum())
+    if copies < 2 or copies < DUPLICATE_SHARE * len(frame):
+        return
+    warnings.append(
+        advice(
+            f"{copies} of the {len(frame)} rows are exact copies of other rows (the "
+            "same values in every column used).",
+            "Copies that land in both the training and the test split let the "
+            "network be tested on rows it has learnt, so its scores look better "
+            "than they will be on new data.",
+            "remove the repeated rows from the file if they are the same record "
+            "entered twice; if they are real repeated observations, keep them.",
+        )
+    )
 
 
 def _unusable_to_missing(features: pd.DataFrame, numeric, warnings):
@@ -316,9 +361,14 @@ def _unusable_to_missing(features: pd.DataFrame, numeric, warnings):
                 ~np.isfinite(values) | (values.abs() > MAX_MAGNITUDE)
             )
         warnings.append(
-            f"{sum(replaced.values())} value(s) were infinite or too large to compute "
-            f"with (beyond ±1e30) in {listing(replaced)}; they were treated as missing "
-            "and filled in. If they are real, rescale those columns (e.g. take logs)."
+            advice(
+                f"{sum(replaced.values())} value(s) were infinite or too large to "
+                f"compute with (beyond ±1e30) in {listing(replaced)}; they were "
+                "treated as missing and filled in.",
+                "A network cannot compute with such numbers, and the filled-in "
+                "values are only a guess at what they were.",
+                "if they are real, rescale those columns in the file (e.g. take logs).",
+            )
         )
     return features
 
@@ -339,9 +389,15 @@ def _cardinality_warnings(features, categorical, max_categories, warnings) -> No
     wide = {c: n for c, n in wide.items() if n > max_categories}
     for column, n in list(wide.items())[:5]:
         warnings.append(
-            f"Column {quoted(column)} has {n} different values; the "
-            f"{max_categories - 1} most frequent get their own input and the rest are "
-            "grouped as 'other'. If it is free text or an ID, drop it from the file."
+            advice(
+                f"Column {quoted(column)} has {n} different values; the "
+                f"{max_categories - 1} most frequent get their own input and the rest "
+                "are grouped as 'other'.",
+                "Values grouped as 'other' look the same to the network, and a "
+                "column of free text or IDs adds inputs it can only memorise.",
+                "if it is free text or an ID, drop it from the file; otherwise raise "
+                "'Most categories per text column' on the Data screen.",
+            )
         )
 
 
@@ -365,9 +421,14 @@ def _split(y, task, split, seed, warnings):
         except ValueError:
             counts = np.bincount(y)
             warnings.append(
-                f"The rarest class has only {int(counts.min())} row(s), too few to "
-                "keep class proportions in every split, so the split is random. "
-                "Collect more rows of the rare classes, or merge them."
+                advice(
+                    f"The rarest class has only {int(counts.min())} row(s), too few "
+                    "to keep class proportions in every split, so the split is "
+                    "random.",
+                    "A split may then get none of that class, and its scores say "
+                    "nothing about it.",
+                    "collect more rows of the rare classes, or merge them.",
+                )
             )
     rest, test = train_test_split(index, test_size=test_size, random_state=seed)
     train, val = train_test_split(rest, test_size=val_size, random_state=seed)

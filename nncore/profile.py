@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from nncore.detect import is_numeric
+from nncore.glossary import advice
 from nncore.prepare import MAX_MAGNITUDE, PreparedData
 from nncore.text import listing, quoted
 
@@ -38,7 +39,8 @@ class DataProfile:
         relation_kind: how ``relation`` was measured, in words.
         histograms: feature -> (counts, bin edges) for up to 12 numeric features.
         target_histogram: (counts, bin edges) of a regression target.
-        pitfalls: plain-language warnings, each with its fix.
+        pitfalls: plain-language warnings, each an ``nncore.glossary.Advice``: what
+            it means, why it matters and what to do.
     """
 
     n_rows: int
@@ -238,9 +240,13 @@ def _pitfalls(prepared, profile, sample, y, split) -> list[str]:
     pitfalls += _id_pitfall(prepared)
     if prepared.n_features > len(prepared.y_train):
         pitfalls.append(
-            f"There are more inputs ({prepared.n_features}) than training rows "
-            f"({len(prepared.y_train)}): a network can memorise the rows instead of "
-            "learning a pattern. Use a small network with dropout, or get more rows."
+            advice(
+                f"There are more inputs ({prepared.n_features}) than training rows "
+                f"({len(prepared.y_train)}).",
+                "A network can then memorise every row instead of learning a "
+                "pattern, and do badly on new data (overfitting).",
+                "use a small network with dropout, or get more rows.",
+            )
         )
     return pitfalls
 
@@ -256,10 +262,14 @@ def _scale_pitfall(prepared, sample) -> list[str]:
         return []
     wide, narrow = spread.idxmax(), spread.idxmin()
     return [
-        f"Features are on very different scales ({quoted(wide)} varies about "
-        f"{spread.max():.3g} around its mean, {quoted(narrow)} {spread.min():.3g}) "
-        "and scaling is off. A network then learns slowly and is dominated by the "
-        "large feature. Fix: choose standard or min-max scaling."
+        advice(
+            f"Features are on very different scales ({quoted(wide)} varies about "
+            f"{spread.max():.3g} around its mean, {quoted(narrow)} "
+            f"{spread.min():.3g}) and scaling is off.",
+            "A network then learns slowly and is dominated by the large feature, "
+            "so the small ones hardly count.",
+            "choose standard or min-max scaling on the Data screen.",
+        )
     ]
 
 
@@ -270,11 +280,15 @@ def _imbalance_pitfall(prepared, profile) -> list[str]:
     rare = min(counts, key=counts.get)
     label, accuracy = profile.baseline["label"], profile.baseline["accuracy"]
     return [
-        f"Strong class imbalance: {quoted(label)} is {accuracy:.0%} of the rows and "
-        f"{quoted(rare)} only {counts[rare] / sum(counts.values()):.0%}. Always "
-        f"guessing {quoted(label)} already scores {accuracy:.0%} accuracy, so judge "
-        "the model by precision, recall and F1, and collect more rows of the rare "
-        "class if you can."
+        advice(
+            f"Strong class imbalance: {quoted(label)} is {accuracy:.0%} of the rows "
+            f"and {quoted(rare)} only {counts[rare] / sum(counts.values()):.0%}.",
+            f"Always guessing {quoted(label)} already scores {accuracy:.0%} "
+            "accuracy, so a high accuracy can hide a network that never finds the "
+            "rare class.",
+            "judge the model by precision, recall and F1 (Evaluate screen), and "
+            "collect more rows of the rare class if you can.",
+        )
     ]
 
 
@@ -292,10 +306,15 @@ def _rows_per_class_pitfall(prepared, profile, split) -> list[str]:
     if expected >= 3:
         return []
     return [
-        f"Too few rows per class for the split: class {quoted(rare)} has "
-        f"{counts[rare]} row(s), so only about {expected:.1f} land in the validation "
-        "or test split, too few to measure how well it is learnt. Collect more rows "
-        "of that class, merge rare classes, or give validation and test a bigger share."
+        advice(
+            f"Too few rows per class for the split: class {quoted(rare)} has "
+            f"{counts[rare]} row(s), so only about {expected:.1f} land in the "
+            "validation or test split.",
+            "That is too few to measure how well the class is learnt: one row more "
+            "or less changes the scores a lot.",
+            "collect more rows of that class, merge rare classes, or give "
+            "validation and test a bigger share.",
+        )
     ]
 
 
@@ -315,11 +334,14 @@ def _leakage_pitfall(prepared, profile, sample, y) -> list[str]:
         f" (also {listing([c for c, _ in suspects[1:]], 3)})" if suspects[1:] else ""
     )
     return [
-        f"Possible leakage: {quoted(column)} alone predicts the target almost "
-        f"perfectly ({measure} {score:.1%}){others}. If it is only known after the "
-        "outcome, or is computed from the target, the network will look excellent "
-        "here and fail on new data. Fix: remove that column from the file unless it "
-        "will really be available when predicting."
+        advice(
+            f"Possible leakage: {quoted(column)} alone predicts the target almost "
+            f"perfectly ({measure} {score:.1%}){others}.",
+            "If it is only known after the outcome, or is computed from the target, "
+            "the network will look excellent here and fail on new data.",
+            "remove that column from the file unless it will really be available "
+            "when predicting.",
+        )
     ]
 
 
@@ -361,7 +383,12 @@ def _id_pitfall(prepared) -> list[str]:
     if not ids:
         return []
     return [
-        f"ID-like column(s) {listing(ids)} have a different value on every row, so a "
-        "network could only memorise them; they were dropped. If one is a real "
-        "measurement, give it a descriptive name (not 'id') and repeated values."
+        advice(
+            f"ID-like column(s) {listing(ids)} have a different value on every row, "
+            "so they were dropped.",
+            "A network could only memorise such values; they tell it nothing about "
+            "new rows.",
+            "nothing, if they are IDs. If one is a real measurement, give it a "
+            "descriptive name (not 'id') and check that values repeat.",
+        )
     ]

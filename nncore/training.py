@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from nncore.glossary import advice
 from nncore.prepare import PreparedData
 
 __all__ = [
@@ -197,11 +198,12 @@ ENDINGS = ("completed", "early_stopping", "stopped", "nan")
 
 def nan_message(epoch: int) -> str:
     """What a loss that became NaN or infinite means, and what to do (1-based epoch)."""
-    return (
-        f"Training stopped at epoch {epoch}: the loss became NaN (not a number), so "
-        "the weights blew up and the network cannot learn any more. Halve the "
-        "learning rate on the Compile screen, and scale the inputs (Data screen: "
-        "standard scaling); then train again."
+    return advice(
+        f"Training stopped at epoch {epoch}: the loss became NaN (not a number).",
+        "The steps were so big that the weights blew up: the network cannot learn "
+        "any more and its predictions mean nothing.",
+        "halve the learning rate on the Compile screen, and scale the inputs (Data "
+        "screen: standard scaling); then train again.",
     )
 
 
@@ -465,12 +467,19 @@ def metric_warnings(metrics: dict) -> list[str]:
     test = metrics["test"]
     if all(value is None for value in test.values()):
         return [
-            "The network's outputs are not numbers: training diverged. Lower the "
-            "learning rate, or scale the inputs."
+            advice(
+                "The network's outputs are not numbers: training diverged.",
+                "No score can be computed, and the model cannot be used to predict.",
+                "lower the learning rate, or scale the inputs, and train again.",
+            )
         ]
     if any(value is None for value in test.values()):
         return [
-            "ROC AUC could not be computed because the test split lacks a class; "
-            "add rows of the rare classes or give the test split a bigger share."
+            advice(
+                "ROC AUC could not be computed because the test split lacks a class.",
+                "The test scores then say nothing about how that class is recognised.",
+                "add rows of the rare classes, or give the test split a bigger "
+                "share on the Data screen.",
+            )
         ]
     return []

@@ -99,7 +99,9 @@ def test_regression_drops_classification_metrics_with_a_note():
     assert resolved["metrics"] == ["mae", "rmse"]
     assert resolved["notes"] == [
         "Dropped the metric(s) accuracy: Accuracy is a classification metric and "
-        "does not apply to regression targets. Watching mae, rmse instead."
+        "does not apply to regression targets. Watching mae, rmse instead, so the "
+        "curves still show how well the network learns. What to do: nothing; "
+        "choose other metrics on the Compile screen if you like."
     ]
     assert resolve_compile({"metrics": ["mae"]}, "binary")["metrics"] == ["accuracy"]
     assert resolve_compile({"metrics": []}, "binary") == {
