@@ -95,9 +95,35 @@ CREATE INDEX IF NOT EXISTS test_looks_identity ON test_looks (identity);
 CREATE INDEX IF NOT EXISTS test_looks_run ON test_looks (run_id);
 """
 
+# SQLite result codes (the low byte of ``sqlite_errorcode``) that mean the runs
+# folder cannot be written: the disk is full, it is read-only, or it is gone.
+_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = (
+    3,
+    8,
+    10,
+    13,
+    14,
+)
+_WRITE_FAILURES = {
+    _SQLITE_PERM,
+    _SQLITE_READONLY,
+    _SQLITE_IOERR,
+    _SQLITE_FULL,
+    _SQLITE_CANTOPEN,
+}
+
 # JSON has no NaN or infinity; a diverging run logs them, so they are kept as these
 # strings in the numeric columns (logs, metrics, baseline) and turned back on reading.
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+class StoreWriteError(DataError):
+    """The runs folder cannot be written: the disk is full, or the folder is
+    read-only or gone. ``reason`` is the system's short explanation."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 class UnknownRunError(KeyError):
@@ -159,8 +185,12 @@ class RunStore:
             else ``./nnstudio-runs``. Created if missing. Default: None.
 
     Raises:
-        DataError: the folder cannot be created, or ``runs.sqlite`` is not a run
-            database NN Studio can read (the message says to move it away).
+        DataError: the folder cannot be created or written (``StoreWriteError``:
+            the disk is full or the folder read-only), or ``runs.sqlite`` is not a
+            run database NN Studio can read (the message says to move it away).
+
+    Any method that writes raises ``StoreWriteError`` when the disk is full or the
+    folder has become read-only.
     """
 
     def __init__(self, folder: str | os.PathLike | None = None):
@@ -171,10 +201,12 @@ class RunStore:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise DataError(
-                f"Could not create the runs folder '{self.folder}' "
-                f"({error.strerror or error}). Set {RUNS_DIR_ENV} to a folder you "
-                "can write to."
+            reason = error.strerror or str(error)
+            raise StoreWriteError(
+                f"Could not create the runs folder '{self.folder}' ({reason}). Set "
+                f"{RUNS_DIR_ENV} to a folder you can write to, or free some disk "
+                "space.",
+                reason,
             ) from error
         self._open_schema()
 
@@ -535,7 +567,7 @@ class RunStore:
                 self.database, timeout=BUSY_TIMEOUT_S, isolation_level=None
             )
         except sqlite3.Error as error:
-            raise self._unreadable(error) from error
+            raise self._failure(error) from error
         try:
             version = connection.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -559,7 +591,7 @@ class RunStore:
                     connection.execute("ROLLBACK")
                     raise
         except sqlite3.Error as error:
-            raise self._unreadable(error) from error
+            raise self._failure(error) from error
         finally:
             connection.close()
 
@@ -571,7 +603,7 @@ class RunStore:
                 self.database, timeout=BUSY_TIMEOUT_S, isolation_level=None
             )
         except sqlite3.Error as error:
-            raise self._unreadable(error) from error
+            raise self._failure(error) from error
         connection.row_factory = sqlite3.Row
         try:
             connection.execute("PRAGMA foreign_keys = ON")
@@ -594,11 +626,27 @@ class RunStore:
                     f"program for {BUSY_TIMEOUT_S:.0f} s. Close other NN Studio "
                     "processes using this folder, then try again."
                 ) from error
-            raise self._unreadable(error) from error
+            raise self._failure(error) from error
         except sqlite3.DatabaseError as error:
-            raise self._unreadable(error) from error
+            raise self._failure(error) from error
         finally:
             connection.close()
+
+    def _failure(self, error: sqlite3.Error) -> DataError:
+        """The error to raise for a failed SQLite call: the folder cannot be
+        written (disk full, read-only), or the file is not a run database."""
+        code = getattr(error, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in _WRITE_FAILURES:
+            return self._unwritable(str(error))
+        return self._unreadable(error)
+
+    def _unwritable(self, reason: str) -> StoreWriteError:
+        return StoreWriteError(
+            f"Could not write to the runs folder '{self.folder}' ({reason}): the "
+            "disk is full, or the folder is read-only. Free some disk space, or set "
+            f"{RUNS_DIR_ENV} to a folder you can write to.",
+            reason,
+        )
 
     def _unreadable(self, error: Exception) -> DataError:
         return DataError(
@@ -642,7 +690,10 @@ class RunStore:
         with self._connect(write=True) as connection:
             self._update(connection, run_id, f"{column} = ?", (relative,))
         path = self.folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise self._unwritable(error.strerror or str(error)) from error
         return path
 
     def _absolute(self, relative: str | None) -> Path | None:

@@ -1126,6 +1126,10 @@ class Search:
         SpecError: a bad ``tune`` section, nothing to search, or a study of that
             name that tunes another experiment.
         DataError: the storage cannot be opened.
+        LimitError: the search is over one of the server's limits
+            (``nncore.limits``): more trials than ``NNSTUDIO_MAX_TRIALS``, trials
+            of more rows × epochs than ``NNSTUDIO_MAX_ROWS_EPOCHS``, or a largest
+            network of more parameters than ``NNSTUDIO_MAX_PARAMS``.
     """
 
     def __init__(
@@ -1163,6 +1167,7 @@ class Search:
         self.epochs = epochs_per_trial(self.spec)
         self.budget = trials_planned(self.spec)
         self.minutes = tune["minutes"]
+        self._check_limits()
         self.objective, self.direction, self.metric = objective_for(self.task)
         self.storage = (storage or default_storage()).strip()
         self.study_name = study_name or new_study_name(self.spec)
@@ -1171,6 +1176,25 @@ class Search:
         self._fail_stale()
 
     # -- opening --
+
+    def _check_limits(self) -> None:
+        """Refuse a search over the server's resource limits before it starts."""
+        from nncore import limits
+        from nncore.model import validate_model_spec
+
+        limits.check_trials(self.budget)
+        limits.check_rows_epochs(
+            len(self.prepared.y_train), self.epochs, per_trial=True
+        )
+        # The network with the most layers and units searched is the largest.
+        largest = {
+            name: max(self.dimensions[name].grid())
+            for name in ("hidden_layers", "units")
+            if self.dimensions[name].searched
+        }
+        model = validate_model_spec(apply_params(self.spec, largest)["model"])
+        what = "The largest network of this search" if largest else "This network"
+        limits.check_parameters(limits.trainable_parameters(model, self.prepared), what)
 
     def _meta(self) -> dict:
         return {

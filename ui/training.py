@@ -27,9 +27,10 @@ ACTIVE = ("queued", "running")
 @st.cache_resource(show_spinner=False)
 def _manager(folder: str):
     from nncore.jobs import JobManager
-    from nncore.runs import RunStore
 
-    return JobManager(store=RunStore(folder))
+    # A runs folder that cannot be written does not stop training: the manager
+    # keeps no runs then, says why in ``store_problem`` and warns on every job.
+    return JobManager(store=folder)
 
 
 def runs_folder() -> str:
@@ -42,8 +43,8 @@ def runs_folder() -> str:
 def manager():
     """The process-wide job manager for the current runs folder.
 
-    Raises:
-        DataError: the runs folder cannot be created or read.
+    When the folder cannot be used, the manager trains without keeping runs:
+    ``manager().store`` is None and ``manager().store_problem`` says why.
     """
     keep_keras_state()
     return _manager(runs_folder())
