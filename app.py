@@ -4,6 +4,7 @@ import os
 
 import streamlit as st
 
+from ui import presenter
 from ui.experiment import restore_from_link, show_notice
 from ui.frame import render_frame
 from ui.state import init_state
@@ -17,6 +18,7 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 st.set_page_config(page_title="NN Studio", page_icon=":material/hub:", layout="wide")
 init_state()
 restore_from_link()
+presenter.sync_with_url()
 reattach_job()
 
 pages = [
@@ -33,6 +35,7 @@ pages = [
 ]
 page = st.navigation(pages)
 frame = st.sidebar.container()
+presenter.apply_style()
 show_notice()
 page.run()
 render_frame(frame)

@@ -13,6 +13,10 @@ import streamlit as st
 from nncore.errors import SpecError
 from nncore.sharing import QUERY_KEY, decode_spec, encode_spec, spec_to_json
 from ui import safe, state
+from ui.presenter import QUERY_KEY as PRESENTER_KEY
+
+# A plain share link opens this screen (its address as st.navigation names it).
+DATA_PAGE = "data"
 
 
 def restore_from_link() -> None:
@@ -29,8 +33,16 @@ def restore_from_link() -> None:
     state.apply_spec(spec, "Experiment restored from the share link.")
 
 
-def share_url(spec: dict) -> str:
-    """The address that opens this app with ``spec`` restored."""
+def share_url(spec: dict, presenter: bool = False) -> str:
+    """The address that opens this app with ``spec`` restored.
+
+    A plain link opens the Data screen, where the restored experiment starts. A
+    link for presenting (``presenter=True``) also turns presenter mode on and opens
+    the Home screen, with the step tracker to walk through.
+
+    Raises:
+        SpecError: the experiment is not valid yet.
+    """
     try:
         parts = urlsplit(st.context.url or "")
     except AttributeError:  # no browser context (AppTest)
@@ -38,7 +50,24 @@ def share_url(spec: dict) -> str:
     base = (
         urlunsplit((parts.scheme, parts.netloc, "/", "", "")) if parts.netloc else "/"
     )
-    return f"{base}?{QUERY_KEY}={encode_spec(spec)}"
+    code = encode_spec(spec)
+    if presenter:
+        return f"{base}?{QUERY_KEY}={code}&{PRESENTER_KEY}=1"
+    return f"{base}{DATA_PAGE}?{QUERY_KEY}={code}"
+
+
+def show_presenter_link(spec: dict) -> None:
+    """The share link that opens the experiment in presenter mode, to copy."""
+    st.markdown("**Link for presenting**")
+    st.caption(
+        "The same experiment in presenter mode: larger text, expert settings "
+        "hidden and a short explanation on every screen, starting from the Home "
+        "screen's step tracker. For a talk or a class."
+    )
+    try:
+        st.code(share_url(spec, presenter=True), language=None, wrap_lines=True)
+    except SpecError as problem:
+        safe.error(f"The experiment cannot be shared yet: {problem}")
 
 
 def show_notice() -> None:
@@ -48,7 +77,10 @@ def show_notice() -> None:
         return
     st.session_state[state.NOTICE] = None
     kind, text = notice
-    (safe.error if kind == "error" else st.success)(safe.escape(text))
+    if kind == "error":
+        safe.error(text)  # escapes the text itself: escaping twice shows backslashes
+    else:
+        st.success(safe.escape(text))
 
 
 def export_button(spec: dict, key: str) -> None:

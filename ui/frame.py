@@ -6,7 +6,7 @@ import streamlit as st
 
 from nncore.catalog import dataset_title
 from nncore.errors import DataError
-from ui import state, training
+from ui import presenter, state, training
 from ui.experiment import export_button
 from ui.safe import escape
 
@@ -22,6 +22,7 @@ def render_frame(container) -> None:
         render_training()
         render_search()
         render_experiment()
+        presenter.toggle()
 
 
 def render_experiment() -> None:

@@ -1,15 +1,35 @@
 """Presenter mode: larger text, advanced controls hidden, guided captions on.
 
 Turned on by the sidebar toggle or the URL parameter ``?presenter=1`` (a share link
-can carry it). Screens ask ``advanced()`` before drawing expert-only controls and
-call ``step_caption(step)`` under their title.
+can carry it) and off by the toggle or ``?presenter=0``. While it is on the URL keeps
+``?presenter=1`` (page changes clear the query), so a reload stays in presenter mode.
+Screens ask ``advanced()`` before drawing expert-only controls and call
+``step_caption(step)`` under their title; the captions are ``nncore.guide``'s.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from nncore import guide
 from ui import state
+
+QUERY_KEY = "presenter"
+TOGGLE = "presenter_toggle"
+ON_VALUES = ("1", "true", "on", "yes")
+OFF_VALUES = ("0", "false", "off", "no")
+# Streamlit sizes its text in rem, so a larger root font scales the text, headings
+# and widget labels together (Streamlit's root is 16 px). Its page margins are in rem
+# too: they are narrowed, so the larger text keeps the width of the screen.
+ROOT_FONT_PX = 20
+# Plotly writes its font sizes into the chart itself: figures ask for it.
+CHART_FONT_PX = 17
+STYLE = f"""<style>
+html {{ font-size: {ROOT_FONT_PX}px; }}
+[data-testid="stMainBlockContainer"].block-container {{
+  padding-left: 2rem; padding-right: 2rem; padding-top: 3rem; max-width: none;
+}}
+</style>"""
 
 
 def is_on() -> bool:
@@ -22,7 +42,87 @@ def advanced() -> bool:
     return not is_on()
 
 
+def set_mode(on: bool) -> None:
+    """Turn presenter mode on or off, in the session and in the URL."""
+    st.session_state[state.PRESENTER] = bool(on)
+    _write_url(bool(on))
+
+
+def sync_with_url() -> None:
+    """Follow ``?presenter=`` when the URL has it; put it back while the mode is on.
+
+    app.py calls it before the page runs, so the page already draws in the mode the
+    link asks for.
+    """
+    wanted = st.query_params.get(QUERY_KEY)
+    if wanted is not None:
+        value = wanted.strip().lower()
+        if value in ON_VALUES:
+            st.session_state[state.PRESENTER] = True
+        elif value in OFF_VALUES:
+            st.session_state[state.PRESENTER] = False
+    _write_url(is_on())
+
+
+def _write_url(on: bool) -> None:
+    if on:
+        if st.query_params.get(QUERY_KEY) != "1":
+            st.query_params[QUERY_KEY] = "1"
+    elif QUERY_KEY in st.query_params:
+        del st.query_params[QUERY_KEY]
+
+
+def apply_style() -> None:
+    """Enlarge the text of the whole page while presenter mode is on."""
+    if is_on():
+        st.html(STYLE)
+
+
+def toggle() -> None:
+    """The sidebar's presenter-mode switch (ui.frame draws it on every screen)."""
+    # The switch shows the mode even when a link or the URL changed it.
+    st.session_state[TOGGLE] = is_on()
+    st.toggle(
+        "Presenter mode",
+        key=TOGGLE,
+        on_change=_toggled,
+        help="For a talk or a class: larger text, expert settings hidden, and a "
+        "short explanation of each step under every screen's title. Links with "
+        "?presenter=1 open in this mode.",
+    )
+
+
+def _toggled() -> None:
+    set_mode(bool(st.session_state.get(TOGGLE)))
+
+
+def visited(step: str) -> bool:
+    """Whether this session has opened the screen of ``step``."""
+    return step in (st.session_state.get(state.VISITED) or set())
+
+
+def mark_visited(*steps: str) -> None:
+    """Note that the screens of ``steps`` were opened (or done by a demo)."""
+    seen = st.session_state.get(state.VISITED)
+    if seen is None:
+        seen = st.session_state[state.VISITED] = set()
+    seen.update(steps)
+
+
 def step_caption(step: str) -> None:
-    """The guided caption of ``step`` ("data", "model", ...), in presenter mode."""
-    # Filled in by the guided-demo work (issue 8).
-    return None
+    """The guided caption of ``step`` ("data", "model", ...), in presenter mode.
+
+    Every screen calls it under its title, so it also notes the visit for the
+    Home screen's step tracker.
+    """
+    mark_visited(step)
+    text = guide.CAPTIONS.get(step)
+    if is_on() and text:
+        st.info(text, icon=":material/co_present:")
+
+
+def chart(figure):
+    """``figure`` with fonts large enough for a projector, in presenter mode."""
+    if is_on():
+        figure.update_layout(font=dict(size=CHART_FONT_PX))
+    return figure

@@ -42,6 +42,9 @@ TUNE_SPEED = "tuning_speed"  # {data key: measured speed} for the cost estimate
 TUNE_SPEED_JOB = "tuning_speed_job"  # (data key, job id) measuring the speed
 # Presenter mode and the guided demo. Not widget keys.
 PRESENTER = "presenter_mode"  # larger text, advanced controls hidden, captions on
+VISITED = "visited_steps"  # the steps whose screens this session opened
+DEMO = "demo"  # {"name", "job_id"}: the guided demo shown on Home
+DEMO_PROBLEM = "demo_problem"  # why the last demo could not start
 
 # Widget keys start with their screen's name; importing an experiment clears them so
 # every widget shows the imported value.
@@ -72,6 +75,9 @@ _DEFAULTS = {
     TUNE_SPEED: None,
     TUNE_SPEED_JOB: None,
     PRESENTER: False,
+    VISITED: None,
+    DEMO: None,
+    DEMO_PROBLEM: None,
 }
 
 

@@ -188,6 +188,7 @@ def test_evaluate_a_network_trained_on_an_uploaded_file_with_text_columns():
     )
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
+    at.switch_page("screens/data.py").run()  # the app opens on Home
     at.radio(key="data_source_kind").set_value("My own file").run()
     upload(at, "data_upload", "fruit.csv", frame)
     at.selectbox(key="data_target").set_value("fruit").run()
