@@ -10,6 +10,7 @@ from nncore.errors import DataError
 from nncore.loading import LoadedTable, read_table
 from nncore.prepare import PreparedData, prepare_from_spec
 from nncore.profile import DataProfile, profile_data
+from nncore.text import quoted
 
 
 @dataclass
@@ -54,14 +55,22 @@ def load_source(data_spec: dict, base_dir: str | Path | None = None) -> LoadedTa
         )
         return LoadedTable(frame=frame, name=name, notes=["built-in dataset"])
     path = Path(source).expanduser()
-    if not path.is_absolute() and not path.exists() and base_dir is not None:
-        beside = Path(base_dir) / path
-        if beside.exists():
-            path = beside
-    if not path.exists():
+    try:
+        if not path.is_absolute() and not path.exists() and base_dir is not None:
+            beside = Path(base_dir) / path
+            if beside.exists():
+                path = beside
+        found = path.exists()
+    except OSError as error:  # e.g. a name longer than the system allows
         raise DataError(
-            f"The data file '{source}' does not exist. Check 'data.source' in the "
-            "experiment, or pass the file with --data FILE."
+            f"The 'data.source' path {quoted(source, 60)} cannot be used "
+            f"({error.strerror or error}). Give the path of a CSV, TSV, Excel or "
+            "Parquet file, or pass the file with --data FILE."
+        ) from error
+    if not found:
+        raise DataError(
+            f"The data file {quoted(source, 120)} does not exist. Check "
+            "'data.source' in the experiment, or pass the file with --data FILE."
         )
     return read_table(path)
 

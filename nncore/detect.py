@@ -13,6 +13,13 @@ from nncore.text import listing, quoted
 # An integer target with at most this many distinct values is read as class labels.
 MAX_INTEGER_CLASSES = 20
 _ID_NAME = re.compile(r"(^|[_\s.-])(id|uuid|guid|key|index)$|^unnamed", re.IGNORECASE)
+# Dates and times as text: 2024-01-31, 2024/1/31, 31/01/2024, 31.1.24, with a time.
+_DATE = re.compile(
+    r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"
+    r"([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$"
+)
+# A label this short that starts a longer one may be its short form ("y", "Yes").
+MAX_SHORT_FORM = 1
 
 
 def detect_task(y: pd.Series) -> tuple[str, str]:
@@ -100,6 +107,37 @@ def clean_labels(y: pd.Series) -> tuple[pd.Series, str | None]:
     return cleaned.astype(object), message
 
 
+def short_form_labels(y: pd.Series) -> str | None:
+    """A warning when a text label looks like the short form of another ("y", "Yes").
+
+    They stay different classes (they may be); the warning asks the user to check.
+
+    Returns:
+        The warning, or None.
+    """
+    if is_numeric(y):
+        return None
+    labels = [str(label) for label in y.dropna().unique()[:50]]
+    words = {label: label.strip().casefold() for label in labels}
+    pairs = [
+        (short, long)
+        for short in labels
+        for long in labels
+        if words[short].isalpha()
+        and words[long].isalpha()
+        and len(words[short]) <= MAX_SHORT_FORM < len(words[long])
+        and words[long].startswith(words[short])
+    ]
+    if not pairs:
+        return None
+    shown = "; ".join(f"{quoted(a, 20)} and {quoted(b, 20)}" for a, b in pairs[:3])
+    return (
+        f"Some target labels look like short forms of others ({shown}). They are "
+        "kept as different classes; if they mean the same, write them the same way "
+        "in the file."
+    )
+
+
 @dataclass
 class ColumnKinds:
     """How each feature column will be used.
@@ -133,6 +171,12 @@ def classify_columns(frame: pd.DataFrame, target: str) -> ColumnKinds:
             kinds.dropped[column] = "it has no values"
         elif _one_value(present):
             kinds.dropped[column] = "it has the same value on every row"
+        elif _dates(values, present):
+            kinds.dropped[column] = (
+                f"it holds dates (e.g. {quoted(present.iloc[0], 25)}), which a network "
+                "cannot use as they are; to use them, add columns such as the year, "
+                "month or weekday to the file"
+            )
         elif n_rows >= 10 and _all_different_id(values, present, column):
             kinds.dropped[column] = (
                 "it has a different value on every row, like an ID, so it carries no "
@@ -143,6 +187,17 @@ def classify_columns(frame: pd.DataFrame, target: str) -> ColumnKinds:
         else:
             kinds.categorical.append(column)
     return kinds
+
+
+def _dates(values: pd.Series, present: pd.Series) -> bool:
+    """Whether a column holds dates (a date type, or text written as dates)."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return True
+    if is_numeric(values):
+        return False
+    sample = pd.unique(present.iloc[:500].astype(str))[:100]
+    matches = sum(bool(_DATE.match(value)) for value in sample)
+    return matches >= 0.9 * len(sample)
 
 
 def _one_value(present: pd.Series) -> bool:

@@ -15,6 +15,7 @@ import ctypes
 import io
 import re
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,11 +26,19 @@ from nncore.errors import DataError
 from nncore.text import listing, quoted, short
 
 SAMPLE_BYTES = 64 * 1024
+# A header row longer than the sample is read up to this size to count its fields.
+LONG_LINE_BYTES = 4 * 1024 * 1024
+# Wider tables would take minutes to profile and prepare on a shared server.
+MAX_COLUMNS = 5000
+# At most this share of NUL bytes is taken for damage in a text file and removed.
+MAX_NUL_SHARE = 0.01
 TRIM_BYTES = 16 * 1024 * 1024  # files this big leave much freed memory behind
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
 _DECIMAL_POINT = re.compile(r"^\s*[-+]?\d+\.\d+\s*$")
 _NUMBER = re.compile(r"^\s*[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?\s*$")
+_HTML = re.compile(r"^\s*<(!doctype\s+html|html|head|body|\?xml)", re.IGNORECASE)
+_JSON = re.compile(r'^\s*(\[\s*)?\{\s*"')
 
 
 @dataclass
@@ -188,6 +197,13 @@ def _read_excel(handle, name: str) -> LoadedTable:
     table.notes.append("Excel workbook")
     if len(sheets) > 1:
         table.notes.append(f"read sheet {quoted(sheet)} of {len(sheets)}")
+    if len(filled) > 1:
+        table.warnings.append(
+            f"The workbook {quoted(name, 60)} has {len(filled)} sheets with data; NN "
+            f"Studio read the first, {quoted(sheet)}, and left out "
+            f"{listing([other for other, _ in filled[1:]], limit=4)}. To use another "
+            "sheet, move it to the front, or save it on its own as CSV."
+        )
     if not Path(name).suffix.lower().startswith(".xls"):
         table.warnings.append(
             f"The file {quoted(name, 60)} is an Excel workbook with a different "
@@ -204,9 +220,33 @@ def _read_parquet(handle, name: str) -> LoadedTable:
             f"The Parquet file {quoted(name, 60)} could not be read "
             f"({short(error, 120)}). Export it again, or as CSV."
         ) from error
-    return LoadedTable(
+    table = LoadedTable(
         frame=frame, name=name, notes=["Parquet file"], reader={"format": "parquet"}
     )
+    _leave_out_nested(table)
+    return table
+
+
+def _leave_out_nested(table: LoadedTable) -> None:
+    """Drop columns whose cells are lists, arrays or records (Parquet allows them)."""
+    frame = table.frame
+    nested = []
+    for column in frame.columns:
+        if frame[column].dtype != object:
+            continue
+        present = frame[column].dropna()
+        if len(present) and isinstance(
+            present.iloc[0], list | tuple | dict | set | np.ndarray
+        ):
+            nested.append(column)
+    if nested:
+        table.frame = frame.drop(columns=nested)
+        table.warnings.append(
+            f"Left out {len(nested)} column(s) that hold lists or records "
+            f"({listing(nested)}): a network needs one plain value per cell. To use "
+            "them, flatten them into plain columns (one per item or field) before "
+            "saving the file."
+        )
 
 
 def _encoding(head: bytes) -> tuple[str, str | None]:
@@ -215,11 +255,82 @@ def _encoding(head: bytes) -> tuple[str, str | None]:
         return "utf-8-sig", "UTF-8 with BOM"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16", "UTF-16"
+    bom_less = _utf16_without_bom(head)
+    if bom_less:
+        return bom_less, "UTF-16"
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:
         return "latin-1", "Latin-1"
     return "utf-8", None
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """The codec of text saved as UTF-16 without its BOM, else None.
+
+    Text in a Latin alphabet saved as UTF-16 has a zero byte beside almost every
+    character: after it (little-endian) or before it (big-endian).
+    """
+    sample = head[:4096]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    codec = None
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        codec = "utf-16-le"
+    elif even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        codec = "utf-16-be"
+    if codec is None:
+        return None
+    # Binary data of small numbers has the same zeros: text is printable.
+    text = sample[: len(sample) // 2 * 2].decode(codec, errors="replace")
+    printable = sum(char.isprintable() or char in "\t\r\n" for char in text)
+    return codec if printable >= 0.95 * len(text) else None
+
+
+def _without_nul_bytes(handle, head: bytes, name: str, table: LoadedTable):
+    """A text file with a few NUL bytes (damage, or padding by some programs):
+    return (handle, head, size) of the file without them, and warn. A file with
+    many NUL bytes is left as it is (it is binary)."""
+    if head.count(0) > MAX_NUL_SHARE * len(head):
+        return handle, head, len(head) + 1  # binary: the caller says so
+    handle.seek(0)
+    data = handle.read()
+    cleaned = data.replace(b"\x00", b"")
+    table.warnings.append(
+        f"Removed {len(data) - len(cleaned)} NUL byte(s) (character code 0) from "
+        f"the file {quoted(name, 60)}; text files should not contain them, so the "
+        "file may be damaged. Check the values, and save the file again as UTF-8 CSV "
+        "if some look wrong."
+    )
+    return io.BytesIO(cleaned), cleaned[:SAMPLE_BYTES], len(cleaned)
+
+
+def _refuse_other_formats(text: str, shown: str) -> None:
+    """Web pages and JSON saved with a table's name (a common download mistake)."""
+    if _HTML.match(text):
+        raise DataError(
+            f"The file {shown} is a web page (HTML), not a table: the browser may "
+            "have saved the page that links to the data instead of the data. "
+            "Download the raw CSV file itself (e.g. the 'Raw' or 'Download' link) "
+            "and upload that."
+        )
+    if _JSON.match(text):
+        raise DataError(
+            f"The file {shown} holds JSON, not a table. Convert it to CSV first "
+            "(e.g. pandas.read_json(...).to_csv(...)), or export the data as CSV, "
+            "Excel or Parquet."
+        )
+
+
+def _check_width(n_columns: int, shown: str) -> None:
+    if n_columns > MAX_COLUMNS:
+        raise DataError(
+            f"The file {shown} has {n_columns:,} columns; NN Studio reads at most "
+            f"{MAX_COLUMNS:,}. If it should have several rows, check that each row "
+            "is on its own line (the line breaks may have been lost); otherwise keep "
+            "only the columns you need."
+        )
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -230,7 +341,14 @@ def _looks_binary(head: bytes) -> bool:
 
 
 def _sample_rows(text: str, delimiter: str, truncated: bool) -> list[list[str]]:
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    # newline=None: "\r" alone (old Mac files) ends a line too, as it does for pandas.
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error:  # e.g. a field longer than csv's limit: judge what was read
+        truncated = True
     if truncated and len(rows) > 1:
         rows = rows[:-1]  # the last record may be cut in half
     return [row for row in rows if row][:200]
@@ -264,8 +382,11 @@ def _decimal(rows: list[list[str]]) -> str:
 
 def _read_text(handle, head: bytes, name: str, size: int) -> LoadedTable:
     shown = quoted(name, 60)
+    table = LoadedTable(frame=pd.DataFrame(), name=name)
     codec, encoding_note = _encoding(head)
-    if codec != "utf-16" and _looks_binary(head):
+    if not codec.startswith("utf-16") and b"\x00" in head:
+        handle, head, size = _without_nul_bytes(handle, head, name, table)
+    if not codec.startswith("utf-16") and _looks_binary(head):
         raise DataError(
             f"The file {shown} looks like binary data, not text. Upload a CSV or TSV "
             "text file, an Excel workbook (.xlsx) or a Parquet file."
@@ -276,12 +397,25 @@ def _read_text(handle, head: bytes, name: str, size: int) -> LoadedTable:
             f"The file {shown} contains only blank space. Choose a file with a header "
             "row and at least one row of data."
         )
+    _refuse_other_formats(text, shown)
     truncated = size > len(head)
+    if truncated and "\n" not in text and "\r" not in text:
+        # The first line does not end in the sample: read it whole to count fields.
+        handle.seek(0)
+        head = handle.read(LONG_LINE_BYTES)
+        text = head.decode(codec, errors="replace")
+        truncated = size > len(head)
+        if truncated and "\n" not in text and "\r" not in text:
+            raise DataError(
+                f"The first line of {shown} is longer than "
+                f"{LONG_LINE_BYTES // (1024 * 1024)} MB: the file has no line breaks "
+                "that NN Studio recognises. Save it again with one row per line."
+            )
     delimiter = _sniff_delimiter(text, name, truncated)
     rows = _sample_rows(text, delimiter, truncated)
     decimal = _decimal(rows) if delimiter != "," else "."
     header = rows[0] if rows else []
-    table = LoadedTable(frame=pd.DataFrame(), name=name)
+    _check_width(len(header), shown)
     if len(header) > 1:
         table.notes.append(f"{DELIMITERS[delimiter]}-separated")
     if decimal == ",":
@@ -337,7 +471,11 @@ def _parse(
     options = dict(
         sep=delimiter, decimal=decimal, skip_blank_lines=True, dtype=text_columns
     )
-    codecs_to_try = [codec] if codec in ("latin-1", "utf-16") else [codec, "latin-1"]
+    codecs_to_try = (
+        [codec]
+        if codec == "latin-1" or codec.startswith("utf-16")
+        else [codec, "latin-1"]
+    )
     last_error: Exception | None = None
     for attempt in codecs_to_try:
         handle.seek(0)
@@ -351,7 +489,8 @@ def _parse(
                 f"The file {quoted(name, 60)} has no columns to read. Choose a file "
                 "with a header row and at least one row of data."
             ) from error
-        except pd.errors.ParserError:
+        except pd.errors.ParserError as error:
+            _refuse_unclosed_quote(error, name)
             handle.seek(0)
             frame = _parse_skipping_bad_lines(handle, name, attempt, options, table)
             table.reader.update(engine="python", on_bad_lines="skip")
@@ -361,6 +500,16 @@ def _parse(
         f"The file {quoted(name, 60)} could not be decoded as text ({last_error}). "
         "Save it as UTF-8 CSV and upload it again."
     )
+
+
+def _refuse_unclosed_quote(error: Exception, name: str) -> None:
+    found = re.search(r"EOF inside string starting at row (\d+)", str(error))
+    if found:
+        raise DataError(
+            f'The file {quoted(name, 60)} has a quote (") on line '
+            f"{int(found.group(1)) + 1} that is never closed, so everything after it "
+            "would be read as one value. Close the quote on that line, or remove it."
+        ) from error
 
 
 def _parse_skipping_bad_lines(handle, name, codec, options, table) -> pd.DataFrame:
@@ -390,8 +539,8 @@ def _parse_skipping_bad_lines(handle, name, codec, options, table) -> pd.DataFra
 
 
 def _report_duplicate_names(header: list[str], table: LoadedTable) -> None:
-    names = [cell.strip() for cell in header]
-    repeated = sorted({n for n in names if names.count(n) > 1})
+    counts = Counter(cell.strip() for cell in header)
+    repeated = sorted(name for name, count in counts.items() if count > 1)
     if repeated:
         table.warnings.append(
             f"Some column names appear more than once ({listing(repeated)}). The "
@@ -404,11 +553,13 @@ def _tidy(table: LoadedTable) -> None:
     """Give columns text names, drop empty rows, turn mostly-numeric text to numbers."""
     frame = table.frame
     frame.columns = _unique([_column_name(c, i) for i, c in enumerate(frame.columns)])
+    _check_width(len(frame.columns), quoted(table.name, 60))
     if frame.empty or len(frame.columns) == 0:
         raise DataError(
             f"The file {quoted(table.name, 60)} has a header but no data rows. Add at "
             "least one row of data under the header."
         )
+    _blank_cells_to_missing(frame, table)
     empty_rows = frame.isna().all(axis=1)
     if empty_rows.any():
         frame = frame.loc[~empty_rows].reset_index(drop=True)
@@ -427,6 +578,39 @@ def _tidy(table: LoadedTable) -> None:
                 frame[column] = converted
                 table.numeric_text.append(column)
     table.frame = frame
+
+
+def _blank_cells_to_missing(frame: pd.DataFrame, table: LoadedTable) -> None:
+    """Cells holding only spaces or tabs become missing values, with a warning."""
+    blank = 0
+    for column in frame.columns:
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            categories = pd.Series(values.cat.categories.astype(str))
+            empty = values.cat.categories[categories.str.strip().eq("").to_numpy()]
+            if len(empty):
+                blank += int(values.isin(empty).sum())
+                frame[column] = values.cat.remove_categories(empty)
+        elif values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            codes, uniques = pd.factorize(values)
+            empty = np.flatnonzero(_blank(uniques))
+            if len(empty):
+                hit = np.isin(codes, empty)
+                blank += int(hit.sum())
+                frame[column] = values.mask(hit)
+    if blank:
+        table.warnings.append(
+            f"{blank} cell(s) held only spaces or tabs; they were treated as missing "
+            "values (and filled in where a value is needed)."
+        )
+
+
+def _blank(values) -> np.ndarray:
+    """Which values are text of only spaces or tabs (values may mix types)."""
+    try:
+        return pd.Series(values, dtype=object).str.strip().eq("").to_numpy(bool)
+    except AttributeError:  # not all text (e.g. Python ints too big for int64)
+        return np.array([isinstance(v, str) and not v.strip() for v in values], bool)
 
 
 def _column_name(column: object, position: int) -> str:
@@ -456,9 +640,10 @@ def _mostly_numeric(values: pd.Series, column: str, table: LoadedTable):
     if isinstance(values.dtype, pd.CategoricalDtype):
         counts = values.value_counts(sort=False)
         distinct = pd.Series(counts.index.astype(str)).str.strip()
-        if counts.sum() == 0 or not _numeric_share_ok(
-            distinct, counts.to_numpy(), int(counts.sum())
-        ):
+        if counts.sum() == 0:
+            return None
+        if not _numeric_share_ok(distinct, counts.to_numpy(), int(counts.sum())):
+            _warn_if_mixed(distinct, counts.to_numpy(), column, table)
             return None
         values = values.astype(object)
     present = values.dropna()
@@ -466,11 +651,13 @@ def _mostly_numeric(values: pd.Series, column: str, table: LoadedTable):
         return None
     text = present.astype(str).str.strip()
     if not _could_be_numeric(text):
+        _warn_if_mixed(*_distinct_counts(text), column, table)
         return None
     numbers = pd.to_numeric(text, errors="coerce")
     if numbers.notna().mean() < 0.9:
         comma = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
         if comma.notna().mean() < 0.9 or not text.str.contains(",", regex=False).any():
+            _warn_if_mixed(*_distinct_counts(text), column, table)
             return None
         numbers = comma
     result = pd.Series(np.nan, index=values.index, dtype="float64")
@@ -484,6 +671,28 @@ def _mostly_numeric(values: pd.Series, column: str, table: LoadedTable):
             "missing and will be filled in."
         )
     return result
+
+
+def _distinct_counts(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    codes, uniques = text.factorize()
+    return pd.Series(uniques, dtype=object), np.bincount(codes, minlength=len(uniques))
+
+
+def _warn_if_mixed(distinct: pd.Series, counts: np.ndarray, column, table) -> None:
+    """Warn about a column read as text although most of its values are numbers."""
+    total = int(counts.sum())
+    parsed = pd.to_numeric(distinct, errors="coerce").notna().to_numpy()
+    numbers = int(counts[parsed].sum())
+    if total == 0 or not 0.5 <= numbers / total < 0.9:
+        return
+    words = np.flatnonzero(~parsed)
+    words = words[np.argsort(-counts[words], kind="stable")]
+    table.warnings.append(
+        f"Column {quoted(column)} holds numbers in {numbers} of its {total} rows and "
+        f"words in the rest ({listing(distinct.iloc[words], limit=4, width=12)}), so "
+        "it is used as categories, not as a number. If it is a numeric column, "
+        "replace the words with numbers in the file, or leave those cells empty."
+    )
 
 
 def _could_be_numeric(text: pd.Series) -> bool:

@@ -15,12 +15,21 @@ import zlib
 from typing import Any
 
 from nncore.errors import SpecError
-from nncore.spec import DEFAULT_SPEC, spec_from_text, validate_spec
+from nncore.spec import (
+    DEFAULT_SPEC,
+    check_shape,
+    decode_json_bytes,
+    nesting_error,
+    spec_from_text,
+    validate_spec,
+)
 
 QUERY_KEY = "experiment"
 # A link decodes to at most this much JSON: a tiny link cannot expand into a huge
 # document (a "zip bomb") in the server's memory.
 MAX_JSON_BYTES = 100_000
+# Longer codes are not links this app made (browsers cut URLs near 32-64 k anyway).
+MAX_CODE_CHARS = 60_000
 
 
 def spec_to_json(spec: dict[str, Any]) -> str:
@@ -36,7 +45,7 @@ def spec_from_json(text: str | bytes, name: str = "the experiment file") -> dict
     """
     if isinstance(text, bytes):
         try:
-            text = text.decode("utf-8-sig")
+            text = decode_json_bytes(text)
         except UnicodeDecodeError as error:
             raise SpecError(
                 f"{name} is not a text file. Choose the .json file that "
@@ -90,6 +99,12 @@ def decode_spec(code: str) -> dict[str, Any]:
         "'Share' box of the app that made it."
     )
     code = (code or "").strip()
+    if not code:
+        raise SpecError(damaged.format("it is empty"))
+    if len(code) > MAX_CODE_CHARS:
+        raise SpecError(
+            damaged.format(f"it is longer than {MAX_CODE_CHARS:,} characters")
+        )
     try:
         packed = base64.urlsafe_b64decode(code + "=" * (-len(code) % 4))
         inflater = zlib.decompressobj()
@@ -98,10 +113,15 @@ def decode_spec(code: str) -> dict[str, Any]:
         raise SpecError(damaged.format("it is not an NN Studio experiment")) from error
     if inflater.unconsumed_tail:
         raise SpecError(damaged.format("it expands to more than 100 kB"))
+    if not inflater.eof:
+        raise SpecError(damaged.format("it is cut short: its end is missing"))
     try:
         changes = json.loads(text.decode("utf-8"))
+    except RecursionError as error:  # valid but absurd: name the field
+        raise nesting_error(text.decode("utf-8", errors="replace")) from error
     except (ValueError, UnicodeDecodeError) as error:
         raise SpecError(damaged.format("it is not an NN Studio experiment")) from error
     if not isinstance(changes, dict):
         raise SpecError(damaged.format("it does not hold an experiment"))
+    check_shape(changes)  # before merging walks it
     return validate_spec(_merge(validate_spec(DEFAULT_SPEC), changes))

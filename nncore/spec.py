@@ -7,14 +7,17 @@ grow. This module owns the defaults and the validation of the ``data`` part.
 
 from __future__ import annotations
 
+import codecs
 import copy
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 from nncore.catalog import BUILTIN_DATASETS
 from nncore.errors import SpecError
+from nncore.text import short
 
 SECTIONS = ("data", "model", "compile", "train", "tune")
 TASKS = ("auto", "binary", "multiclass", "regression")
@@ -78,6 +81,11 @@ DEFAULT_SPEC: dict[str, Any] = {
 }
 TUNE_METHODS = ("grid", "random", "tpe")
 TUNE_PRUNERS = ("median", "hyperband", "none")
+# Limits on what an experiment may hold, so that a hand-edited or hostile file
+# cannot exhaust the server: the default spec is 4 levels deep and a few kB.
+MAX_DEPTH = 20
+MAX_TEXT = 100_000  # characters in one text field (a long column name fits)
+MAX_SPEC_BYTES = 20_000_000
 
 
 def default_spec() -> dict[str, Any]:
@@ -199,7 +207,7 @@ def validate_data_spec(data: Any) -> dict[str, Any]:
                 + _set(f"builtin:{n}" for n in BUILTIN_DATASETS),
             )
     target = merged["target"]
-    if target is not None and not isinstance(target, str):
+    if target is not None and (not isinstance(target, str) or not target.strip()):
         raise _fail("data.target", target, "must be a column name (text) or null")
     _choice(merged, "task", TASKS, "data")
     _choice(merged, "scaling", SCALINGS, "data")
@@ -230,6 +238,44 @@ def validate_data_spec(data: Any) -> dict[str, Any]:
     return merged
 
 
+def check_shape(value: Any, path: str = "") -> None:
+    """Refuse values nested too deeply or holding too much text, naming the field.
+
+    Runs before anything walks the spec recursively (merging, copying, showing), so
+    a hostile document gets a message instead of a ``RecursionError`` or a 10 MB
+    string shown on a screen.
+
+    Raises:
+        SpecError: naming the field, what it holds and what is allowed.
+    """
+    stack = [(value, path, 0)]
+    while stack:
+        item, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _too_deep(where)
+        if isinstance(item, str) and len(item) > MAX_TEXT:
+            raise SpecError(
+                f"The '{_field(where)}' field is a text of {len(item):,} characters; "
+                f"at most {MAX_TEXT:,} are allowed. Got {item[:20]!r}…."
+            )
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                name = f"{where}.{key}" if where else str(key)
+                stack.append((inner, name, depth + 1))
+        elif isinstance(item, list | tuple):
+            stack.extend(
+                (inner, f"{where}[{i}]", depth + 1) for i, inner in enumerate(item)
+            )
+
+
+def _field(path: str) -> str:
+    """The named field of a path: ``"data.target[0][0]"`` -> ``"data.target"``."""
+    cut = len(path)
+    while cut and path[cut - 1] == "]":
+        cut = path.rfind("[", 0, cut)
+    return path[:cut] or path or "experiment"
+
+
 def validate_spec(spec: Any) -> dict[str, Any]:
     """Check a whole experiment spec and return it with defaults filled in.
 
@@ -239,6 +285,7 @@ def validate_spec(spec: Any) -> dict[str, Any]:
     Raises:
         SpecError: naming the field, the value received and what is expected.
     """
+    check_shape(spec)
     if not isinstance(spec, dict):
         raise SpecError(
             "An experiment spec must be a JSON object with the sections "
@@ -338,19 +385,39 @@ def load_spec(path: str | Path) -> dict[str, Any]:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        if path.stat().st_size > MAX_SPEC_BYTES:
+            raise SpecError(
+                f"The experiment file '{path}' is {path.stat().st_size:,} bytes; an "
+                f"experiment is at most {MAX_SPEC_BYTES:,} (an exported one is about "
+                "2,000). Check that this is the experiment's JSON file."
+            )
+        text = decode_json_bytes(path.read_bytes())
     except FileNotFoundError as error:
         raise SpecError(
             f"The experiment file '{path}' does not exist. Check the path."
         ) from error
     except (OSError, UnicodeDecodeError) as error:
         raise SpecError(
-            f"Could not read the experiment file '{path}' ({error}). "
+            f"Could not read the experiment file '{path}' ({short(error, 100)}). "
             "It must be a UTF-8 JSON file."
         ) from error
     return spec_from_text(
         text, f"The experiment file '{path}'", "Fix the JSON syntax there."
     )
+
+
+def decode_json_bytes(data: bytes) -> str:
+    """JSON text from a file's bytes: UTF-8 (with or without BOM) or UTF-16 with BOM.
+
+    Raises:
+        UnicodeDecodeError: the bytes are not such text.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = data.decode("utf-16")
+        if not text.lstrip().startswith(("{", "[")):  # binary that starts like it
+            raise UnicodeDecodeError("utf-16", data, 0, len(data), "not JSON text")
+        return text
+    return data.decode("utf-8-sig")
 
 
 def spec_from_text(text: str, name: str, advice: str) -> dict[str, Any]:
@@ -364,6 +431,13 @@ def spec_from_text(text: str, name: str, advice: str) -> dict[str, Any]:
     Raises:
         SpecError: when the text is not JSON or a field is wrong.
     """
+    if len(text) > MAX_SPEC_BYTES:
+        raise SpecError(
+            f"{name} is {len(text):,} characters long; an experiment is at most "
+            f"{MAX_SPEC_BYTES:,} (an exported one is about 2,000). {advice}"
+        )
+    if not text.strip():
+        raise SpecError(f"{name} is empty. {advice}")
     try:
         spec = json.loads(text)
     except json.JSONDecodeError as error:
@@ -371,4 +445,97 @@ def spec_from_text(text: str, name: str, advice: str) -> dict[str, Any]:
             f"{name} is not valid JSON: {error.msg} at line {error.lineno}, column "
             f"{error.colno}. {advice}"
         ) from error
+    except RecursionError as error:  # brackets nested thousands deep
+        raise nesting_error(text) from error
+    except ValueError as error:  # e.g. an integer of more than 4300 digits
+        found = re.search(r"\d{4000,}", text)
+        where = _field(_path_at(text, found.start())) if found else "experiment"
+        raise SpecError(
+            f"The '{where}' field holds a number with more than 4,000 digits, which "
+            f"Python cannot read. Expected an ordinary number there, e.g. 20."
+        ) from error
     return validate_spec(spec)
+
+
+def nesting_error(text: str) -> SpecError:
+    """The message for JSON nested too deeply for ``json`` to load, naming the field
+    (found by scanning the text)."""
+    return _too_deep(_path_where_too_deep(text))
+
+
+def _too_deep(path: str) -> SpecError:
+    return SpecError(
+        f"The '{_field(path)}' field is nested more than {MAX_DEPTH} levels deep "
+        "(lists or objects inside each other); no experiment field is. Expected a "
+        "plain value there, such as a number, a text or a short list."
+    )
+
+
+def _path_where_too_deep(text: str) -> str:
+    """The JSON path at which brackets first nest deeper than ``MAX_DEPTH``."""
+    depth, in_string, escape = 0, False, False
+    for index, char in enumerate(text):
+        if in_string:
+            if escape:
+                escape = False
+            elif char == "\\":
+                escape = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return _path_at(text, index)
+        elif char in "]}":
+            depth -= 1
+    return ""
+
+
+def _path_at(text: str, end: int) -> str:
+    """The JSON path (``model.layers[0].units``) of the value at ``text[end]``.
+
+    A small scanner for documents ``json`` cannot load; keys are shown as written.
+    """
+    stack: list[list] = []  # [kind, key or index]
+    in_string = escape = expecting_key = False
+    start = 0
+    for index in range(min(end, len(text))):
+        char = text[index]
+        if in_string:
+            if escape:
+                escape = False
+            elif char == "\\":
+                escape = True
+            elif char == '"':
+                in_string = False
+                if stack and stack[-1][0] == "object" and expecting_key:
+                    stack[-1][1] = text[start:index]
+            continue
+        if char == '"':
+            in_string, start = True, index + 1
+        elif char == "{":
+            stack.append(["object", None])
+            expecting_key = True
+        elif char == "[":
+            stack.append(["list", 0])
+            expecting_key = False
+        elif char in "]}":
+            if stack:
+                stack.pop()
+            expecting_key = False
+        elif char == ":":
+            expecting_key = False
+        elif char == "," and stack:
+            if stack[-1][0] == "list":
+                stack[-1][1] += 1
+            else:
+                expecting_key = True
+    path = ""
+    for kind, key in stack:
+        if kind == "list":
+            path += f"[{key}]"
+        elif key is not None:
+            path = f"{path}.{key}" if path else key
+    return path

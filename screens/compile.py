@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from nncore import glossary
 from nncore.compiling import (
     AUTO_LOSS,
     LOSSES,
@@ -57,7 +58,9 @@ def choose_optimizer(settings: dict) -> None:
         index=names.index(settings["optimizer"]),
         format_func=lambda n: OPTIMIZERS[n].title,
         key="compile_optimizer",
-        help="How the weights are changed after each batch of examples.",
+        help=f"The method that changes the {glossary.link('weights')} after each "
+        f"{glossary.link('batch')} of rows ({glossary.link('optimiser')}). Adam is "
+        "a good default.",
     )
     docs_line(OPTIMIZERS[settings["optimizer"]])
     rates = sorted({*LEARNING_RATES, settings["learning_rate"]})
@@ -67,10 +70,11 @@ def choose_optimizer(settings: dict) -> None:
         value=settings["learning_rate"],
         format_func=lambda r: f"{r:g}",
         key="compile_learning_rate",
-        help="How big each step is (log scale). Too big and the loss jumps around "
-        "or explodes; too small and learning crawls. 0.001 suits Adam.",
+        help=f"How big each step is ({glossary.link('learning rate')}; log scale). "
+        f"Too big and the {glossary.link('loss')} jumps around or explodes; too "
+        "small and learning crawls. 0.001 suits Adam.",
     )
-    if settings["optimizer"] == "sgd":
+    if settings["optimizer"] == "sgd" and presenter.advanced():
         settings["momentum"] = st.slider(
             "Momentum",
             0.0,
@@ -78,8 +82,9 @@ def choose_optimizer(settings: dict) -> None:
             float(settings["momentum"]),
             step=0.01,
             key="compile_momentum",
-            help="How much of the previous step carries over into the next: smooths "
-            "the path and speeds it up along consistent directions.",
+            help="How much of the previous step carries over into the next "
+            f"({glossary.link('momentum')}): smooths the path and speeds it up "
+            "along consistent directions.",
         )
 
 
@@ -93,6 +98,13 @@ def choose_loss(settings: dict, task: str) -> None:
         settings["loss"] = "auto"
         st.session_state.pop("compile_loss", None)
     automatic = LOSSES[AUTO_LOSS[task]]
+    if not presenter.advanced():  # presenter mode: the spec keeps its loss
+        chosen = automatic if settings["loss"] == "auto" else LOSSES[settings["loss"]]
+        st.caption(
+            f"The network makes its {glossary.link('loss')} smaller: here "
+            f"**{chosen.title}**. {chosen.help}"
+        )
+        return
     settings["loss"] = st.selectbox(
         "Loss",
         options,
@@ -101,7 +113,8 @@ def choose_loss(settings: dict, task: str) -> None:
             f"Automatic: {automatic.title}" if n == "auto" else LOSSES[n].title
         ),
         key="compile_loss",
-        help="The number the network learns to make smaller: how wrong it is.",
+        help=f"The number the network learns to make smaller: how wrong it is "
+        f"({glossary.link('loss')}). Automatic picks the usual one for the task.",
     )
     chosen = LOSSES[AUTO_LOSS[task]] if settings["loss"] == "auto" else None
     if chosen is not None:
@@ -121,6 +134,15 @@ def choose_metrics(settings: dict, task: str) -> None:
     resolved = resolve_compile(settings, task)
     if resolved["notes"]:
         safe.info(" ".join(resolved["notes"]))
+    if not presenter.advanced():  # presenter mode: the spec keeps its metrics
+        st.caption(
+            "Watched while training: "
+            + ", ".join(
+                glossary.link(name, METRICS[name].title) for name in resolved["metrics"]
+            )
+            + "."
+        )
+        return
     if any(m not in options for m in st.session_state.get("compile_metrics", [])):
         st.session_state.pop("compile_metrics")  # the task changed under the widget
     settings["metrics"] = st.multiselect(
@@ -129,8 +151,10 @@ def choose_metrics(settings: dict, task: str) -> None:
         default=resolved["metrics"],
         format_func=lambda n: METRICS[n].title,
         key="compile_metrics",
-        help="Shown per epoch on the training curves; the loss is always shown. The "
-        "final evaluation reports every metric of the task.",
+        help=f"Shown per {glossary.link('epoch')} on the training curves; the loss "
+        "is always shown. The final evaluation reports every metric of the task "
+        f"({glossary.link('accuracy')}, {glossary.link('precision')}, "
+        f"{glossary.link('recall')}, {glossary.link('r2', 'R²')}, …).",
     )
     for name in settings["metrics"]:
         st.caption(
@@ -164,6 +188,8 @@ def show_code(spec: dict, report) -> None:
         mime="text/x-python",
         icon=":material/download:",
         key="compile_download_py",
+        help="The experiment as a Python script that runs on its own (with pandas, "
+        "scikit-learn and Keras installed) and prints the test scores.",
     )
     right.download_button(
         "Download experiment.ipynb",
@@ -172,6 +198,8 @@ def show_code(spec: dict, report) -> None:
         mime="application/x-ipynb+json",
         icon=":material/download:",
         key="compile_download_ipynb",
+        help="The same code as a Jupyter notebook, each step with a short "
+        "explanation: open it in Jupyter, VS Code or Google Colab.",
     )
     with st.expander("experiment.py", expanded=True):
         st.code(script, language="python", height=480)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from nncore import glossary
 from nncore.catalog import BUILTIN_DATASETS, is_generated
 from nncore.errors import DataError, SpecError
 from nncore.spec import validate_data_spec
@@ -58,6 +59,9 @@ def choose_builtin(data: dict) -> LoadedTable:
         index=names.index(current) if current in names else 0,
         format_func=lambda n: BUILTIN_DATASETS[n].title,
         key="data_builtin",
+        help="Ready-made example tables that need no file. The two-input ones "
+        "(circle, XOR, Gaussian, spiral, plane) are points on a plane, so you can "
+        f"watch the network draw its {glossary.link('decision boundary')}.",
     )
     st.caption(BUILTIN_DATASETS[name].description)
     data["source"] = f"builtin:{name}"
@@ -81,15 +85,22 @@ def choose_builtin(data: dict) -> LoadedTable:
             key="data_noise",
             help="How much the points are jittered: more noise, harder to learn.",
         )
-        data["seed"] = seed_input(
-            right, data, "Seed", "data_seed_generator", "the same points and split"
-        )
+        if presenter.advanced():
+            data["seed"] = seed_input(
+                right, data, "Seed", "data_seed_generator", "the same points and split"
+            )
     return builtin_table(name, data["n_samples"], data["noise"], data["seed"])
 
 
 def seed_input(container, data: dict, label: str, key: str, gives: str) -> int:
     return container.number_input(
-        label, 0, 2**31 - 1, data["seed"], key=key, help=f"The same seed gives {gives}."
+        label,
+        0,
+        2**31 - 1,
+        data["seed"],
+        key=key,
+        help=f"The same {glossary.link('seed')} gives {gives}; another one shows "
+        "how much the result depends on chance.",
     )
 
 
@@ -98,17 +109,20 @@ def choose_upload(data: dict) -> LoadedTable | None:
         "Your data file: CSV, TSV, Excel (.xlsx) or Parquet, one row per example",
         type=UPLOAD_TYPES,
         key="data_upload",
-        help="The first row must name the columns. Delimiter, encoding and decimal "
-        "commas are detected.",
+        help="A table with one row per example and one column per piece of "
+        "information; the first row must name the columns. Delimiter, encoding and "
+        "decimal commas are detected.",
     )
     if upload is None:
         # The rejected file was removed: its message goes with it.
         st.session_state[state.UPLOAD_ERROR] = None
     elif upload.file_id != st.session_state[state.UPLOAD_ID]:
         st.session_state[state.UPLOAD_ID] = upload.file_id
+        from nncore.limits import check_upload_size
         from nncore.loading import read_table
 
         try:
+            check_upload_size(upload.size)  # NNSTUDIO_MAX_UPLOAD_MB
             table = read_table(upload.getvalue(), upload.name)
         except DataError as problem:
             st.session_state[state.UPLOAD_ERROR] = str(problem)
@@ -144,33 +158,43 @@ def choose_target(data: dict, columns: list[str]) -> str | None:
         index=index,
         placeholder="Choose the target column",
         key="data_target",
-        help="The answer the network learns to give. Every other column is an input.",
+        help=f"The {glossary.link('target')}: the answer the network learns to give. "
+        f"Every other column is an input ({glossary.link('feature')}).",
     )
     data["target"] = target
     return target
 
 
 def choose_settings(data: dict) -> None:
+    # Presenter mode hides the expert settings; the spec keeps their values.
+    advanced = presenter.advanced()
     left, right = st.columns(2)
-    with left:
-        data["task"] = st.selectbox(
-            "Task",
-            list(TASK_LABELS),
-            index=list(TASK_LABELS).index(data["task"]),
-            format_func=TASK_LABELS.get,
-            key="data_task",
-            help="Detected from the target; change it if the guess is wrong.",
-        )
-        data["scaling"] = st.radio(
-            "Scaling",
-            list(SCALING_LABELS),
-            index=list(SCALING_LABELS).index(data["scaling"]),
-            format_func=SCALING_LABELS.get,
-            horizontal=True,
-            key="data_scaling",
-            help="Networks learn best when inputs have similar ranges. Learnt on the "
-            "training split only.",
-        )
+    if advanced:
+        with left:
+            data["task"] = st.selectbox(
+                "Task",
+                list(TASK_LABELS),
+                index=list(TASK_LABELS).index(data["task"]),
+                format_func=TASK_LABELS.get,
+                key="data_task",
+                help=f"{glossary.link('classification', 'Classification')} predicts "
+                f"a class, {glossary.link('regression')} a number. Detected from "
+                "the target; change it if the guess is wrong.",
+            )
+            data["scaling"] = st.radio(
+                "Scaling",
+                list(SCALING_LABELS),
+                index=list(SCALING_LABELS).index(data["scaling"]),
+                format_func=SCALING_LABELS.get,
+                horizontal=True,
+                key="data_scaling",
+                help="Networks learn best when inputs have similar ranges "
+                f"({glossary.link('scaling')}). Learnt on the "
+                f"{glossary.link('training set', 'training rows')} only, so nothing "
+                "about the other rows leaks into training.",
+            )
+    else:
+        right = left
     with right:
         split = data["split"]
         val = st.slider(
@@ -179,7 +203,9 @@ def choose_settings(data: dict) -> None:
             40,
             round(split["val"] * 100),
             key="data_val",
-            help="Rows held out during training to watch for overfitting.",
+            help="Rows held out during training to watch for "
+            f"{glossary.link('overfitting')} "
+            f"({glossary.link('validation set')}).",
         )
         test = st.slider(
             "Test share (%)",
@@ -187,17 +213,24 @@ def choose_settings(data: dict) -> None:
             40,
             round(split["test"] * 100),
             key="data_test",
-            help="Rows kept untouched until the final evaluation.",
+            help="Rows kept untouched until the final evaluation "
+            f"({glossary.link('test set')}).",
         )
         split.update(
             train=round((100 - val - test) / 100, 4), val=val / 100, test=test / 100
         )
         st.caption(f"Training share: {100 - val - test} %")
-        split["stratify"] = st.checkbox(
-            "Keep class proportions in every split (stratify)",
-            value=split["stratify"],
-            key="data_stratify",
-        )
+        if advanced:
+            split["stratify"] = st.checkbox(
+                "Keep class proportions in every split (stratify)",
+                value=split["stratify"],
+                key="data_stratify",
+                help="Each split gets the same share of every class as the whole "
+                f"table ({glossary.link('stratify', 'stratified split')}). It "
+                "matters when a class is rare; regression ignores it.",
+            )
+    if not advanced:
+        return
     with st.expander("More settings"):
         a, b, c = st.columns(3)
         if not is_generated(data["source"]):
@@ -211,12 +244,16 @@ def choose_settings(data: dict) -> None:
             1000,
             data["max_categories"],
             key="data_max_categories",
-            help="Rarer values of a text column are grouped as 'other'.",
+            help="A text column becomes one input per value "
+            f"({glossary.link('one-hot encoding')}); values rarer than the most "
+            "common ones are grouped as 'other'.",
         )
         data["clean_labels"] = c.checkbox(
             "Merge labels differing only by case or spaces",
             value=data["clean_labels"],
             key="data_clean_labels",
+            help="Treats 'Yes', 'yes' and ' YES ' in the target as one class. Turn "
+            "it off if such labels really mean different things.",
         )
 
 
@@ -240,10 +277,29 @@ def show_report(report) -> None:
     )
     cols = st.columns(5)
     cols[0].metric("Rows", f"{profile.n_rows:,}")
-    cols[1].metric("Inputs to the network", prepared.n_features)
-    cols[2].metric("Training", f"{len(prepared.y_train):,}")
-    cols[3].metric("Validation", f"{len(prepared.y_val):,}")
-    cols[4].metric("Test", f"{len(prepared.y_test):,}")
+    cols[1].metric(
+        "Inputs to the network",
+        prepared.n_features,
+        help="The numbers each row gives the network "
+        f"({glossary.link('feature', 'features')}), after text columns are spread "
+        f"over one input per value ({glossary.link('one-hot encoding')}).",
+    )
+    cols[2].metric(
+        "Training",
+        f"{len(prepared.y_train):,}",
+        help=f"Rows the network learns from ({glossary.link('training set')}).",
+    )
+    cols[3].metric(
+        "Validation",
+        f"{len(prepared.y_val):,}",
+        help="Rows checked after every epoch and never learnt from "
+        f"({glossary.link('validation set')}).",
+    )
+    cols[4].metric(
+        "Test",
+        f"{len(prepared.y_test):,}",
+        help=f"Rows kept apart for the final check ({glossary.link('test set')}).",
+    )
     if profile.class_counts:
         label, accuracy = profile.baseline["label"], profile.baseline["accuracy"]
         st.caption(
@@ -251,11 +307,14 @@ def show_report(report) -> None:
                 f"Baseline: always guessing '{label}' is right {accuracy:.0%} of the "
                 "time. A useful network must beat that."
             )
+            + f" ({glossary.link('baseline')})"
         )
     else:
         st.caption(
             f"Baseline: always guessing the mean ({profile.baseline['value']:.4g}) is "
-            f"off by {profile.baseline['rmse']:.4g} on average (RMSE)."
+            f"off by {profile.baseline['rmse']:.4g} on average "
+            f"({glossary.link('rmse', 'RMSE')}). A useful network must beat that "
+            f"({glossary.link('baseline')})."
         )
     warnings = prepared.warnings + profile.pitfalls
     if warnings:
@@ -329,6 +388,8 @@ def main() -> None:
         index=0 if data["source"].startswith("builtin:") else 1,
         horizontal=True,
         key="data_source_kind",
+        help="Try a ready-made example table, or upload your own file (CSV, TSV, "
+        "Excel or Parquet).",
     )
     table = choose_builtin(data) if kind == "Built-in dataset" else choose_upload(data)
     if table is None:
@@ -373,8 +434,9 @@ def main() -> None:
         return
     st.subheader("The data", divider="gray")
     show_report(report)
-    with st.expander("Experiment settings (JSON)"):
-        st.json(data, expanded=False)
+    if presenter.advanced():
+        with st.expander("Experiment settings (JSON)"):
+            st.json(data, expanded=False)
 
 
 main()

@@ -18,6 +18,7 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
+from nncore import glossary
 from nncore.compare import dataset_title, network_summary
 from nncore.errors import DataError, SpecError
 from nncore.text import preview, short
@@ -32,6 +33,12 @@ FORM_COLUMNS = 3
 # Forms with more inputs than this start folded, so the page stays short.
 FORM_OPEN_UP_TO = 12
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet"]
+# Only .keras files are opened; the others are accepted so that they get a message.
+MODEL_TYPES = ["keras", "h5", "hdf5", "pkl", "pickle", "joblib", "pt", "pth", "onnx"]
+TRY_HELP = (
+    "A value for this column; it starts at the training median. The range in the "
+    "label is that of the training rows: the network is surest inside it."
+)
 
 
 @dataclass
@@ -141,13 +148,68 @@ def remember_choice() -> None:
     }
 
 
-def choose_candidate() -> Candidate | None:
+def file_candidate() -> Candidate | None:
+    """The "Evaluate a model file" expander: a .keras upload, loaded safely."""
+    from ui.reports import current_report
+
+    with st.expander("Evaluate a model file (.keras)", icon=":material/upload_file:"):
+        st.caption(
+            "A model saved by Keras 3 (model.save('model.keras')) for the active "
+            "data: it is evaluated like a network trained here. Files that would "
+            "run code on this server (Lambda layers, pickles) are refused."
+        )
+        upload = st.file_uploader(
+            "Model file (.keras)",
+            type=MODEL_TYPES,
+            key="evaluate_model_file",
+            help="A trained network saved as a Keras file, e.g. downloaded from the "
+            "Train or Runs screen. It must take the active data's inputs and predict "
+            "its target.",
+        )
+        if upload is None:
+            return None
+        try:
+            report = current_report()
+            if report is None:
+                safe.info(
+                    "Choose the data on the Data screen first: the model file is "
+                    "checked against the active data."
+                )
+                return None
+            with st.spinner("Checking the model file…"):
+                path = models.open_model_file(
+                    upload.name, upload.getvalue(), report.prepared
+                )
+        except (DataError, SpecError) as problem:
+            safe.error(problem)
+            return None
+        prepared = report.prepared
+        st.caption(
+            safe.escape(
+                f"{short(upload.name, 60)} loaded safely: it takes "
+                f"{prepared.n_features} inputs and predicts {short(prepared.target)} "
+                f"({prepared.task}), as the active data needs."
+            )
+        )
+    spec = st.session_state[state.SPEC]
+    return Candidate(
+        key=f"file:{path.stem}",
+        label=f"The model file {short(upload.name, 60)}",
+        spec=spec,
+        model_path=path,
+        run_id=None,
+        dataset=spec["data"]["source"],
+        prepared=prepared,
+    )
+
+
+def choose_candidate(uploaded: Candidate | None = None) -> Candidate | None:
     notes: list[str] = []
     job = job_candidate(notes)
     run = run_candidate(notes, job)
     for note in notes:
         safe.info(note)
-    found = [c for c in (job, run) if c is not None]
+    found = [c for c in (uploaded, job, run) if c is not None]
     if not found:
         if not notes:
             safe.info(
@@ -177,6 +239,8 @@ def choose_candidate() -> Candidate | None:
         format_func=labels.get,
         key="evaluate_model",
         on_change=remember_choice,
+        help="Your latest training, or the run you opened on the Runs screen: the "
+        "one whose scores and charts this screen shows.",
     )
     return next(c for c in found if c.key == key)
 
@@ -261,6 +325,9 @@ def hold_back_test(version: str, prepared, run_id: str | None) -> bool:
         icon=":material/lock_open:",
         on_click=record_look,
         args=(version, prepared, run_id),
+        help=f"Score the network on the {glossary.link('test set', 'test rows')}, "
+        "once you have finished choosing. Every look is counted, because choosing "
+        "by them makes their score too optimistic.",
     )
     return False
 
@@ -303,7 +370,8 @@ def show_metrics(metrics: dict, baseline: dict, names: list[str]) -> None:
             format_metric(value, name),
             delta=delta,
             delta_color="inverse" if name in LOWER_IS_BETTER else "normal",
-            help=f"The naive baseline scores {format_metric(naive, name)}.",
+            help=f"{glossary.link(name, METRIC_TITLES[name])}. The naive "
+            f"{glossary.link('baseline')} scores {format_metric(naive, name)}.",
         )
 
 
@@ -373,9 +441,10 @@ def show_classification(evaluation, prepared, version: str) -> None:
             0.01,
             key="evaluate_threshold",
             help="The network gives a probability; the threshold turns it into a "
-            "class. Lower it to catch more of this class (higher recall, more false "
-            "alarms), raise it for fewer false alarms (higher precision). Set it "
-            "on the validation rows.",
+            f"class ({glossary.link('threshold', 'decision threshold')}). Lower it to "
+            f"catch more of this class (higher {glossary.link('recall')}, more false "
+            "alarms), raise it for fewer false alarms (higher "
+            f"{glossary.link('precision')}). Set it on the validation rows.",
         )
     summary = classification_summary(evaluation, threshold)
     st.markdown(
@@ -395,9 +464,10 @@ def show_classification(evaluation, prepared, version: str) -> None:
         )
     else:
         st.caption(
-            "Precision, recall and F1 are averages over the classes, each class "
-            "counting the same (macro average); ROC AUC is one class against the "
-            "rest, averaged."
+            f"{glossary.link('precision', 'Precision')}, {glossary.link('recall')} "
+            f"and {glossary.link('f1', 'F1')} are averages over the classes, each "
+            f"class counting the same (macro average); {glossary.link('roc auc')} is "
+            "one class against the rest, averaged."
         )
     show_per_class(summary)
 
@@ -507,6 +577,9 @@ def show_cell_rows(evaluation, prepared, summary, options, threshold) -> None:
         format_func=describe,
         placeholder="Choose a cell, e.g. the biggest mistake",
         key=CELL,
+        help=f"Each cell of the {glossary.link('confusion matrix')} counts the rows "
+        "of one true class predicted as one class. Pick one to see those rows; "
+        "mistakes come first.",
     )
     if choice is None:
         return
@@ -547,8 +620,10 @@ def show_regression(evaluation, prepared) -> None:
     )
     show_metrics(summary["metrics"], evaluation.baseline, ["r2", "mae", "rmse"])
     st.caption(
-        "The naive baseline always guesses the training mean. R² is 1 for perfect "
-        "predictions and 0 for the naive guess."
+        f"The naive {glossary.link('baseline')} always guesses the training mean. "
+        f"{glossary.link('r2', 'R²')} is 1 for perfect predictions and 0 for the "
+        f"naive guess; {glossary.link('mae', 'MAE')} and RMSE are the typical error "
+        "in the target's units."
     )
     left, right = st.columns(2, gap="medium")
     left.plotly_chart(
@@ -576,6 +651,8 @@ def show_importance(model, prepared, version: str) -> None:
     from nncore.eval_plots import importance_figure
     from nncore.evaluation import model_predictor, permutation_importance
 
+    if not presenter.advanced():
+        return  # presenter mode: an expert's tool
     st.subheader("Which columns matter", divider="gray")
     metric = "R²" if prepared.task == "regression" else "accuracy"
     st.caption(
@@ -589,6 +666,9 @@ def show_importance(model, prepared, version: str) -> None:
         "Work out which columns matter",
         key="evaluate_importance",
         icon=":material/bar_chart:",
+        help=f"Shuffle each column in turn ({glossary.link('permutation importance')}) "
+        "and measure how much worse the network gets. Takes a few seconds per "
+        "column.",
     ):
         with st.spinner("Shuffling each column and predicting again…"):
             kept[key] = permutation_importance(model_predictor(model), prepared, "val")
@@ -661,6 +741,7 @@ def show_try(model, prepared, version: str) -> None:
                             value=int(field.default),
                             step=1,
                             key=widget,
+                            help=TRY_HELP,
                         )
                     else:
                         values[field.name] = st.number_input(
@@ -669,6 +750,7 @@ def show_try(model, prepared, version: str) -> None:
                             step=_step(field),
                             format="%g",
                             key=widget,
+                            help=TRY_HELP,
                         )
                 else:
                     values[field.name] = st.selectbox(
@@ -676,12 +758,16 @@ def show_try(model, prepared, version: str) -> None:
                         field.choices,
                         index=0,
                         key=widget,
+                        help="One of the values this column has in the training "
+                        "rows; the most common comes first.",
                     )
         submitted = st.form_submit_button(
             "Predict",
             type="primary",
             icon=":material/play_arrow:",
             key="evaluate_try_submit",
+            help="Run the network on these values (a "
+            f"{glossary.link('forward pass')}) and show its answer.",
         )
     answers = models.results("try")
     if submitted:
@@ -735,6 +821,8 @@ def show_batch(model, prepared, version: str) -> None:
     from nncore.evaluation import csv_bytes, model_predictor, predict_table
     from nncore.loading import read_table
 
+    if not presenter.advanced():
+        return  # presenter mode: an expert's tool
     st.subheader("Predict a whole table", divider="gray")
     st.caption(
         "Upload a table with the same columns as the training data (the target may "
@@ -745,6 +833,8 @@ def show_batch(model, prepared, version: str) -> None:
         "Table to predict: CSV, TSV, Excel (.xlsx) or Parquet",
         type=UPLOAD_TYPES,
         key="evaluate_batch",
+        help="New rows with the same columns as the training data, the target "
+        "column optional. You get them back with the network's prediction added.",
     )
     if upload is None:
         return
@@ -783,6 +873,8 @@ def show_batch(model, prepared, version: str) -> None:
         icon=":material/download:",
         key="evaluate_batch_download",
         on_click="ignore",
+        help="The uploaded table with the predictions added, as CSV. Cells that a "
+        "spreadsheet would run as formulas are made safe.",
     )
 
 
@@ -799,6 +891,8 @@ def show_download(candidate: Candidate) -> None:
         icon=":material/download:",
         key="evaluate_download_model",
         on_click="ignore",
+        help="The trained network as a Keras file (.keras): load it in Python with "
+        "keras.models.load_model.",
     )
 
 
@@ -809,7 +903,9 @@ def describe(candidate: Candidate, prepared) -> None:
     spec = candidate.spec
     parts = [
         dataset_title(candidate.dataset),
-        f"network {network_summary(spec)}",
+        candidate.label
+        if candidate.key.startswith("file:")
+        else f"network {network_summary(spec)}",
         f"{len(prepared.y_val):,} validation and {len(prepared.y_test):,} test rows",
         prepared.task,
     ]
@@ -826,7 +922,7 @@ def main() -> None:
         "naive guess, see where it goes wrong, and try it on new values."
     )
     presenter.step_caption("evaluate")
-    candidate = choose_candidate()
+    candidate = choose_candidate(file_candidate())
     if candidate is None:
         return
     if candidate.problem:
@@ -852,8 +948,10 @@ def main() -> None:
         format_func=SPLITS.get,
         horizontal=True,
         key="evaluate_split",
-        help="Validation rows are for choosing settings and runs. Test rows are the "
-        "final check: looking at them to make choices makes their figure optimistic.",
+        help=f"{glossary.link('validation set', 'Validation rows')} are for "
+        f"choosing settings and runs. {glossary.link('test set', 'Test rows')} are "
+        "the final check: looking at them to make choices makes their figure "
+        "optimistic.",
     )
     if split == "test" and not hold_back_test(version, prepared, candidate.run_id):
         show_download(candidate)

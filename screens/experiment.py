@@ -48,6 +48,7 @@ def main() -> None:
         st.code(experiment.share_url(spec), language=None, wrap_lines=True)
     except SpecError as problem:
         safe.error(f"The experiment cannot be shared yet: {problem}")
+    experiment.show_presenter_link(spec)
 
     st.subheader("Save and load", divider="gray")
     experiment.export_button(spec, key="experiment_export")

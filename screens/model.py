@@ -11,7 +11,9 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
+from nncore import glossary
 from nncore.errors import DataError, SpecError
+from nncore.limits import parameters_problem
 from nncore.model import (
     ACTIVATIONS,
     INITIALIZERS,
@@ -36,9 +38,20 @@ NEW_LAYERS = {
     "batchnorm": {"type": "batchnorm"},
 }
 ACTIVATION_HELP = (
-    "How a neuron squashes its sum. relu is a good default; tanh and sigmoid suit "
-    "small networks; linear does no squashing."
+    f"How a neuron squashes its sum ({glossary.link('activation function')}). "
+    f"{glossary.link('relu')} is a good default; {glossary.link('tanh')} and "
+    f"{glossary.link('sigmoid')} suit small networks; linear does no squashing."
 )
+ADD_HELP = {
+    "dense": f"Add a {glossary.link('layer', 'dense layer')} of 32 "
+    f"{glossary.link('neuron', 'neurons')} at the end of the stack.",
+    "dropout": f"Add a {glossary.link('dropout')} layer at the end of the stack: it "
+    f"switches off some neurons while training, against "
+    f"{glossary.link('overfitting')}.",
+    "batchnorm": f"Add a {glossary.link('batch normalisation')} layer at the end of "
+    "the stack: it rescales the previous layer's outputs, which often steadies "
+    "training.",
+}
 
 
 def layers() -> list[dict]:
@@ -118,6 +131,8 @@ def choose_preset() -> None:
             on_click=use_preset,
             args=(name,),
             width="stretch",
+            help=f"Replace the hidden layers with this network. "
+            f"{PRESET_DESCRIPTIONS[name]}",
         )
         column.caption(PRESET_DESCRIPTIONS[name])
 
@@ -149,6 +164,7 @@ def edit_layers() -> None:
             args=(kind,),
             disabled=full,
             width="stretch",
+            help=ADD_HELP[kind],
         )
     if full:
         st.caption(f"A network here has at most {MAX_LAYERS} hidden layers.")
@@ -172,12 +188,14 @@ def edit_layer(i: int, layer: dict, count: int) -> None:
                 step=0.01,
                 key=key + "rate",
                 help="Randomly silencing neurons stops the network from relying on "
-                "any one of them, which fights overfitting. 0.2 to 0.5 is usual.",
+                f"any one of them ({glossary.link('dropout')}), which fights "
+                f"{glossary.link('overfitting')}. 0.2 to 0.5 is usual.",
             )
         else:
             st.caption(
-                "Batch normalisation rescales the previous layer's outputs to mean 0 "
-                "and spread 1, which often makes training faster and steadier."
+                f"{glossary.link('batch normalisation', 'Batch normalisation')} "
+                "rescales the previous layer's outputs to mean 0 and spread 1, which "
+                "often makes training faster and steadier."
             )
     with buttons, st.container(horizontal=True, gap=None):
         st.button(
@@ -185,7 +203,7 @@ def edit_layer(i: int, layer: dict, count: int) -> None:
             key=key + "up",
             type="tertiary",
             icon=":material/arrow_upward:",
-            help="Move up",
+            help="Move this layer one place up (nearer the inputs).",
             disabled=i == 0,
             on_click=move_layer,
             args=(i, -1),
@@ -195,7 +213,7 @@ def edit_layer(i: int, layer: dict, count: int) -> None:
             key=key + "down",
             type="tertiary",
             icon=":material/arrow_downward:",
-            help="Move down",
+            help="Move this layer one place down (nearer the output).",
             disabled=i == count - 1,
             on_click=move_layer,
             args=(i, 1),
@@ -205,7 +223,7 @@ def edit_layer(i: int, layer: dict, count: int) -> None:
             key=key + "remove",
             type="tertiary",
             icon=":material/delete:",
-            help="Remove this layer",
+            help="Remove this layer from the network.",
             on_click=remove_layer,
             args=(i,),
         )
@@ -219,7 +237,9 @@ def edit_dense(layer: dict, key: str) -> None:
         MAX_UNITS,
         int(layer["units"]),
         key=key + "units",
-        help="More neurons can learn more, but also memorise the training data.",
+        help=f"How many {glossary.link('neuron', 'neurons')} this layer has. More "
+        "neurons can learn more, but also memorise the training rows "
+        f"({glossary.link('overfitting')}).",
     )
     layer["activation"] = right.selectbox(
         "Activation",
@@ -228,6 +248,8 @@ def edit_dense(layer: dict, key: str) -> None:
         key=key + "activation",
         help=ACTIVATION_HELP,
     )
+    if not presenter.advanced():
+        return  # presenter mode: the spec keeps these settings as they are
     with st.expander("Initial weights and weight penalties"):
         a, b, c = st.columns(3)
         layer["kernel_initializer"] = a.selectbox(
@@ -235,7 +257,8 @@ def edit_dense(layer: dict, key: str) -> None:
             INITIALIZERS,
             index=INITIALIZERS.index(layer["kernel_initializer"]),
             key=key + "initializer",
-            help="How the weights are drawn before training. he_* suits relu; "
+            help=f"How the {glossary.link('weights')} are drawn before training "
+            f"({glossary.link('initialiser', 'initialiser')}). he_* suits relu; "
             "glorot_* suits tanh and sigmoid; lecun_normal suits selu.",
         )
         for column, name, what in (
@@ -251,7 +274,9 @@ def edit_dense(layer: dict, key: str) -> None:
                 format="%.4f",
                 key=key + name,
                 help="Adds the size of the weights to the loss, pushing them to "
-                "stay small (L1: many exactly zero). 0 switches it off; try 0.001.",
+                "stay small (L1: many exactly zero); see "
+                f"{glossary.link('regularisation', 'weight penalty')}. 0 switches "
+                "it off; try 0.001.",
             )
 
 
@@ -281,8 +306,17 @@ def show_summary(model: dict, prepared) -> None:
     )
     total = rows[-1]
     left, right = st.columns(2)
-    left.metric("Parameters to learn", f"{total['trainable']:,}")
+    left.metric(
+        "Parameters to learn",
+        f"{total['trainable']:,}",
+        help=f"The {glossary.link('weights')} and biases training adjusts "
+        f"({glossary.link('parameter count')}). Far more of them than training "
+        f"examples makes {glossary.link('overfitting')} likely.",
+    )
     right.metric("Training examples", f"{len(prepared.y_train):,}")
+    too_big = parameters_problem(total["trainable"])
+    if too_big:  # said here, before Train refuses it
+        safe.warning(too_big)
     if total["parameters"] != total["trainable"]:
         st.caption(
             f"Plus {total['parameters'] - total['trainable']:,} numbers that batch "
@@ -347,7 +381,11 @@ def main() -> None:
     except SpecError as problem:
         safe.error(problem)
         st.button(
-            "Replace with the default network", key="model_reset", on_click=reset_model
+            "Replace with the default network",
+            key="model_reset",
+            on_click=reset_model,
+            help="Throw away the stored network, which cannot be used, and start "
+            "from the default one.",
         )
         return
     choose_preset()
@@ -359,8 +397,9 @@ def main() -> None:
         return
     show_output(prepared)
     show_summary(model, prepared)
-    with st.expander("Model settings (JSON)"):
-        st.json(model, expanded=False)
+    if presenter.advanced():
+        with st.expander("Model settings (JSON)"):
+            st.json(model, expanded=False)
 
 
 main()

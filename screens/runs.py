@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException, StreamlitPageNotFoundError
 
+from nncore import glossary
 from nncore.compare import (
     main_metric,
     run_title,
@@ -180,7 +181,9 @@ def choose_runs(runs) -> list:
         format_func=lambda run_id: run_title(by_id[run_id]),
         key=CHOSEN,
         placeholder="Choose two or more runs",
-        help="The first one chosen is A, the one the others are compared with.",
+        help="Pick two or more runs to see their learning curves, validation scores "
+        "and differing settings side by side. The first one chosen is A, the one "
+        "the others are compared with.",
     )
     return [by_id[run_id] for run_id in chosen]
 
@@ -213,12 +216,14 @@ def show_comparison(chosen) -> None:
     with left:
         if metrics:
             metric = st.radio(
-                "Curve",
+                "Curve to draw",
                 metrics,
                 format_func=metric_title,
                 horizontal=True,
                 key="runs_metric",
-                label_visibility="collapsed",
+                help=f"Which number to draw for each {glossary.link('epoch')}: the "
+                f"{glossary.link('loss')} or one of the metrics, on the validation "
+                "rows (solid) and the training rows (dotted).",
             )
             st.plotly_chart(
                 runs_curves_figure(
@@ -261,6 +266,7 @@ def show_actions(store, runs, chosen) -> None:
         index=list(by_id).index(default),
         format_func=lambda r: run_title(by_id[r]),
         key=SELECTED,
+        help="The run the buttons below act on.",
     )
     run = by_id[run_id]
     has_model = run.model_path is not None and run.model_path.exists()
@@ -290,6 +296,8 @@ def show_actions(store, runs, chosen) -> None:
                     icon=":material/download:",
                     key="runs_download",
                     on_click="ignore",
+                    help="This run's trained network as a Keras file (.keras): load "
+                    "it in Python with keras.models.load_model.",
                 )
         if run.status == "interrupted":
             st.button(
@@ -306,6 +314,8 @@ def show_actions(store, runs, chosen) -> None:
             icon=":material/delete:",
             on_click=ask_delete,
             args=([run.run_id],),
+            help="Remove this run's history, scores and model files. You are asked "
+            "to confirm first.",
         )
         if len(chosen) >= 2:
             st.button(
@@ -314,6 +324,8 @@ def show_actions(store, runs, chosen) -> None:
                 icon=":material/delete_sweep:",
                 on_click=ask_delete,
                 args=([r.run_id for r in chosen],),
+                help="Remove every run chosen for comparison above. You are asked to "
+                "confirm first.",
             )
     if run.error:
         st.caption(safe.escape(f"What went wrong: {run.error}"))
@@ -343,8 +355,14 @@ def show_confirmation(store, by_id) -> None:
                 icon=":material/delete_forever:",
                 on_click=delete_runs,
                 args=(store, pending),
+                help="Delete them now, for good.",
             )
-            st.button("Cancel", key="runs_delete_cancel", on_click=cancel_delete)
+            st.button(
+                "Cancel",
+                key="runs_delete_cancel",
+                on_click=cancel_delete,
+                help="Keep the runs; nothing is deleted.",
+            )
 
 
 def main() -> None:

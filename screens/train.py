@@ -14,6 +14,7 @@ import copy
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
+from nncore import glossary
 from nncore.doctor import apply_fix
 from nncore.errors import DataError, SpecError
 from nncore.spec import validate_spec, validate_train_spec
@@ -45,6 +46,12 @@ SETTINGS = {
     "train_reduce_lr_factor": ("reduce_lr", "factor"),
 }
 MORE_EPOCHS = "train_more_epochs"
+DOWNLOAD_HELP = {
+    "model": "The trained network as a Keras file (.keras): load it in Python with "
+    "keras.models.load_model.",
+    "best": "The network as it was at its best epoch (lowest validation loss), as "
+    f"a Keras file; see {glossary.link('checkpoint')}.",
+}
 
 
 def link_to_data() -> None:
@@ -96,6 +103,8 @@ def read_settings(train: dict) -> None:
 def choose_settings(train: dict, n_train: int | None, locked: bool) -> None:
     st.subheader("Settings", divider="gray")
     bind_settings(train)
+    # Presenter mode hides the expert settings; the spec keeps their values.
+    advanced = presenter.advanced()
     basics, stopping, schedule = st.columns(3, gap="large")
     with basics:
         st.number_input(
@@ -105,74 +114,85 @@ def choose_settings(train: dict, n_train: int | None, locked: bool) -> None:
             step=1,
             key="train_epochs",
             disabled=locked,
-            help="How many times the network sees every training row. More epochs "
-            "learn more, until the network starts memorising the rows.",
+            help=f"How many times the network sees every training row "
+            f"({glossary.link('epoch', 'epochs')}). More epochs learn more, until the "
+            f"network starts memorising the rows ({glossary.link('overfitting')}).",
         )
-        st.number_input(
-            "Batch size",
-            1,
-            8192,
-            step=1,
-            key="train_batch_size",
-            disabled=locked,
-            help="How many rows the network looks at before each change of its "
-            "weights. Small batches learn in many small noisy steps; large ones in "
-            "fewer, steadier steps. 32 is a good start.",
-        )
+        if advanced:
+            st.number_input(
+                "Batch size",
+                1,
+                8192,
+                step=1,
+                key="train_batch_size",
+                disabled=locked,
+                help="How many rows the network looks at before each change of its "
+                f"weights ({glossary.link('batch size')}). Small batches learn in "
+                "many small noisy steps; large ones in fewer, steadier steps. 32 is "
+                "a good start.",
+            )
         if n_train:
             batches = -(-n_train // st.session_state["train_batch_size"])
             st.caption(f"{n_train:,} training rows: {batches:,} batches per epoch.")
-        st.number_input(
-            "Seed",
-            0,
-            2**31 - 1,
-            step=1,
-            key="train_seed",
-            disabled=locked,
-            help="Fixes the random starting weights and the order of the rows, so "
-            "training again gives the same curves.",
-        )
+        if advanced:
+            st.number_input(
+                "Seed",
+                0,
+                2**31 - 1,
+                step=1,
+                key="train_seed",
+                disabled=locked,
+                help="Fixes the random starting weights and the order of the rows "
+                f"({glossary.link('seed')}), so training again gives the same "
+                "curves.",
+            )
     with stopping:
         st.toggle(
             "Early stopping",
             key="train_early_stopping",
             disabled=locked,
             help="Stop by itself when the validation loss has not improved for a "
-            "while, instead of running every epoch. Saves time and fights "
-            "overfitting.",
+            f"while ({glossary.link('early stopping')}), instead of running every "
+            "epoch. Saves time and fights overfitting.",
         )
         off = locked or not st.session_state["train_early_stopping"]
-        st.number_input(
-            "Patience (epochs without improvement)",
-            1,
-            100,
-            step=1,
-            key="train_patience",
-            disabled=off,
-            help="How many epochs in a row the validation loss may fail to improve "
-            "before training stops.",
-        )
-        st.checkbox(
-            "Go back to the best epoch's weights",
-            key="train_restore_best",
-            disabled=off,
-            help="When training stops early, keep the network as it was at its best "
-            "epoch (lowest validation loss), not as it was at the end.",
-        )
-        st.toggle(
-            "Keep the best model",
-            key="train_save_best",
-            disabled=locked,
-            help="Save a copy of the network at its best epoch (lowest validation "
-            "loss), to download beside the final one.",
-        )
+        if advanced:
+            st.number_input(
+                "Patience (epochs without improvement)",
+                1,
+                100,
+                step=1,
+                key="train_patience",
+                disabled=off,
+                help="How many epochs in a row the validation loss may fail to "
+                f"improve before training stops ({glossary.link('patience')}).",
+            )
+            st.checkbox(
+                "Go back to the best epoch's weights",
+                key="train_restore_best",
+                disabled=off,
+                help="When training stops early, keep the network as it was at its "
+                "best epoch (lowest validation loss), not as it was at the end.",
+            )
+            st.toggle(
+                "Keep the best model",
+                key="train_save_best",
+                disabled=locked,
+                help="Save a copy of the network at its best epoch (lowest "
+                f"validation loss; a {glossary.link('checkpoint')}), to download "
+                "beside the final one.",
+            )
+    if not advanced:
+        read_settings(train)
+        return
     with schedule:
         st.toggle(
             "Lower the learning rate",
             key="train_reduce_lr",
             disabled=locked,
             help="When the validation loss stops improving for a while (a "
-            "plateau), take smaller steps: often gets the loss a little lower.",
+            f"{glossary.link('plateau')}), take smaller steps (a lower "
+            f"{glossary.link('learning rate')}): often gets the loss a little lower.",
         )
         off = locked or not st.session_state["train_reduce_lr"]
         st.number_input(
@@ -183,7 +203,7 @@ def choose_settings(train: dict, n_train: int | None, locked: bool) -> None:
             key="train_reduce_lr_patience",
             disabled=off,
             help="How many epochs without improvement before the learning rate is "
-            "lowered.",
+            f"lowered ({glossary.link('patience')}).",
         )
         st.number_input(
             "Multiply the learning rate by",
@@ -270,8 +290,9 @@ def show_buttons(view, prepared) -> None:
             disabled=active or prepared is None,
             on_click=start_training,
             args=(prepared,),
-            help="Train a new network from scratch with these settings. It trains "
-            "in the background: you may open other screens meanwhile.",
+            help="Train a new network from scratch with these settings, starting "
+            f"from random {glossary.link('weights')}. It trains in the background: "
+            "you may open other screens meanwhile.",
         )
         st.button(
             "Stop",
@@ -289,7 +310,7 @@ def show_buttons(view, prepared) -> None:
             step=1,
             key=MORE_EPOCHS,
             width=130,
-            help="How many epochs Continue adds.",
+            help=f"How many {glossary.link('epoch', 'epochs')} Continue adds.",
         )
         st.button(
             "Continue",
@@ -374,20 +395,23 @@ def show_charts(view) -> None:
         st.session_state.pop("train_metric", None)
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        with st.container(horizontal=True, vertical_alignment="center"):
+        with st.container(horizontal=True, vertical_alignment="bottom"):
             metric = st.radio(
-                "Curve",
+                "Curve to draw",
                 names,
                 format_func=metric_title,
                 key="train_metric",
                 horizontal=True,
-                label_visibility="collapsed",
+                help="Which number to draw for each epoch: the "
+                f"{glossary.link('loss')} or one of the metrics, on the "
+                f"{glossary.link('training set', 'training rows')} and on the "
+                f"{glossary.link('validation set', 'validation rows')}.",
             )
             log_y = st.toggle(
                 "Log scale",
                 key="train_log",
-                help="A logarithmic loss axis shows the small late improvements "
-                "that a straight axis flattens.",
+                help="A logarithmic axis (1, 10, 100, …) shows the small late "
+                "improvements of the loss that a straight axis flattens.",
             )
         st.plotly_chart(
             curves_figure(
@@ -440,7 +464,8 @@ def show_findings(view) -> None:
                         fix["label"],
                         key=f"train_fix_{i}_{j}",
                         icon=":material/build:",
-                        help="Changes the experiment; press Train to run it.",
+                        help="Changes the experiment as the label says; press "
+                        "Train to run it. Nothing is retrained until you do.",
                     ):
                         use_fix(fix)
 
@@ -486,6 +511,8 @@ def show_results(view) -> None:
             format_metric(value, name),
             delta=delta,
             delta_color="inverse" if name in LOWER_IS_BETTER else "normal",
+            help=f"{glossary.link(name, METRIC_TITLES[name])} on the validation rows; "
+            f"the arrow compares it with the naive {glossary.link('baseline')}.",
         )
     st.dataframe(
         [
@@ -499,9 +526,9 @@ def show_results(view) -> None:
         hide_index=True,
     )
     st.caption(
-        "The naive baseline ignores the inputs: it always predicts the most common "
-        "class (for numbers: the mean). The test rows are kept apart for the final "
-        "evaluation."
+        f"The naive {glossary.link('baseline')} ignores the inputs: it always "
+        "predicts the most common class (for numbers: the mean). The test rows are "
+        f"kept apart for the final evaluation ({glossary.link('test set')})."
     )
 
 
@@ -537,6 +564,7 @@ def show_downloads(view) -> None:
                 icon=":material/download:",
                 key=f"train_download_{key}",
                 on_click="ignore",
+                help=DOWNLOAD_HELP[key],
             )
         st.download_button(
             "History (.csv)",
@@ -546,6 +574,8 @@ def show_downloads(view) -> None:
             icon=":material/download:",
             key="train_download_history",
             on_click="ignore",
+            help="Every epoch's loss and metrics on the training and validation "
+            "rows, as a table for a spreadsheet.",
         )
 
 
@@ -614,6 +644,8 @@ def main() -> None:
             "Replace with the default training settings",
             key="train_default_settings",
             on_click=reset_settings,
+            help="Throw away the stored training settings, which cannot be used, and "
+            "start from the defaults.",
         )
         return
     active = view is not None and view.status in training.ACTIVE

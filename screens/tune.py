@@ -17,6 +17,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
+from nncore import glossary
 from nncore.compiling import OPTIMIZERS
 from nncore.errors import DataError, SpecError
 from nncore.model import ACTIVATIONS
@@ -160,6 +161,13 @@ def _fixed_text(name: str, current: dict) -> str:
     return f"Fixed at **{safe.escape(value)}**, as on the {where} screen."
 
 
+RANGE_HELP = (
+    "The range to try: each trial picks a value between the two handles (grid "
+    "search takes evenly spread values from it)."
+)
+CHOICES_HELP = "The values to try: each trial picks one of them."
+
+
 def space_widget(name: str, seed, locked: bool) -> None:
     key = _value_key(name)
     info = DIMENSIONS[name]
@@ -174,7 +182,7 @@ def space_widget(name: str, seed, locked: bool) -> None:
             value=value,
             key=key,
             disabled=locked,
-            label_visibility="collapsed",
+            help=RANGE_HELP,
         )
     elif name == "dropout_rate":
         st.slider(
@@ -186,7 +194,7 @@ def space_widget(name: str, seed, locked: bool) -> None:
             format="%.2f",
             key=key,
             disabled=locked,
-            label_visibility="collapsed",
+            help=RANGE_HELP,
         )
     elif name == "learning_rate":
         value = tuple(st.session_state.get(key, seed))
@@ -198,7 +206,7 @@ def space_widget(name: str, seed, locked: bool) -> None:
             format_func=lambda v: f"{v:g}",
             key=key,
             disabled=locked,
-            label_visibility="collapsed",
+            help=RANGE_HELP,
         )
     else:
         options = list(dict.fromkeys([*CHOICES[name], *st.session_state[key]]))
@@ -211,8 +219,8 @@ def space_widget(name: str, seed, locked: bool) -> None:
             key=key,
             disabled=locked,
             format_func=(lambda v: titles.get(v, v)) if name == "optimizer" else str,
-            label_visibility="collapsed",
             placeholder="Choose the values to try",
+            help=CHOICES_HELP,
         )
 
 
@@ -232,7 +240,11 @@ def choose_space(spec: dict, locked: bool) -> None:
         info = DIMENSIONS[name]
         with columns[index % 2].container(border=True):
             st.toggle(
-                info.title, key=_search_key(name), disabled=locked, help=info.help
+                info.title,
+                key=_search_key(name),
+                disabled=locked,
+                help=f"{info.help} Switch on to try several values; see "
+                f"{glossary.link(name, info.title.lower())}.",
             )
             if st.session_state[_search_key(name)]:
                 space_widget(name, seeds[name], locked)
@@ -284,17 +296,8 @@ def choose_method(spec: dict, locked: bool) -> None:
             horizontal=True,
             disabled=locked,
             captions=[METHOD_HELP[m] for m in METHOD_TITLES],
-        )
-        st.selectbox(
-            "Stop unpromising trials early (pruning)",
-            list(PRUNER_TITLES),
-            format_func=PRUNER_TITLES.get,
-            key="tune_pruner",
-            disabled=locked,
-            help="After a few epochs, a trial whose validation score is below the "
-            "median of the trials before it at the same epoch is stopped (median "
-            "rule); Hyperband compares trials in brackets and stops the worst "
-            "thirds. Saves most of the time spent on bad settings.",
+            help="How the next settings to try are chosen "
+            f"({glossary.link('search method', 'grid, random and smart search')}).",
         )
     with budget:
         st.number_input(
@@ -304,19 +307,21 @@ def choose_method(spec: dict, locked: bool) -> None:
             step=1,
             key="tune_trials",
             disabled=locked,
-            help="How many settings to try in all. A grid tries at most its number "
+            help="How many settings to try in all "
+            f"({glossary.link('trial', 'trials')}). A grid tries at most its number "
             "of combinations.",
         )
-        st.number_input(
-            "Time limit (minutes, 0 for none)",
-            0.0,
-            10_080.0,
-            step=1.0,
-            format="%g",
-            key="tune_minutes",
-            disabled=locked,
-            help="No new trial starts after this time; the running one finishes.",
-        )
+        if presenter.advanced():
+            st.number_input(
+                "Time limit (minutes, 0 for none)",
+                0.0,
+                10_080.0,
+                step=1.0,
+                format="%g",
+                key="tune_minutes",
+                disabled=locked,
+                help="No new trial starts after this time; the running one finishes.",
+            )
         st.number_input(
             "Epochs per trial",
             1,
@@ -324,8 +329,24 @@ def choose_method(spec: dict, locked: bool) -> None:
             step=1,
             key="tune_epochs",
             disabled=locked,
-            help="How long each trial trains (early stopping, when on, may end it "
-            "sooner).",
+            help=f"How long each trial trains ({glossary.link('epoch', 'epochs')}; "
+            "early stopping, when on, may end it sooner).",
+        )
+    if not presenter.advanced():
+        read_method(spec)  # presenter mode: pruning stays as the spec has it
+        return
+    with method:
+        st.selectbox(
+            "Stop unpromising trials early (pruning)",
+            list(PRUNER_TITLES),
+            format_func=PRUNER_TITLES.get,
+            key="tune_pruner",
+            disabled=locked,
+            help="After a few epochs, a trial whose validation score is below the "
+            "median of the trials before it at the same epoch is stopped (median "
+            "rule); Hyperband compares trials in brackets and stops the worst "
+            "thirds. Saves most of the time spent on bad settings "
+            f"({glossary.link('pruning')}).",
         )
     read_method(spec)
 
@@ -421,6 +442,9 @@ def show_estimate(spec: dict, prepared, locked: bool) -> None:
                 disabled=locked,
                 on_click=_switch_method,
                 args=(estimate.suggestion,),
+                help="Keep what to search, but let the computer pick the "
+                "combinations instead of trying every one, with unpromising "
+                "trials stopped early.",
             )
 
 
@@ -655,6 +679,7 @@ def show_trials(snapshot) -> None:
         icon=":material/download:",
         key="tune_download",
         on_click="ignore",
+        help="The trials table as CSV, safe to open in a spreadsheet.",
     )
 
 
@@ -907,7 +932,13 @@ def choose_study(locked: bool) -> None:
         with st.container(horizontal=True, vertical_alignment="bottom"):
             # The names only: a label that changes (a trial count) is not redrawn
             # for the option already chosen.
-            name = st.selectbox("Study", names, key="tune_study_pick")
+            name = st.selectbox(
+                "Study",
+                names,
+                key="tune_study_pick",
+                help=f"The searches ({glossary.link('study', 'studies')}) kept in "
+                "this storage, by name.",
+            )
             st.button(
                 "Open",
                 key="tune_open",
@@ -915,6 +946,8 @@ def choose_study(locked: bool) -> None:
                 disabled=locked,
                 on_click=open_study,
                 args=(storage, name),
+                help="Show this study's trials, charts and best settings below; "
+                "Resume goes on with it.",
             )
         chosen = about.get(name)
         if chosen is not None:
@@ -1015,6 +1048,8 @@ def main() -> None:
             "Replace with the default search",
             key="tune_default_settings",
             on_click=lambda: spec.update(tune=validate_tune_spec({})),
+            help="Throw away the stored search settings, which cannot be used, and "
+            "start from the defaults.",
         )
         return
     choose_space(spec, active)
@@ -1052,7 +1087,8 @@ def main() -> None:
         st.fragment(run_every=LIVE_SECONDS if live else None)(show_study)(
             study, job_id, active, prepared
         )
-    choose_study(active)
+    if presenter.advanced():
+        choose_study(active)
 
 
 main()
