@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import logging
 import math
@@ -39,16 +40,15 @@ from typing import Any
 
 import numpy as np
 
+from nncore import limits
 from nncore.errors import DataError
 from nncore.prepare import PreparedData
 
-__all__ = ["JobError", "JobManager", "JobView", "TaskContext"]
+__all__ = ["JobError", "JobManager", "JobView", "QueueFullError", "TaskContext"]
 
 log = logging.getLogger(__name__)
 
 STATUSES = ("queued", "running", "finished", "stopped", "failed")
-# A session may have this many jobs waiting or running at once.
-MAX_ACTIVE_PER_OWNER = 2
 # Seconds between checkpoints (model + recorded epochs) of a running job; the
 # environment variable overrides it (tests use a short interval).
 CHECKPOINT_SECONDS = 5.0
@@ -63,6 +63,10 @@ MAX_POINTS = 1000
 
 class JobError(DataError):
     """A request the job manager cannot carry out; the message says what to do."""
+
+
+class QueueFullError(JobError, limits.LimitError):
+    """The owner already has as many unfinished jobs as ``NNSTUDIO_MAX_QUEUED``."""
 
 
 @dataclass(frozen=True)
@@ -225,14 +229,21 @@ class JobManager:
     """Owns the queue and the worker thread that trains jobs one at a time.
 
     Args:
-        store: the run store recording every run; None opens the default one
-            (``$NNSTUDIO_RUNS_DIR`` or ``./nnstudio-runs``). When the store cannot be
-            opened or written, training still works and each job carries a warning
-            saying that its run is not being kept. Default: None.
-        max_active_per_owner: how many jobs one owner may have queued or running.
-            Default: 2.
+        store: the run store recording every run, or the runs folder to open one
+            in; None opens the default one (``$NNSTUDIO_RUNS_DIR`` or
+            ``./nnstudio-runs``). When the store cannot be opened or written (a
+            read-only folder, a full disk), training still works and each job
+            carries a warning saying that its run is not being kept.
+            Default: None.
+        max_active_per_owner: how many jobs one owner may have queued or running;
+            None reads ``NNSTUDIO_MAX_QUEUED`` at each submission
+            (``nncore.limits``). Default: None.
         checkpoint_seconds: seconds between checkpoints of a running job.
             Default: 5.
+
+    The server's resource limits (``nncore.limits``: parameters per network, rows ×
+    epochs per training, unfinished jobs per owner) are checked when a job is
+    submitted, continued or resumed; a request over one raises ``LimitError``.
 
     On creation it marks the runs that a dead process left running as
     ``"interrupted"`` (``RunStore.mark_interrupted``); ``resume`` continues one.
@@ -249,7 +260,7 @@ class JobManager:
     def __init__(
         self,
         store: Any = None,
-        max_active_per_owner: int = MAX_ACTIVE_PER_OWNER,
+        max_active_per_owner: int | None = None,
         checkpoint_seconds: float | None = None,
     ):
         if checkpoint_seconds is None:
@@ -265,12 +276,13 @@ class JobManager:
         self.checkpoint_seconds = checkpoint_seconds
         self.store_problem: str | None = None
         self.store = store
-        if store is None:
+        if store is None or isinstance(store, str | os.PathLike):
             from nncore.runs import RunStore
 
             try:
-                self.store = RunStore()
+                self.store = RunStore(store)
             except DataError as error:
+                self.store = None
                 self.store_problem = str(error)
         # Stop the worker cleanly when the process exits: a daemon thread killed
         # inside TensorFlow at interpreter shutdown aborts the process.
@@ -301,8 +313,11 @@ class JobManager:
             dataset: the data source shown with the run. Default: the spec's.
 
         Raises:
-            JobError: the owner already has ``max_active_per_owner`` jobs waiting or
-                running, or the manager is shut down.
+            JobError: the manager is shut down.
+            LimitError: the owner already has ``max_active_per_owner`` jobs waiting
+                or running, the network has more parameters than
+                ``NNSTUDIO_MAX_PARAMS``, or the training more rows × epochs than
+                ``NNSTUDIO_MAX_ROWS_EPOCHS``.
             SpecError: the model or compile settings do not fit the data.
         """
         from nncore.compiling import resolve_compile
@@ -310,8 +325,10 @@ class JobManager:
         from nncore.training import baseline_metrics
 
         # Check the spec now, so a bad one is refused here and not in the worker.
-        validate_model_spec(spec["model"])
+        model = validate_model_spec(spec["model"])
         resolve_compile(spec["compile"], prepared.task)
+        limits.check_parameters(limits.trainable_parameters(model, prepared))
+        limits.check_rows_epochs(len(prepared.y_train), spec["train"]["epochs"])
         dataset = dataset or spec["data"]["source"]
         job = _Job(
             job_id=uuid.uuid4().hex[:12],
@@ -362,8 +379,9 @@ class JobManager:
             dataset: the data source shown with it. Default: the spec's.
 
         Raises:
-            JobError: the owner already has ``max_active_per_owner`` jobs waiting or
-                running.
+            JobError: the manager is shut down.
+            LimitError: the owner already has ``max_active_per_owner`` jobs waiting
+                or running.
         """
         job = _Job(
             job_id=uuid.uuid4().hex[:12],
@@ -388,6 +406,8 @@ class JobManager:
 
         Raises:
             JobError: unknown job, or one that is running, queued or failed.
+            LimitError: the training would go over ``NNSTUDIO_MAX_ROWS_EPOCHS`` in
+                all, or the owner has ``max_active_per_owner`` jobs unfinished.
         """
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
             raise JobError(
@@ -406,6 +426,9 @@ class JobManager:
                     f"({job.error or 'it ended before training'}). Press Train to "
                     "start again."
                 )
+            limits.check_rows_epochs(
+                len(job.prepared.y_train), epochs, epochs_done=job.epochs_done
+            )
             self._check_capacity(job.owner)
             job.epochs_planned = job.epochs_done + epochs
             job.metrics = None
@@ -424,6 +447,7 @@ class JobManager:
 
         Raises:
             JobError: the run is unknown, not interrupted, or has no checkpoint.
+            LimitError: the run is over a resource limit (``nncore.limits``) now.
         """
         from nncore.runs import UnknownRunError
 
@@ -468,6 +492,10 @@ class JobManager:
             "while this run was training."
         )
         job.trainer = ("checkpoint", checkpoint)
+        limits.check_parameters(
+            limits.trainable_parameters(run.spec["model"], prepared)
+        )
+        limits.check_rows_epochs(len(prepared.y_train), job.epochs_planned)
         with self._lock:
             self._check_capacity(owner)
             self._enqueue(job)
@@ -585,12 +613,9 @@ class JobManager:
             for job in self._jobs.values()
             if job.owner == owner and job.status in ("queued", "running")
         )
-        if active >= self.max_active_per_owner:
-            raise JobError(
-                f"You already have {active} training jobs waiting or running (at "
-                f"most {self.max_active_per_owner} at once). Wait for one to end, "
-                "or stop one."
-            )
+        problem = limits.queued_problem(active, self.max_active_per_owner)
+        if problem:
+            raise QueueFullError(problem)
 
     def _enqueue(self, job: _Job) -> None:
         from nncore.fastfit import StopFlag
@@ -691,10 +716,12 @@ class JobManager:
         except Exception as error:  # disk full, read-only folder, locked database
             log.warning("run store %s failed: %s", method, error)
             if not any("not being kept" in w for w in job.warnings):
+                reason = getattr(error, "reason", None) or str(error)
                 job.warnings.append(
-                    f"This run is not being kept completely: the runs folder could "
-                    f"not be written ({error}). Free some disk space or set "
-                    "NNSTUDIO_RUNS_DIR to a folder you can write to."
+                    f"This run is not being kept completely: the runs folder "
+                    f"'{self.store.folder}' could not be written ({reason}). Free "
+                    "some disk space or set NNSTUDIO_RUNS_DIR to a folder you can "
+                    "write to. Training goes on, and its results are shown here."
                 )
             return None
 
@@ -745,6 +772,7 @@ class JobManager:
                 import keras
 
                 model = keras.saving.load_model(job.trainer[1], safe_mode=True)
+                _restore_seed_states(model, job.trainer[1])
             trainer = Trainer(job.spec, job.prepared, model=model, history=job.history)
             with self._lock:
                 job.trainer = trainer
@@ -823,23 +851,31 @@ class JobManager:
         if model_file is None:  # no run store: keep the model for downloads anyway
             model_file = Path(tempfile.mkdtemp(prefix="nnstudio-")) / "model.keras"
         best_file = Path(model_file).with_name("best.keras")
+        # Any failure (a full disk shows as OSError, or as h5py's or zipfile's own
+        # errors) leaves the trained model in memory: the job still ends normally.
         try:
             trainer.model.save(model_file)
-        except OSError as error:
+        except Exception as error:
+            _remove(model_file)
             self._record_problem(job, error)
             return None, None
         try:
             if not trainer.save_best(best_file):
                 best_file = None
-        except OSError as error:
+        except Exception as error:
+            _remove(best_file)
             self._record_problem(job, error)
             best_file = None
         return Path(model_file), best_file
 
-    def _record_problem(self, job: _Job, error: Exception) -> None:
+    def _record_problem(self, job: _Job, error: Exception, what: str = "model") -> None:
+        reason = getattr(error, "strerror", None) or str(error)
         with self._lock:
+            head = f"The {what} could not be saved"
+            if any(w.startswith(head) for w in job.warnings):
+                return
             job.warnings.append(
-                f"The model could not be saved ({error}). Free some disk space or "
+                f"The {what} could not be saved ({reason}). Free some disk space or "
                 "set NNSTUDIO_RUNS_DIR to a folder you can write to."
             )
 
@@ -847,6 +883,32 @@ class JobManager:
         if job.segment_start is not None:
             job.elapsed_s += time.monotonic() - job.segment_start
         job.segment_start = None
+
+
+def _remove(path: Path | None) -> None:
+    """Delete a partly written file, so nothing tries to load it later."""
+    if path is not None:
+        with contextlib.suppress(OSError):
+            Path(path).unlink(missing_ok=True)
+
+
+def _write_checkpoint(model, path: Path, note: dict) -> None:
+    """Save a checkpoint and its note so that a crash or a full disk mid-save leaves
+    the previous checkpoint whole: each file is written beside its place, then
+    renamed over it."""
+    path = Path(path)
+    note_file = _checkpoint_note(path)
+    partial = path.with_name(f"{path.stem}.partial{path.suffix}")
+    partial_note = note_file.with_name(f"{note_file.name}.partial")
+    try:
+        model.save(partial)
+        partial_note.write_text(json.dumps(note), encoding="utf-8")
+        os.replace(partial, path)
+        os.replace(partial_note, note_file)
+    except BaseException:
+        _remove(partial)
+        _remove(partial_note)
+        raise
 
 
 def _checkpoint_note(checkpoint: Path) -> Path:
@@ -861,6 +923,37 @@ def _checkpoint_epoch(checkpoint: Path, recorded: int) -> int:
         return min(int(epochs["epochs"]), recorded)
     except (OSError, ValueError, KeyError, TypeError):
         return recorded
+
+
+def _seed_states(model) -> list:
+    """The states of the model's random generators (dropout masks), in order.
+
+    A saved model does not keep them, so a run resumed from a checkpoint would draw
+    the dropout masks of epoch 1 again and end up elsewhere than the same run
+    trained without a break.
+    """
+    return [
+        np.asarray(variable.numpy()).tolist()
+        for variable in model.variables
+        if variable.path.endswith("seed_generator_state")
+    ]
+
+
+def _restore_seed_states(model, checkpoint: Path) -> None:
+    """Give a model loaded from a checkpoint its random generators' states back."""
+    try:
+        note = json.loads(_checkpoint_note(checkpoint).read_text(encoding="utf-8"))
+        states = note["seed_states"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # an older checkpoint: the masks start over
+    variables = [
+        variable
+        for variable in model.variables
+        if variable.path.endswith("seed_generator_state")
+    ]
+    if len(variables) == len(states):
+        for variable, state in zip(variables, states, strict=True):
+            variable.assign(np.asarray(state, dtype=variable.dtype))
 
 
 def _baseline(prepared: PreparedData, split: str = "test") -> dict:
@@ -1034,12 +1127,13 @@ def _progress_callback(manager: JobManager, job: _Job):
             if path is None:
                 return
             try:
-                self.model.save(path)
-                _checkpoint_note(path).write_text(
-                    json.dumps({"epochs": epoch + 1}), encoding="utf-8"
+                _write_checkpoint(
+                    self.model,
+                    path,
+                    {"epochs": epoch + 1, "seed_states": _seed_states(self.model)},
                 )
-            except OSError as error:
-                manager._record_problem(job, error)
+            except Exception as error:  # a full disk: training goes on without
+                manager._record_problem(job, error, "checkpoint")
                 return
             self.flush()
 

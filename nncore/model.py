@@ -8,6 +8,7 @@ importing TensorFlow.
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from nncore.errors import SpecError
@@ -297,6 +298,18 @@ def _row(name, kind, units, parameters, trainable) -> dict[str, Any]:
     }
 
 
+def _seeded(name: str, seeds: random.Random):
+    """The initializer ``name`` with a seed drawn from ``seeds`` (if it takes one)."""
+    import keras
+
+    initializer = keras.initializers.get(name)
+    config = initializer.get_config()
+    if "seed" not in config:
+        return initializer
+    config["seed"] = seeds.randint(1, int(1e9))
+    return type(initializer).from_config(config)
+
+
 def build_model(
     model_spec: dict[str, Any],
     n_inputs: int,
@@ -325,6 +338,11 @@ def build_model(
     import keras
 
     keras.utils.set_random_seed(seed)
+    # The initial weights' seeds come from a generator of this call's own, in the
+    # order Keras would draw them from Python's global one after the line above:
+    # other threads (the app's sessions) also draw from the global generator, and
+    # would change the weights between the seeding and the layers.
+    seeds = random.Random(seed)
     model = keras.Sequential([keras.Input((n_inputs,))])
     for layer in model_spec["layers"]:
         if layer["type"] == "dense":
@@ -333,7 +351,7 @@ def build_model(
                 keras.layers.Dense(
                     layer["units"],
                     activation=layer["activation"],
-                    kernel_initializer=layer["kernel_initializer"],
+                    kernel_initializer=_seeded(layer["kernel_initializer"], seeds),
                     kernel_regularizer=(
                         keras.regularizers.L1L2(l1=layer["l1"], l2=layer["l2"])
                         if penalty
@@ -346,5 +364,11 @@ def build_model(
         else:
             model.add(keras.layers.BatchNormalization())
     output = output_layer(task, n_classes)
-    model.add(keras.layers.Dense(output["units"], activation=output["activation"]))
+    model.add(
+        keras.layers.Dense(
+            output["units"],
+            activation=output["activation"],
+            kernel_initializer=_seeded("glorot_uniform", seeds),
+        )
+    )
     return model

@@ -286,3 +286,175 @@ def screenshot(page, name: str) -> Path:
     finally:
         page.set_viewport_size(size)
     return path
+
+
+# -- private servers (load and fault tests) -----------------------------------------
+
+
+def pytest_configure(config):
+    """``slow``: tests that train several networks; they run by default."""
+    config.addinivalue_line(
+        "markers", "slow: long browser tests (several trainings); run by default"
+    )
+
+
+class StreamlitServer:
+    """A ``streamlit run app.py`` of a test's own, on a runs folder of its choice.
+
+    Started like the session's ``app_url`` server; ``kill()`` ends it as
+    ``kill -9`` would, and ``start()`` brings it back on the same port and runs
+    folder. ``peak_memory_kib()`` reads the process's ``VmHWM``.
+    """
+
+    def __init__(self, runs_dir: Path, port: int | None = None, **env: str):
+        self.runs_dir = Path(runs_dir)
+        self.port = port or _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.extra_env = env
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    def start(self) -> str:
+        """Start the server and wait until it answers; return its URL."""
+        self.starts += 1
+        logs = self.runs_dir.parent
+        logs.mkdir(parents=True, exist_ok=True)
+        log_out = logs / f"server-{self.port}-{self.starts}.out"
+        log_err = logs / f"server-{self.port}-{self.starts}.err"
+        env = dict(
+            os.environ,
+            TF_CPP_MIN_LOG_LEVEL="2",
+            TF_ENABLE_ONEDNN_OPTS="0",
+            NNSTUDIO_RUNS_DIR=str(self.runs_dir),
+            PYTHONUNBUFFERED="1",
+            **self.extra_env,
+        )
+        command = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(self.port),
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
+        ]
+        with log_out.open("wb") as out, log_err.open("wb") as err:
+            self.process = subprocess.Popen(
+                command, cwd=REPO_ROOT, env=env, stdout=out, stderr=err
+            )
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while True:
+            if self.process.poll() is not None:
+                pytest.fail(
+                    f"streamlit exited with status {self.process.returncode} before "
+                    f"answering. Its stderr ends:\n{_tail(log_err)}",
+                    pytrace=False,
+                )
+            try:
+                with urllib.request.urlopen(
+                    f"{self.url}/_stcore/health", timeout=2
+                ) as answer:
+                    if answer.read().decode().strip() == "ok":
+                        return self.url
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                pytest.fail(
+                    f"streamlit did not answer {self.url}/_stcore/health within "
+                    f"{SERVER_START_TIMEOUT_S} s. Its stderr ends:\n{_tail(log_err)}",
+                    pytrace=False,
+                )
+            time.sleep(0.25)
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, "the server was never started"
+        return self.process.pid
+
+    def peak_memory_kib(self) -> int:
+        """The server process's peak resident memory (``VmHWM``), in KiB."""
+        status = Path(f"/proc/{self.pid}/status").read_text()
+        return int(re.search(r"^VmHWM:\s+(\d+) kB", status, re.M).group(1))
+
+    def kill(self) -> None:
+        """``kill -9`` the server and reap it (a zombie would still look alive)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+        if self.process is not None:
+            self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        """End the server politely (SIGTERM), or kill it after 10 s."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+@pytest.fixture
+def private_server(chromium_executable, tmp_path) -> Iterator[Callable]:
+    """``private_server(runs_dir=None, **env)`` starts a ``StreamlitServer`` of the
+    test's own (stopped at the end of the test) and returns it."""
+    servers: list[StreamlitServer] = []
+
+    def start(runs_dir: Path | None = None, **env: str) -> StreamlitServer:
+        server = StreamlitServer(runs_dir or tmp_path / "runs", **env)
+        servers.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def open_session(chromium, url: str, path: str = "data"):
+    """A new browser context (a new Streamlit session) on ``url/path``.
+
+    Returns ``(context, page)``; the caller closes the context.
+    """
+    context = chromium.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(RUN_TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(f"{url}/{path}")
+    wait_for_app(page)
+    return context, page
+
+
+# The rows of a Streamlit dataframe, read from the accessible table that its canvas
+# grid keeps in the page (the visible rows and columns, header first).
+_GRID_ROWS_JS = """(grid) => [...grid.querySelectorAll('table[role="grid"] tr')]
+  .map((tr) => [...tr.children].map((cell) => (cell.textContent || '').trim()))"""
+
+
+def grid_rows(grid, timeout: float = 10_000) -> list[dict[str, str]]:
+    """A dataframe's rows as ``{column: text}`` (``grid`` is its locator).
+
+    The grid draws its cells a moment after it appears, and only once in view:
+    waits up to ``timeout`` ms for a first row (then returns what there is).
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    if grid.is_visible():
+        grid.scroll_into_view_if_needed()
+        with contextlib.suppress(PlaywrightTimeout):
+            grid.page.wait_for_function(
+                """(g) => g.querySelectorAll('table[role="grid"] tr').length > 1""",
+                arg=grid.element_handle(),
+                timeout=timeout,
+            )
+    rows = grid.evaluate(_GRID_ROWS_JS)
+    if not rows:
+        return []
+    header, *body = rows
+    return [dict(zip(header, row, strict=False)) for row in body]
