@@ -85,6 +85,8 @@ def test_train_evaluate_click_a_cell_download_predictions_and_compare(
     expect(main.locator(".js-plotly-plot .heatmaplayer").first).to_be_visible()
 
     # Clicking a cell of the matrix lists its rows.
+    # The matrix may start below the fold: a click must land inside the window.
+    main.locator(".js-plotly-plot .heatmaplayer").first.scroll_into_view_if_needed()
     cell = page.evaluate(_CELL_JS, ["Confusion matrix (validation rows)", 1, 1])
     assert cell is not None
     rerun(page, lambda: page.mouse.click(cell["x"], cell["y"]))
@@ -99,7 +101,11 @@ def test_train_evaluate_click_a_cell_download_predictions_and_compare(
     screenshot(page, "evaluate-classification")
 
     # A table to predict: the download has the predictions, formula-safe.
-    field = main.locator('[data-testid="stFileUploader"] input[type="file"]')
+    field = (
+        main.locator('[data-testid="stFileUploader"]')
+        .filter(has=page.get_by_text("Table to predict", exact=False))
+        .locator('input[type="file"]')
+    )
     rerun(
         page,
         lambda: field.set_input_files(
