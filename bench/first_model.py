@@ -32,111 +32,29 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from serving import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    free_port,
+    start_server,
+    stop_all,
+    stop_server,
+    wait_health,
+)
+
 VIEWPORT = {"width": 1400, "height": 1000}
 GOAL_CLICKS = 3
 GOAL_SECONDS = 60.0
 BUTTON = "Run the demo"
 DONE = "The demo is done"
 EVALUATED = ".st-key-home_demo_confusion .js-plotly-plot"
-
-_servers: list[subprocess.Popen] = []
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(port: int, runs: Path) -> subprocess.Popen:
-    env = dict(os.environ)
-    env.update(
-        TF_CPP_MIN_LOG_LEVEL="2",
-        TF_ENABLE_ONEDNN_OPTS="0",
-        PYTHONUNBUFFERED="1",
-        NNSTUDIO_RUNS_DIR=str(runs),
-        STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
-    )
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    server = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,  # its own process group, stopped as a whole
-    )
-    _servers.append(server)
-    return server
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        try:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=10)
-        except (ProcessLookupError, PermissionError):
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
-    if server.stderr:
-        server.stderr.close()
-    if server in _servers:
-        _servers.remove(server)
-
-
-def wait_health(server: subprocess.Popen, port: int, started: float, timeout: float):
-    url = f"http://127.0.0.1:{port}/_stcore/health"
-    while time.perf_counter() - started < timeout:
-        if server.poll() is not None:
-            error = server.stderr.read().decode(errors="replace")[-2000:]
-            raise RuntimeError(f"streamlit exited ({server.returncode}): {error}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as answer:
-                if answer.status == 200:
-                    return time.perf_counter() - started
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise TimeoutError(f"no answer from {url} within {timeout:.0f} s")
 
 
 class Clicks:
@@ -155,7 +73,7 @@ def one_round(browser, timeout: float) -> dict:
     runs = Path(tempfile.mkdtemp(prefix="nnstudio-first-model-"))
     port = free_port()
     launched = time.perf_counter()
-    server = start_server(port, runs)
+    server = start_server(ROOT / "app.py", port, {"NNSTUDIO_RUNS_DIR": str(runs)})
     context = None
     try:
         health = wait_health(server, port, launched, timeout)
@@ -226,8 +144,7 @@ def main() -> int:
                 )
         finally:
             browser.close()
-            for server in list(_servers):
-                stop_server(server)
+            stop_all()
     load_after = os.getloadavg()
 
     print()
@@ -266,6 +183,5 @@ if __name__ == "__main__":
     try:
         sys.exit(main())
     except KeyboardInterrupt:
-        for server in list(_servers):
-            stop_server(server)
+        stop_all()
         sys.exit(130)

@@ -19,27 +19,20 @@ Run: ``python bench/memory.py [--sessions 3]``. Prints a table in MB.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-# The flags Debian's Chromium needs here (as in tests/e2e/conftest.py).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from serving import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    free_port,
+    start_server,
+    stop_server,
+    wait_health,
+)
+
 CLOUD_LIMIT_MB = 2700
 IDLE = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
@@ -64,38 +57,6 @@ def settle(pid: int, seconds: float = 3.0) -> float:
     """Resident MB once the server has been quiet for a moment."""
     time.sleep(seconds)
     return memory(pid)[0]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(runs: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = dict(
-        os.environ,
-        TF_CPP_MIN_LOG_LEVEL="2",
-        TF_ENABLE_ONEDNN_OPTS="0",
-        NNSTUDIO_RUNS_DIR=str(runs),
-    )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless",
-         "true", "--server.port", str(port), "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return server, url
-        except OSError:
-            time.sleep(0.25)
-    server.kill()
-    raise SystemExit("streamlit did not start within 60 s")
 
 
 def open_session(browser, url: str, path: str = "data"):
@@ -135,7 +96,12 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as work:
-        server, url = start_server(Path(work) / "runs")
+        port = free_port()
+        server = start_server(
+            ROOT / "app.py", port, {"NNSTUDIO_RUNS_DIR": str(Path(work) / "runs")}
+        )
+        wait_health(server, port, time.perf_counter(), 60)
+        url = f"http://127.0.0.1:{port}"
         rows = []
         try:
             with sync_playwright() as playwright:
@@ -163,8 +129,7 @@ def main() -> None:
                 browser.close()
         finally:
             high = memory(server.pid)[1]
-            server.terminate()
-            server.wait(timeout=30)
+            stop_server(server)
     print(f"{'stage':48} {'RSS MB':>8} {'change':>8}")
     for name, value, change in rows:
         shown = "" if change is None else f"{change:+8.0f}"

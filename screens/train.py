@@ -15,7 +15,6 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from nncore import glossary
-from nncore.doctor import apply_fix
 from nncore.errors import DataError, SpecError
 from nncore.spec import validate_spec, validate_train_spec
 from nncore.train_plots import (
@@ -454,37 +453,14 @@ def show_findings(view) -> None:
             + (" so far." if view.status in training.ACTIVE else ".")
         )
         return
-    for i, finding in enumerate(view.findings):
-        with st.container(border=True):
-            safe.warning(finding.message)
-            st.markdown("**What to do:** " + safe.escape(finding.remedy))
-            with st.container(horizontal=True):
-                for j, fix in enumerate(finding.fixes):
-                    if st.button(
-                        fix["label"],
-                        key=f"train_fix_{i}_{j}",
-                        icon=":material/build:",
-                        help="Changes the experiment as the label says; press "
-                        "Train to run it. Nothing is retrained until you do.",
-                    ):
-                        use_fix(fix)
-
-
-def use_fix(fix: dict) -> None:
-    """Apply a one-click fix to the experiment and redraw the whole page."""
-    old = st.session_state[state.SPEC]
-    try:
-        new = validate_spec(apply_fix(old, fix))
-        changes = training.describe_changes(old, new)
-        state.apply_fix(
-            new,
-            f"Applied “{fix['label']}”: "
-            + ("; ".join(changes) if changes else "the experiment was already so")
-            + ". Press Train to run the fixed experiment.",
-        )
-    except (DataError, SpecError, ValueError) as problem:
-        st.session_state[state.JOB_PROBLEM] = f"The fix could not be applied: {problem}"
-    st.rerun()
+    training.finding_cards(
+        view.findings,
+        key="train_fix",
+        fix_help="Changes the experiment as the label says; press Train to run it. "
+        "Nothing is retrained until you do.",
+        then="Press Train to run the fixed experiment.",
+        problem_key=state.JOB_PROBLEM,
+    )
 
 
 def show_results(view) -> None:

@@ -277,42 +277,13 @@ def show_findings(view) -> None:
             + (" so far." if view.status in training.ACTIVE else ".")
         )
         return
-    for i, finding in enumerate(view.findings):
-        with st.container(border=True):
-            safe.warning(finding.message)
-            st.markdown("**What to do:** " + safe.escape(finding.remedy))
-            with st.container(horizontal=True):
-                for j, fix in enumerate(finding.fixes):
-                    if st.button(
-                        fix["label"],
-                        key=f"home_fix_{i}_{j}",
-                        icon=":material/build:",
-                        help="Changes the experiment; then train it again on the "
-                        "Train screen.",
-                    ):
-                        use_fix(fix)
-
-
-def use_fix(fix: dict) -> None:
-    """Apply a one-click fix to the experiment, as the Train screen does."""
-    from nncore.doctor import apply_fix
-    from nncore.spec import validate_spec
-
-    old = st.session_state[state.SPEC]
-    try:
-        new = validate_spec(apply_fix(old, fix))
-        changes = training.describe_changes(old, new)
-        state.apply_fix(
-            new,
-            f"Applied “{fix['label']}”: "
-            + ("; ".join(changes) if changes else "the experiment was already so")
-            + ". Press Train on the Train screen to run the fixed experiment.",
-        )
-    except (DataError, SpecError, ValueError) as problem:
-        st.session_state[state.DEMO_PROBLEM] = (
-            f"The fix could not be applied: {problem}"
-        )
-    st.rerun()
+    training.finding_cards(
+        view.findings,
+        key="home_fix",
+        fix_help="Changes the experiment; then train it again on the Train screen.",
+        then="Press Train on the Train screen to run the fixed experiment.",
+        problem_key=state.DEMO_PROBLEM,
+    )
 
 
 # --- the evaluation ------------------------------------------------------------------

@@ -203,3 +203,48 @@ def describe_changes(old: dict, new: dict) -> list[str]:
                 name = "hidden layers" if path == "model.layers" else path
             changes.append(f"{name} {_shown(before.get(path))} → {_shown(value)}")
     return changes
+
+
+def finding_cards(findings, key: str, fix_help: str, then: str, problem_key: str):
+    """The training doctor's findings, each with its one-click fixes.
+
+    Used by the Train screen and the Home screen's overfitting demo. ``then`` ends
+    the notice shown after a fix ("Press Train to run the fixed experiment.");
+    a fix that cannot be applied is explained under ``problem_key``.
+    """
+    from ui import safe
+
+    for i, finding in enumerate(findings):
+        with st.container(border=True):
+            safe.warning(finding.message)
+            st.markdown("**What to do:** " + safe.escape(finding.remedy))
+            with st.container(horizontal=True):
+                for j, fix in enumerate(finding.fixes):
+                    if st.button(
+                        fix["label"],
+                        key=f"{key}_{i}_{j}",
+                        icon=":material/build:",
+                        help=fix_help,
+                    ):
+                        use_fix(fix, then, problem_key)
+
+
+def use_fix(fix: dict, then: str, problem_key: str) -> None:
+    """Apply a one-click fix to the experiment and redraw the whole page."""
+    from nncore.doctor import apply_fix
+    from nncore.errors import DataError, SpecError
+    from nncore.spec import validate_spec
+
+    old = st.session_state[state.SPEC]
+    try:
+        new = validate_spec(apply_fix(old, fix))
+        changes = describe_changes(old, new)
+        state.apply_fix(
+            new,
+            f"Applied “{fix['label']}”: "
+            + ("; ".join(changes) if changes else "the experiment was already so")
+            + f". {then}",
+        )
+    except (DataError, SpecError, ValueError) as problem:
+        st.session_state[problem_key] = f"The fix could not be applied: {problem}"
+    st.rerun()

@@ -99,67 +99,11 @@ def _tail(path: Path, lines: int = 40) -> str:
 @pytest.fixture(scope="session")
 def app_url(chromium_executable, tmp_path_factory) -> Iterator[str]:
     """Start ``streamlit run app.py`` on a free port; yield its base URL."""
-    work = tmp_path_factory.mktemp("nnstudio-e2e")
-    port = _free_port()
-    env = dict(
-        os.environ,
-        TF_CPP_MIN_LOG_LEVEL="2",
-        TF_ENABLE_ONEDNN_OPTS="0",
-        NNSTUDIO_RUNS_DIR=str(work / "runs"),
-        PYTHONUNBUFFERED="1",
-    )
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    log_out, log_err = work / "server.out", work / "server.err"
-    with log_out.open("wb") as out, log_err.open("wb") as err:
-        server = subprocess.Popen(
-            command, cwd=REPO_ROOT, env=env, stdout=out, stderr=err
-        )
-    url = f"http://127.0.0.1:{port}"
+    server = StreamlitServer(tmp_path_factory.mktemp("nnstudio-e2e") / "runs")
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while True:
-            if server.poll() is not None:
-                pytest.fail(
-                    f"streamlit exited with status {server.returncode} before "
-                    f"answering. Its stderr ends:\n{_tail(log_err)}\n"
-                    f"stdout ends:\n{_tail(log_out)}",
-                    pytrace=False,
-                )
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read().decode().strip() == "ok":
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"streamlit did not answer {url}/_stcore/health within "
-                    f"{SERVER_START_TIMEOUT_S} s. Its stderr ends:\n{_tail(log_err)}",
-                    pytrace=False,
-                )
-            time.sleep(0.25)
-        yield url
+        yield server.start()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        server.stop()
 
 
 @pytest.fixture(scope="session")
