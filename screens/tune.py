@@ -929,6 +929,12 @@ def choose_study(locked: bool) -> None:
             return
         names = [s["name"] for s in studies]
         about = {s["name"]: s for s in studies}
+        shown = (st.session_state.get(state.TUNE_STUDY) or {}).get("name")
+        if shown in names and shown != st.session_state.get("tune_study_synced"):
+            # The picker follows the study shown below whenever that one changes
+            # (a new search, Open); in between, the user's own pick stays.
+            st.session_state["tune_study_pick"] = shown
+            st.session_state["tune_study_synced"] = shown
         with st.container(horizontal=True, vertical_alignment="bottom"):
             # The names only: a label that changes (a trial count) is not redrawn
             # for the option already chosen.
