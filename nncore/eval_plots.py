@@ -20,7 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nncore.plots import PALETTE, empty_note
+from nncore.plots import PALETTE, base_layout, empty_note
 from nncore.text import plot_label
 
 __all__ = [
@@ -55,15 +55,7 @@ METRIC_TITLES = {
 
 
 def _layout(figure: go.Figure, title: str, height: int = 380, **more) -> go.Figure:
-    figure.update_layout(
-        title=title,
-        height=height,
-        margin=dict(l=10, r=10, t=60, b=10),
-        template="plotly_white",
-        colorway=PALETTE,
-        **more,
-    )
-    return figure
+    return base_layout(figure, title, height, top=60, **more)
 
 
 def _colour(i: int) -> str:

@@ -27,13 +27,19 @@ PALETTE = [
 MAX_POINTS = 5000
 
 
-def _layout(figure: go.Figure, title: str, height: int = 360) -> go.Figure:
+def base_layout(
+    figure: go.Figure, title: str, height: int = 360, top: int = 50, **more
+) -> go.Figure:
+    """The look every NN Studio chart shares: white template, the colour-blind-safe
+    palette, narrow side margins; ``top`` leaves room for the title (and a legend
+    above the plot), ``more`` goes to ``update_layout``."""
     figure.update_layout(
         title=title,
         height=height,
-        margin=dict(l=10, r=10, t=50, b=10),
+        margin=dict(l=10, r=10, t=top, b=10),
         template="plotly_white",
         colorway=PALETTE,
+        **more,
     )
     return figure
 
@@ -68,7 +74,7 @@ def class_balance_figure(profile: DataProfile) -> go.Figure:
     )
     figure.update_xaxes(type="category", title="class")
     figure.update_yaxes(title="rows")
-    return _layout(figure, "Class balance")
+    return base_layout(figure, "Class balance")
 
 
 def histograms_figure(profile: DataProfile, columns: int = 3) -> go.Figure:
@@ -99,7 +105,7 @@ def histograms_figure(profile: DataProfile, columns: int = 3) -> go.Figure:
             col=i % columns + 1,
         )
     figure.update_annotations(font_size=12)
-    return _layout(figure, "Feature distributions", height=max(260, 200 * rows))
+    return base_layout(figure, "Feature distributions", height=max(260, 200 * rows))
 
 
 def relation_figure(profile: DataProfile, limit: int = 20) -> go.Figure:
@@ -122,7 +128,7 @@ def relation_figure(profile: DataProfile, limit: int = 20) -> go.Figure:
     title = "Relation of each feature with the target"
     if total > shown:
         title += f" (strongest {shown} of {total})"
-    return _layout(
+    return base_layout(
         figure,
         title,
         height=max(260, 26 * len(items) + 110),
@@ -173,7 +179,7 @@ def scatter_figure(
             )
     figure.update_xaxes(title=plot_label(x), constrain="domain")
     figure.update_yaxes(title=plot_label(y), scaleanchor="x", scaleratio=1)
-    return _layout(figure, "The data in two dimensions", height=440)
+    return base_layout(figure, "The data in two dimensions", height=440)
 
 
 def target_figure(profile: DataProfile) -> go.Figure:
@@ -197,4 +203,4 @@ def target_figure(profile: DataProfile) -> go.Figure:
     )
     figure.update_xaxes(title="target value")
     figure.update_yaxes(title="rows")
-    return _layout(figure, "Target distribution")
+    return base_layout(figure, "Target distribution")

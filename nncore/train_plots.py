@@ -22,7 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from nncore.compiling import METRICS
-from nncore.plots import PALETTE, empty_note
+from nncore.plots import PALETTE, base_layout, empty_note
 from nncore.text import plot_label
 
 __all__ = [
@@ -228,12 +228,11 @@ def curves_figure(
         zeroline=False,
         visible=bool(n_epochs),
     )
-    figure.update_layout(
-        title=plot_label(title, 80) if title is not None else plot_label(name, 80),
-        height=380,
-        margin=dict(l=10, r=10, t=70, b=10),
-        template="plotly_white",
-        colorway=PALETTE,
+    base_layout(
+        figure,
+        plot_label(title, 80) if title is not None else plot_label(name, 80),
+        380,
+        top=70,
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
         hovermode="x unified",
         # Keeps the user's zoom while the live curves redraw.
@@ -348,12 +347,10 @@ def boundary_figure(boundary: Mapping[str, Any]) -> go.Figure:
         showgrid=False,
         zeroline=False,
     )
-    figure.update_layout(
-        title=title,
-        height=460,
-        margin=dict(l=10, r=10, t=50, b=10),
-        template="plotly_white",
-        colorway=PALETTE,
+    base_layout(
+        figure,
+        title,
+        460,
         legend=dict(
             title="training rows", orientation="h", yanchor="top", y=-0.15, x=0
         ),

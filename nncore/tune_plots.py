@@ -22,7 +22,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from nncore.plots import PALETTE, empty_note
+from nncore.plots import PALETTE, base_layout, empty_note
 from nncore.text import plot_label
 from nncore.tuning import DIMENSIONS, StudySnapshot
 
@@ -53,19 +53,16 @@ def _value_title(snapshot: StudySnapshot) -> str:
 
 
 def _layout(figure: go.Figure, title: str, revision: str) -> go.Figure:
-    figure.update_layout(
-        title=plot_label(title, 80),
-        height=HEIGHT,
-        margin=dict(l=10, r=10, t=50, b=10),
-        template="plotly_white",
-        colorway=PALETTE,
+    return base_layout(
+        figure,
+        plot_label(title, 80),
+        HEIGHT,
         # Below the axes: above them it collides with the title in half-width
         # columns.
         legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),
         # Keeps the user's zoom while the live charts redraw.
         uirevision=revision,
     )
-    return figure
 
 
 def _empty(figure: go.Figure, text: str) -> None:
