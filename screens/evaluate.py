@@ -22,8 +22,9 @@ from nncore import glossary
 from nncore.compare import dataset_title, network_summary
 from nncore.errors import DataError, SpecError
 from nncore.text import preview, short
-from nncore.training import LOWER_IS_BETTER, METRIC_TITLES, format_metric
+from nncore.training import METRIC_TITLES, format_metric
 from ui import models, presenter, safe, state, training
+from ui.metrics import metric_card
 
 SPLITS = {"val": "Validation rows (for choosing)", "test": "Test rows (final check)"}
 CHART = "evaluate_confusion"
@@ -361,15 +362,11 @@ def show_metrics(metrics: dict, baseline: dict, names: list[str]) -> None:
     columns = st.columns(len(names))
     for column, name in zip(columns, names, strict=True):
         value, naive = metrics.get(name), baseline.get(name)
-        delta = None
-        if value is not None and naive is not None:
-            delta = f"{format_metric(value - naive, name)} vs naive"
-            delta = delta if delta.startswith("-") else "+" + delta
-        column.metric(
-            METRIC_TITLES[name],
-            format_metric(value, name),
-            delta=delta,
-            delta_color="inverse" if name in LOWER_IS_BETTER else "normal",
+        metric_card(
+            column,
+            name,
+            value,
+            naive,
             help=f"{glossary.link(name, METRIC_TITLES[name])}. The naive "
             f"{glossary.link('baseline')} scores {format_metric(naive, name)}.",
         )

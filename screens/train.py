@@ -25,9 +25,10 @@ from nncore.train_plots import (
     metric_names,
     metric_title,
 )
-from nncore.training import LOWER_IS_BETTER, METRIC_TITLES, format_metric
+from nncore.training import METRIC_TITLES, format_metric
 from ui import presenter, safe, state, training
 from ui.frame import dataset_title
+from ui.metrics import metric_card
 from ui.reports import current_report
 
 LIVE_SECONDS = 0.5
@@ -476,17 +477,11 @@ def show_results(view) -> None:
     shown = [name for name in METRIC_TITLES if name in val]
     columns = st.columns(min(len(shown), 5) or 1)
     for column, name in zip(columns, shown, strict=False):
-        value = val[name]
-        naive = baseline.get(name)
-        delta = None
-        if value is not None and naive is not None:
-            delta = f"{format_metric(value - naive, name)} vs naive"
-            delta = delta if delta.startswith("-") else "+" + delta
-        column.metric(
-            METRIC_TITLES[name],
-            format_metric(value, name),
-            delta=delta,
-            delta_color="inverse" if name in LOWER_IS_BETTER else "normal",
+        metric_card(
+            column,
+            name,
+            val[name],
+            baseline.get(name),
             help=f"{glossary.link(name, METRIC_TITLES[name])} on the validation rows; "
             f"the arrow compares it with the naive {glossary.link('baseline')}.",
         )

@@ -19,8 +19,9 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from nncore import guide
 from nncore.errors import DataError, SpecError
-from nncore.training import LOWER_IS_BETTER, METRIC_TITLES, format_metric
+from nncore.training import format_metric
 from ui import models, presenter, safe, state, training
+from ui.metrics import metric_card
 
 LIVE_SECONDS = 0.5
 # Shown as the last words of a finished demo (the benchmark and tests wait for it).
@@ -382,16 +383,12 @@ def show_metrics(metrics: dict, baseline: dict) -> None:
     # and ROC AUC (0.5 for a guess) tell the story without that puzzle.
     names = [n for n in ("accuracy", "f1", "roc_auc") if n in metrics]
     for column, name in zip(st.columns(len(names)), names, strict=True):
-        value, naive = metrics.get(name), baseline.get(name)
-        delta = None
-        if value is not None and naive is not None:
-            delta = f"{format_metric(value - naive, name)} vs naive"
-            delta = delta if delta.startswith("-") else "+" + delta
-        column.metric(
-            METRIC_TITLES[name],
-            format_metric(value, name),
-            delta=delta,
-            delta_color="inverse" if name in LOWER_IS_BETTER else "normal",
+        naive = baseline.get(name)
+        metric_card(
+            column,
+            name,
+            metrics.get(name),
+            naive,
             help=f"The naive baseline scores {format_metric(naive, name)}.",
         )
 
