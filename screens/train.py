@@ -9,14 +9,12 @@ TensorFlow is never imported here.
 
 from __future__ import annotations
 
-import copy
-
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from nncore import glossary
 from nncore.errors import DataError, SpecError
-from nncore.spec import validate_spec, validate_train_spec
+from nncore.spec import validate_train_spec
 from nncore.train_plots import (
     boundary_figure,
     curves_figure,
@@ -232,26 +230,15 @@ def start_training(prepared) -> None:
     st.session_state[state.JOB_PROBLEM] = None
     spec = st.session_state[state.SPEC]
     read_settings(spec["train"])
-    manager = training.manager()
-    old = st.session_state[state.JOB]
-    old_view = manager.view(old) if old else None
-    if old_view is not None and old_view.status in training.ACTIVE:
+    if training.is_training():
         st.session_state[state.JOB_PROBLEM] = (
             "Your network is still training: stop it first, or wait for it to end."
         )
         return
     try:
-        checked = validate_spec(copy.deepcopy(spec))
-        new = manager.submit(
-            checked, prepared, owner=training.owner_id(), dataset=spec["data"]["source"]
-        )
+        training.replace_job(spec, prepared)
     except (DataError, SpecError) as problem:  # JobError is a DataError
         st.session_state[state.JOB_PROBLEM] = str(problem)
-        return
-    if old is not None:
-        manager.forget(old)
-    training.set_job(new)
-    st.session_state[state.FIX_NOTICE] = None
 
 
 def stop_training() -> None:

@@ -835,29 +835,19 @@ def use_best(best: dict, snapshot, rerun: bool = True) -> None:
 def train_best(prepared) -> None:
     """Train the experiment (now with the best settings) as a normal run."""
     spec = st.session_state[state.SPEC]
-    manager = training.manager()
-    old = st.session_state[state.JOB]
-    old_view = manager.view(old) if old else None
-    if old_view is not None and old_view.status in training.ACTIVE:
+    if training.is_training():
         st.session_state[state.TUNE_PROBLEM] = (
             "The settings are applied, but your network is still training: stop it "
             "on the Train screen, then press Train there."
         )
         st.rerun()
     try:
-        checked = validate_spec(copy.deepcopy(spec))
-        new = manager.submit(
-            checked, prepared, owner=training.owner_id(), dataset=spec["data"]["source"]
-        )
+        training.replace_job(spec, prepared)
     except (DataError, SpecError) as problem:
         st.session_state[state.TUNE_PROBLEM] = (
             f"The settings are applied, but training did not start: {problem}"
         )
         st.rerun()
-    if old is not None:
-        manager.forget(old)
-    training.set_job(new)
-    st.session_state[state.FIX_NOTICE] = None
     try:
         st.switch_page("screens/train.py")
     except StreamlitPageNotFoundError:  # the page runs on its own (tests)

@@ -36,10 +36,7 @@ def start(name: str) -> None:
     """
     st.session_state[state.DEMO_PROBLEM] = None
     try:
-        manager = training.manager()
-        old = st.session_state[state.JOB]
-        old_view = manager.view(old) if old else None
-        if old_view is not None and old_view.status in training.ACTIVE:
+        if training.is_training():
             st.session_state[state.DEMO_PROBLEM] = (
                 "Your network is still training: stop it on the Train screen, or "
                 "wait for it to end, then start the demo."
@@ -55,19 +52,10 @@ def start(name: str) -> None:
         from ui.reports import current_report
 
         report = current_report()
-        new = manager.submit(
-            copy.deepcopy(spec),
-            report.prepared,
-            owner=training.owner_id(),
-            dataset=spec["data"]["source"],
-        )
+        new = training.replace_job(spec, report.prepared)
     except (DataError, SpecError) as problem:  # a full queue, an unusable folder
         st.session_state[state.DEMO_PROBLEM] = f"The demo could not start: {problem}"
         return
-    if old is not None:
-        manager.forget(old)
-    training.set_job(new)
-    st.session_state[state.FIX_NOTICE] = None
     st.session_state[state.DEMO] = {"name": name, "job_id": new}
     # The demo designed and compiled the network: the tracker counts those steps.
     presenter.mark_visited("model", "compile")
@@ -80,10 +68,9 @@ def close() -> None:
 def busy() -> bool:
     """Whether this session's network is training (a demo cannot start then)."""
     try:
-        view = training.current_view()
+        return training.is_training()
     except DataError:
         return False
-    return view is not None and view.status in training.ACTIVE
 
 
 def link(page: str, label: str, icon: str) -> None:

@@ -129,6 +129,36 @@ def current_view():
     return view
 
 
+def is_training() -> bool:
+    """Whether this session's job is queued or running (a new one must wait)."""
+    view = current_view()
+    return view is not None and view.status in ACTIVE
+
+
+def replace_job(spec: dict, prepared) -> str:
+    """Train ``spec`` on ``prepared`` as this session's job, in place of the last.
+
+    Raises:
+        DataError: the job manager refused it (a full queue, a limit, the folder).
+        SpecError: ``spec`` is not valid.
+    """
+    from nncore.spec import validate_spec
+
+    jobs = manager()
+    old = st.session_state[state.JOB]
+    new = jobs.submit(
+        validate_spec(copy.deepcopy(spec)),
+        prepared,
+        owner=owner_id(),
+        dataset=spec["data"]["source"],
+    )
+    if old is not None:
+        jobs.forget(old)
+    set_job(new)
+    st.session_state[state.FIX_NOTICE] = None
+    return new
+
+
 def set_job(new_id: str) -> None:
     st.session_state[state.JOB] = new_id
     st.query_params[QUERY_KEY] = new_id
