@@ -102,10 +102,10 @@ def child(path: str) -> None:
     import sklearn.preprocessing  # noqa: F401
     import sklearn.tree  # noqa: F401
 
-    import nncore.data as data_module
-    from nncore.data import inspect_data
-    from nncore.loading import read_table
-    from nncore.spec import default_spec, validate_data_spec
+    import nncore.data.inspect as data_module
+    from nncore.data.inspect import inspect_data
+    from nncore.data.loading import read_table
+    from nncore.spec.validation import default_spec, validate_data_spec
 
     import_seconds = time.perf_counter() - started
     rss_imports = _status("VmRSS")

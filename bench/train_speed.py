@@ -1,4 +1,4 @@
-"""Training speed: ``nncore.fastfit.fit_fast`` vs plain Keras vs scikit-learn.
+"""Training speed: ``nncore.train.fastfit.fit_fast`` vs plain Keras vs scikit-learn.
 
 Three workloads, each an MLP trained with Adam (learning rate 0.001) on inputs
 scaled with ``StandardScaler`` and split 80/20 into training and validation rows
@@ -250,7 +250,7 @@ def run_sklearn(work: dict) -> Run:
 
 
 def run_fast(work: dict, dashboard: bool) -> Run:
-    from nncore.fastfit import fit_fast
+    from nncore.train.fastfit import fit_fast
 
     model = build_model(work)
     callbacks = [live_view()] if dashboard else None
@@ -273,7 +273,7 @@ def run_fast(work: dict, dashboard: bool) -> Run:
 
 def warm_up() -> None:
     """One tiny model.fit and fit_fast, so TensorFlow's start-up is not timed."""
-    from nncore.fastfit import fit_fast
+    from nncore.train.fastfit import fit_fast
 
     rng = np.random.default_rng(0)
     work = {

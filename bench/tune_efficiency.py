@@ -6,7 +6,7 @@ learning rates {0.0003, 0.001, 0.003} × batch sizes {32, 128}, i.e. 54 combinat
 each trained for ``--epochs`` epochs (early stopping off, so every trial that is not
 pruned trains them all) and scored on the validation split by its accuracy.
 
-* Grid: ``nncore.tuning.Search`` with ``method="grid"``, no pruning: every one of
+* Grid: ``nncore.tune.search.Search`` with ``method="grid"``, no pruning: every one of
   the 54 combinations.
 * Smart: ``method="tpe"`` with the median pruning rule, ``--trials`` trials
   (default 24).
@@ -40,9 +40,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nncore.data import inspect_data, load_source  # noqa: E402
-from nncore.spec import default_spec, validate_spec  # noqa: E402
-from nncore.tuning import Search, grid_size, resolve_space  # noqa: E402
+from nncore.data.inspect import inspect_data, load_source  # noqa: E402
+from nncore.spec.validation import default_spec, validate_spec  # noqa: E402
+from nncore.tune.search import Search, grid_size, resolve_space  # noqa: E402
 
 SPACE = {
     "hidden_layers": {"low": 1, "high": 3},

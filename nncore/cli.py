@@ -13,7 +13,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from nncore.errors import DataError, SpecError
+from nncore.core.errors import DataError, SpecError
 
 EXIT_BAD_INPUT = 2
 
@@ -110,7 +110,7 @@ def _progress(message: str) -> None:
 
 
 def _experiment(args) -> tuple[dict, Path]:
-    from nncore.spec import load_spec, validate_spec
+    from nncore.spec.validation import load_spec, validate_spec
 
     spec = load_spec(args.experiment)
     if args.data:
@@ -121,7 +121,7 @@ def _experiment(args) -> tuple[dict, Path]:
 
 
 def command_data(args) -> dict:
-    from nncore.data import inspect_data, load_source
+    from nncore.data.inspect import inspect_data, load_source
 
     spec, base_dir = _experiment(args)
     _progress(f"loading {spec['data']['source']}")
@@ -136,9 +136,9 @@ def command_data(args) -> dict:
 
 
 def command_export(args) -> dict:
-    from nncore.data import load_source
-    from nncore.export import export_notebook, export_script
-    from nncore.prepare import prepare_from_spec
+    from nncore.data.inspect import load_source
+    from nncore.data.prepare import prepare_from_spec
+    from nncore.report.export import export_notebook, export_script
 
     spec, base_dir = _experiment(args)
     _progress(f"loading {spec['data']['source']}")
@@ -159,8 +159,8 @@ def command_export(args) -> dict:
 
 
 def command_run(args) -> dict:
-    from nncore.data import inspect_data, load_source
-    from nncore.jobs import JobManager
+    from nncore.data.inspect import inspect_data, load_source
+    from nncore.runs.manager import JobManager
 
     spec, base_dir = _experiment(args)
     out = Path(args.out) if args.out else None
@@ -238,10 +238,10 @@ def _save_run(out: Path, spec: dict, model_file, summary: dict) -> None:
 
 
 def command_tune(args) -> dict:
-    from nncore.data import inspect_data, load_source
-    from nncore.jobs import JobManager
-    from nncore.spec import validate_spec
-    from nncore.tuning import Search, shown_storage
+    from nncore.data.inspect import inspect_data, load_source
+    from nncore.runs.manager import JobManager
+    from nncore.spec.validation import validate_spec
+    from nncore.tune.search import Search, shown_storage
 
     spec, base_dir = _experiment(args)
     for name in ("method", "trials", "minutes", "pruner"):

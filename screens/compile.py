@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nncore import glossary
-from nncore.compiling import (
+from nncore.core import glossary
+from nncore.core.errors import DataError, SpecError
+from nncore.train.compiling import (
     AUTO_LOSS,
     LOSSES,
     METRICS,
@@ -22,7 +23,6 @@ from nncore.compiling import (
     unavailable_metrics,
     validate_compile_spec,
 )
-from nncore.errors import DataError, SpecError
 from ui import presenter, safe, state
 from ui.reports import current_report
 
@@ -167,7 +167,7 @@ def choose_metrics(settings: dict, task: str) -> None:
 
 
 def show_code(spec: dict, report) -> None:
-    from nncore.export import export_notebook, export_script
+    from nncore.report.export import export_notebook, export_script
 
     st.subheader("Show me the code", divider="gray")
     st.write(

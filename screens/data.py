@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from nncore import glossary
-from nncore.catalog import BUILTIN_DATASETS, is_generated
-from nncore.errors import DataError, SpecError
-from nncore.spec import validate_data_spec
-from nncore.text import preview
+from nncore.core import glossary
+from nncore.core.catalog import BUILTIN_DATASETS, is_generated
+from nncore.core.errors import DataError, SpecError
+from nncore.core.text import preview
+from nncore.spec.validation import validate_data_spec
 from ui import presenter, safe, state
 
 if TYPE_CHECKING:
-    from nncore.loading import LoadedTable
+    from nncore.data.loading import LoadedTable
 
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet"]
 TASK_LABELS = {
@@ -39,8 +39,8 @@ SCALING_LABELS = {
 # identity tells the page when the dataset changed and memory is not duplicated.
 @st.cache_resource(show_spinner=False, max_entries=32)
 def builtin_table(name: str, n_samples: int, noise: float, seed: int) -> LoadedTable:
-    from nncore.datasets import load_builtin
-    from nncore.loading import LoadedTable
+    from nncore.data.loading import LoadedTable
+    from nncore.data.sources import load_builtin
 
     frame = load_builtin(name, n_samples=n_samples, noise=noise, random_state=seed)
     return LoadedTable(frame=frame, name=name, notes=["built-in dataset"])
@@ -118,8 +118,8 @@ def choose_upload(data: dict) -> LoadedTable | None:
         st.session_state[state.UPLOAD_ERROR] = None
     elif upload.file_id != st.session_state[state.UPLOAD_ID]:
         st.session_state[state.UPLOAD_ID] = upload.file_id
-        from nncore.limits import check_upload_size
-        from nncore.loading import read_table
+        from nncore.core.limits import check_upload_size
+        from nncore.data.loading import read_table
 
         try:
             check_upload_size(upload.size)  # NNSTUDIO_MAX_UPLOAD_MB
@@ -259,7 +259,7 @@ def choose_settings(data: dict) -> None:
 
 def prepared_report(table: LoadedTable, data: dict):
     """Prepare and profile, reusing the last result when nothing changed."""
-    from nncore.data import inspect_data
+    from nncore.data.inspect import inspect_data
 
     key = (id(table), json.dumps(data, sort_keys=True))
     if st.session_state[state.REPORT_KEY] != key:
@@ -327,7 +327,7 @@ def show_report(report) -> None:
 
 
 def show_profile(report) -> None:
-    from nncore import plots
+    from nncore.plots import base as plots
 
     prepared, profile = report.prepared, report.profile
     names = ["Overview", "Feature histograms", "Columns"]

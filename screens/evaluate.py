@@ -3,8 +3,8 @@
 The model is this session's latest training once it has ended, or a run opened on
 the Runs screen. Validation rows are shown freely (they are for choosing); the test
 rows stay held back until the user asks for them, and every look at them is
-counted. All computing is in ``nncore.evaluation`` and all drawing in
-``nncore.eval_plots``; this page only arranges them.
+counted. All computing is in ``nncore.train.evaluation`` and all drawing in
+``nncore.plots.evaluation``; this page only arranges them.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from nncore import glossary
-from nncore.compare import dataset_title, network_summary
-from nncore.errors import DataError, SpecError
-from nncore.text import preview, short
-from nncore.training import METRIC_TITLES, format_metric
+from nncore.core import glossary
+from nncore.core.errors import DataError, SpecError
+from nncore.core.text import preview, short
+from nncore.report.compare import dataset_title, network_summary
+from nncore.train.trainer import METRIC_TITLES, format_metric
 from ui import models, presenter, safe, state, training
 from ui.metrics import metric_card
 
@@ -98,7 +98,7 @@ def job_candidate(notes: list[str]) -> Candidate | None:
 
 
 def run_candidate(notes: list[str], job: Candidate | None) -> Candidate | None:
-    from nncore.runs import UnknownRunError
+    from nncore.runs.store import UnknownRunError
 
     opened = st.session_state[state.OPENED_RUN]
     if not opened:
@@ -267,7 +267,7 @@ def check_fit(model, prepared) -> None:
 
 
 def fingerprint(version: str, prepared) -> str:
-    from nncore.evaluation import holdout_fingerprint
+    from nncore.train.evaluation import holdout_fingerprint
 
     kept = models.results("fingerprints")
     key = (version, models.token(prepared))
@@ -373,7 +373,7 @@ def show_metrics(metrics: dict, baseline: dict, names: list[str]) -> None:
 
 
 def evaluation_for(version: str, model, prepared, split: str):
-    from nncore.evaluation import evaluate, model_predictor
+    from nncore.train.evaluation import evaluate, model_predictor
 
     kept = models.results("evaluations")
     key = (version, models.token(prepared), split)
@@ -416,8 +416,8 @@ def cell_options(confusion: list[list[int]]) -> list[str]:
 
 
 def show_classification(evaluation, prepared, version: str) -> None:
-    from nncore import eval_plots
-    from nncore.evaluation import (
+    from nncore.plots import evaluation as eval_plots
+    from nncore.train.evaluation import (
         baseline_sentence,
         classification_summary,
         pr_curves,
@@ -553,7 +553,7 @@ def show_per_class(summary: dict) -> None:
 
 
 def show_cell_rows(evaluation, prepared, summary, options, threshold) -> None:
-    from nncore.evaluation import MAX_CELL_ROWS, cell_rows
+    from nncore.train.evaluation import MAX_CELL_ROWS, cell_rows
 
     classes = evaluation.classes
     confusion = summary["confusion"]
@@ -608,8 +608,12 @@ def show_cell_rows(evaluation, prepared, summary, options, threshold) -> None:
 
 
 def show_regression(evaluation, prepared) -> None:
-    from nncore import eval_plots
-    from nncore.evaluation import baseline_sentence, largest_errors, regression_summary
+    from nncore.plots import evaluation as eval_plots
+    from nncore.train.evaluation import (
+        baseline_sentence,
+        largest_errors,
+        regression_summary,
+    )
 
     summary = regression_summary(evaluation)
     st.markdown(
@@ -645,8 +649,8 @@ def show_regression(evaluation, prepared) -> None:
 
 
 def show_importance(model, prepared, version: str) -> None:
-    from nncore.eval_plots import importance_figure
-    from nncore.evaluation import model_predictor, permutation_importance
+    from nncore.plots.evaluation import importance_figure
+    from nncore.train.evaluation import model_predictor, permutation_importance
 
     if not presenter.advanced():
         return  # presenter mode: an expert's tool
@@ -695,8 +699,8 @@ def _step(field) -> float:
 
 
 def show_try(model, prepared, version: str) -> None:
-    from nncore.eval_plots import prediction_figure
-    from nncore.evaluation import input_fields, model_predictor, predict_one
+    from nncore.plots.evaluation import prediction_figure
+    from nncore.train.evaluation import input_fields, model_predictor, predict_one
 
     st.subheader("Try the model", divider="gray")
     st.caption(
@@ -815,8 +819,8 @@ def show_try(model, prepared, version: str) -> None:
 
 
 def show_batch(model, prepared, version: str) -> None:
-    from nncore.evaluation import csv_bytes, model_predictor, predict_table
-    from nncore.loading import read_table
+    from nncore.data.loading import read_table
+    from nncore.train.evaluation import csv_bytes, model_predictor, predict_table
 
     if not presenter.advanced():
         return  # presenter mode: an expert's tool

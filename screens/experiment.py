@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nncore.errors import SpecError
-from nncore.sharing import spec_from_json
+from nncore.core.errors import SpecError
+from nncore.spec.sharing import spec_from_json
 from ui import experiment, presenter, safe, state
 
 

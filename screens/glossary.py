@@ -1,14 +1,14 @@
 """Glossary: the technical words the app uses, in plain language.
 
 Every term has its own anchor (``/glossary#epoch``), which the help texts on the
-other screens link to; ``nncore.glossary`` holds the words and their meanings.
+other screens link to; ``nncore.core.glossary`` holds the words and their meanings.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from nncore.glossary import GROUPS, TERMS, search
+from nncore.core.glossary import GROUPS, TERMS, search
 from ui import safe, state
 
 

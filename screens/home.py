@@ -3,7 +3,7 @@
 The step tracker shows what this session has done so far, each step a link to its
 screen. "Run the demo" goes from nothing to an evaluated network in one click and
 explains each step on the way (``ui.demo``); "Watch a network overfit" shows the
-training doctor at work. The words are ``nncore.guide``'s.
+training doctor at work. The words are ``nncore.report.guide``'s.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from nncore import guide
-from nncore.catalog import dataset_title
-from nncore.errors import DataError
-from nncore.spec import default_spec, validate_spec
+from nncore.core.catalog import dataset_title
+from nncore.core.errors import DataError
+from nncore.report import guide
+from nncore.spec.validation import default_spec, validate_spec
 from ui import demo, presenter, safe, state, training
 
 DONE, DOING, TO_DO = "done", "doing", "to do"

@@ -11,10 +11,11 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from nncore import glossary
-from nncore.errors import DataError, SpecError
-from nncore.limits import parameters_problem
-from nncore.model import (
+from nncore.core import glossary
+from nncore.core.errors import DataError, SpecError
+from nncore.core.limits import parameters_problem
+from nncore.core.text import listing
+from nncore.train.model import (
     ACTIVATIONS,
     INITIALIZERS,
     LAYER_TITLES,
@@ -27,7 +28,6 @@ from nncore.model import (
     output_layer,
     validate_model_spec,
 )
-from nncore.text import listing
 from ui import presenter, safe, state
 from ui.reports import current_report
 
@@ -297,7 +297,7 @@ def show_output(prepared) -> dict:
 
 
 def show_summary(model: dict, prepared) -> None:
-    from nncore.network_plot import network_figure
+    from nncore.plots.network import network_figure
 
     st.subheader("Summary", divider="gray")
     n_classes = len(prepared.classes) if prepared.classes else None

@@ -1,8 +1,8 @@
 """Runs screen: every recorded training, compared side by side, opened or deleted.
 
-The runs live in the run store (``nncore.runs``) of the process-wide job manager,
-so they outlive sessions and server restarts. Comparing is ``nncore.compare`` and
-its pictures ``nncore.eval_plots``; this page arranges them and handles the
+The runs live in the run store (``nncore.runs.store``) of the process-wide job manager,
+so they outlive sessions and server restarts. Comparing is ``nncore.report.compare`` and
+its pictures ``nncore.plots.evaluation``; this page arranges them and handles the
 actions (open in Evaluate, download, resume, delete with a confirmation).
 """
 
@@ -14,15 +14,15 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException, StreamlitPageNotFoundError
 
-from nncore import glossary
-from nncore.compare import (
+from nncore.core import glossary
+from nncore.core.errors import DataError, SpecError
+from nncore.report.compare import (
     main_metric,
     run_title,
     runs_table,
     settings_diff,
     summary_line,
 )
-from nncore.errors import DataError, SpecError
 from ui import models, presenter, safe, state, training
 
 CHOSEN = "runs_chosen"
@@ -61,7 +61,7 @@ def cancel_delete() -> None:
 
 
 def delete_runs(store, run_ids: list[str]) -> None:
-    from nncore.runs import UnknownRunError
+    from nncore.runs.store import UnknownRunError
 
     st.session_state[state.RUNS_CONFIRM] = None
     deleted, problems = [], []
@@ -87,7 +87,7 @@ def delete_runs(store, run_ids: list[str]) -> None:
 
 def open_run(run) -> bool:
     """Restore the run's experiment and make Evaluate show its model."""
-    from nncore.spec import validate_spec
+    from nncore.spec.validation import validate_spec
 
     try:
         spec = validate_spec(copy.deepcopy(run.spec))
@@ -189,8 +189,8 @@ def choose_runs(runs) -> list:
 
 
 def show_comparison(chosen) -> None:
-    from nncore.eval_plots import runs_curves_figure, runs_metrics_figure
-    from nncore.train_plots import metric_names, metric_title
+    from nncore.plots.evaluation import runs_curves_figure, runs_metrics_figure
+    from nncore.plots.training import metric_names, metric_title
 
     names = names_for(len(chosen))
     st.subheader("Side by side", divider="gray")

@@ -12,10 +12,9 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from nncore import glossary
-from nncore.errors import DataError, SpecError
-from nncore.spec import validate_train_spec
-from nncore.train_plots import (
+from nncore.core import glossary
+from nncore.core.errors import DataError, SpecError
+from nncore.plots.training import (
     boundary_figure,
     curves_figure,
     epoch_table,
@@ -23,7 +22,8 @@ from nncore.train_plots import (
     metric_names,
     metric_title,
 )
-from nncore.training import METRIC_TITLES, format_metric
+from nncore.spec.validation import validate_train_spec
+from nncore.train.trainer import METRIC_TITLES, format_metric
 from ui import presenter, safe, state, training
 from ui.frame import dataset_title
 from ui.metrics import metric_card

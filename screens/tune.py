@@ -1,7 +1,7 @@
 """Tune screen: let the computer try many settings and keep the best.
 
 The search runs in the process-wide job manager (``ui.training``), one trial after
-another, and its trials are kept in an Optuna study (``nncore.tuning``). This page
+another, and its trials are kept in an Optuna study (``nncore.tune.search``). This page
 edits the search (what to vary, the method, the budget), shows what it will cost,
 starts, stops and resumes it, and draws the study's trials from its storage: the
 same view watches a study that other machines run. TensorFlow is never imported
@@ -17,19 +17,19 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from nncore import glossary
-from nncore.compiling import OPTIMIZERS
-from nncore.errors import DataError, SpecError
-from nncore.model import ACTIVATIONS
-from nncore.spec import validate_spec, validate_tune_spec
-from nncore.tune_plots import (
+from nncore.core import glossary
+from nncore.core.errors import DataError, SpecError
+from nncore.plots.tuning import (
     curves_figure,
     history_figure,
     importance_figure,
     parallel_figure,
     param_title,
 )
-from nncore.tuning import (
+from nncore.spec.validation import validate_spec, validate_tune_spec
+from nncore.train.compiling import OPTIMIZERS
+from nncore.train.model import ACTIVATIONS
+from nncore.tune.search import (
     DEFAULT_SPACE,
     DIMENSIONS,
     METHOD_TITLES,

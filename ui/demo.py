@@ -7,7 +7,7 @@ button does. ``show()`` then walks through the steps on the Home screen: the dat
 the network and how it will learn at once; the training live (a fragment polling the
 job, with the curves, the decision boundary and the training doctor); and, once the
 job has ended, the evaluation on the validation rows against the naive baseline. The
-words are ``nncore.guide``'s; the figures are the Train and Evaluate screens' own.
+words are ``nncore.report.guide``'s; the figures are the Train and Evaluate screens' own.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import copy
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from nncore import guide
-from nncore.errors import DataError, SpecError
-from nncore.training import format_metric
+from nncore.core.errors import DataError, SpecError
+from nncore.report import guide
+from nncore.train.trainer import format_metric
 from ui import models, presenter, safe, state, training
 from ui.metrics import metric_card
 
@@ -134,7 +134,7 @@ def show() -> None:
 
 
 def parameters(view, prepared) -> int:
-    from nncore.model import count_parameters
+    from nncore.train.model import count_parameters
 
     n_classes = len(prepared.classes) if prepared.classes else None
     rows = count_parameters(
@@ -156,7 +156,7 @@ def stage(number: int, title: str, text: str):
 
 
 def show_data(text: str, prepared) -> None:
-    from nncore.plots import scatter_figure
+    from nncore.plots.base import scatter_figure
 
     picture = stage(1, "Data: the examples", text)
     x, y = prepared.numeric_columns[:2]
@@ -169,7 +169,7 @@ def show_data(text: str, prepared) -> None:
 
 
 def show_model(text: str, view, prepared) -> None:
-    from nncore.network_plot import network_figure
+    from nncore.plots.network import network_figure
 
     picture = stage(2, "Model: the network", text)
     n_classes = len(prepared.classes) if prepared.classes else None
@@ -189,7 +189,7 @@ def show_model(text: str, view, prepared) -> None:
 
 
 def show_compile(text: str, view, task: str) -> None:
-    from nncore.compiling import LOSSES, OPTIMIZERS, resolve_compile
+    from nncore.train.compiling import LOSSES, OPTIMIZERS, resolve_compile
 
     picture = stage(3, "Compile: how it will learn", text)
     chosen = resolve_compile(view.spec["compile"], task)
@@ -220,7 +220,7 @@ def show_training(text: str, job_id: str, active: bool, name: str) -> None:
 
 def show_live(job_id: str, was_active: bool, name: str) -> None:
     """Progress, curves, boundary and the doctor's findings (a fragment)."""
-    from nncore.train_plots import boundary_figure, curves_figure
+    from nncore.plots.training import boundary_figure, curves_figure
 
     view = training.manager().view(job_id)
     if view is None:
@@ -286,7 +286,7 @@ def evaluation_of(view, prepared):
     Raises:
         DataError: the model file cannot be loaded.
     """
-    from nncore.evaluation import evaluate, model_predictor
+    from nncore.train.evaluation import evaluate, model_predictor
 
     model, version = models.load_model(training.manager().model_file(view.job_id))
     kept = models.results("evaluations")
@@ -297,8 +297,8 @@ def evaluation_of(view, prepared):
 
 
 def show_evaluation(text: str, view, prepared, name: str) -> None:
-    from nncore import eval_plots
-    from nncore.evaluation import baseline_sentence, classification_summary
+    from nncore.plots import evaluation as eval_plots
+    from nncore.train.evaluation import baseline_sentence, classification_summary
 
     with st.container(border=True):
         st.subheader("5 · Evaluate: how good is it?", divider="gray")
@@ -349,7 +349,7 @@ def show_evaluation(text: str, view, prepared, name: str) -> None:
 def validation_boundary(boundary: dict, prepared):
     """The learnt boundary drawn under the validation rows instead of the training
     rows."""
-    from nncore.train_plots import boundary_figure
+    from nncore.plots.training import boundary_figure
 
     rows = prepared.X_val
     points = {

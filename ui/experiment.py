@@ -1,6 +1,6 @@
 """Saving, sharing and loading the experiment, in the app.
 
-The engine side (JSON, share-link codes, validation) is ``nncore.sharing``; this
+The engine side (JSON, share-link codes, validation) is ``nncore.spec.sharing``; this
 module connects it to the URL, the sidebar and session state.
 """
 
@@ -10,8 +10,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import streamlit as st
 
-from nncore.errors import SpecError
-from nncore.sharing import QUERY_KEY, decode_spec, encode_spec, spec_to_json
+from nncore.core.errors import SpecError
+from nncore.spec.sharing import QUERY_KEY, decode_spec, encode_spec, spec_to_json
 from ui import safe, state
 from ui.presenter import QUERY_KEY as PRESENTER_KEY
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nncore.catalog import dataset_title
-from nncore.errors import DataError
+from nncore.core.catalog import dataset_title
+from nncore.core.errors import DataError
 from ui import presenter, state, training
 from ui.experiment import export_button
 from ui.safe import escape

@@ -20,8 +20,8 @@ from typing import Any
 
 import streamlit as st
 
-from nncore.errors import DataError
-from nncore.text import quoted, short
+from nncore.core.errors import DataError
+from nncore.core.text import quoted, short
 from ui import state, training
 
 # Models (and what was computed from them) kept per session.
@@ -132,8 +132,8 @@ def prepared_for_spec(spec: dict):
         DataError, SpecError: the data cannot be prepared (e.g. an uploaded file
             that this session does not have: the message says to load it first).
     """
-    from nncore.data import inspect_data
-    from nncore.spec import validate_data_spec
+    from nncore.data.inspect import inspect_data
+    from nncore.spec.validation import validate_data_spec
     from ui.reports import _builtin_report, current_report
 
     data = validate_data_spec(spec["data"])
@@ -160,8 +160,8 @@ def prepared_for_spec(spec: dict):
 
 def _session_data() -> dict | None:
     """The session's data settings, validated; None when they are not valid."""
-    from nncore.errors import SpecError
-    from nncore.spec import validate_data_spec
+    from nncore.core.errors import SpecError
+    from nncore.spec.validation import validate_data_spec
 
     try:
         return validate_data_spec(st.session_state[state.SPEC]["data"])
@@ -374,7 +374,7 @@ def check_model_fits(model, prepared, name: str) -> None:
         )
     if task == "regression":
         return
-    from nncore.evaluation import model_predictor
+    from nncore.train.evaluation import model_predictor
 
     sample = model_predictor(model)(prepared.X_val[:64])
     inside = np.all((sample >= -1e-6) & (sample <= 1 + 1e-6))

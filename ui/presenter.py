@@ -4,14 +4,14 @@ Turned on by the sidebar toggle or the URL parameter ``?presenter=1`` (a share l
 can carry it) and off by the toggle or ``?presenter=0``. While it is on the URL keeps
 ``?presenter=1`` (page changes clear the query), so a reload stays in presenter mode.
 Screens ask ``advanced()`` before drawing expert-only controls and call
-``step_caption(step)`` under their title; the captions are ``nncore.guide``'s.
+``step_caption(step)`` under their title; the captions are ``nncore.report.guide``'s.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from nncore import guide
+from nncore.report import guide
 from ui import state
 
 QUERY_KEY = "presenter"

@@ -6,7 +6,7 @@ import json
 
 import streamlit as st
 
-from nncore.spec import validate_data_spec
+from nncore.spec.validation import validate_data_spec
 from ui import state
 
 
@@ -14,7 +14,7 @@ from ui import state
 # read-only between sessions.
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _builtin_report(data_json: str):
-    from nncore.data import inspect_data, load_source
+    from nncore.data.inspect import inspect_data, load_source
 
     data = json.loads(data_json)
     return inspect_data(load_source(data), data)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nncore.spec import default_spec, validate_spec
+from nncore.spec.validation import default_spec, validate_spec
 
 # Results that survive page changes: no widget owns these keys.
 SPEC = "spec"  # the experiment spec (dict), edited by the screens
@@ -124,7 +124,7 @@ def apply_fix(spec: dict, notice: str) -> None:
         if table is not None and not spec["data"]["source"].startswith("builtin:"):
             # An uploaded file is not part of the spec: prepare it here, as the
             # Data screen would.
-            from nncore.data import inspect_data
+            from nncore.data.inspect import inspect_data
 
             report = inspect_data(table, spec["data"])
     prefixes = (

@@ -1,6 +1,6 @@
 """The app's side of background training: one job manager, this session's job.
 
-The ``JobManager`` (``nncore.jobs``) is process-wide, kept with
+The ``JobManager`` (``nncore.runs.manager``) is process-wide, kept with
 ``st.cache_resource``; a session keeps only its job's id, in session state and in
 the URL (``?job=``), so reloading the browser re-attaches to a job that is still
 training. One manager per runs folder (``$NNSTUDIO_RUNS_DIR``), read when the
@@ -26,7 +26,7 @@ ACTIVE = ("queued", "running")
 
 @st.cache_resource(show_spinner=False)
 def _manager(folder: str):
-    from nncore.jobs import JobManager
+    from nncore.runs.manager import JobManager
 
     # A runs folder that cannot be written does not stop training: the manager
     # keeps no runs then, says why in ``store_problem`` and warns on every job.
@@ -34,7 +34,7 @@ def _manager(folder: str):
 
 
 def runs_folder() -> str:
-    from nncore.runs import DEFAULT_RUNS_DIR, RUNS_DIR_ENV
+    from nncore.runs.store import DEFAULT_RUNS_DIR, RUNS_DIR_ENV
 
     folder = os.environ.get(RUNS_DIR_ENV) or DEFAULT_RUNS_DIR
     return str(Path(folder).expanduser().absolute())
@@ -111,7 +111,7 @@ def job_id() -> str | None:
 
 def reattach_job() -> None:
     """Re-attach a fresh session to the job in the URL (app.py, before the page)."""
-    from nncore.errors import DataError
+    from nncore.core.errors import DataError
 
     # A runs folder that cannot be used is explained on the Train screen.
     with contextlib.suppress(DataError):
@@ -142,7 +142,7 @@ def replace_job(spec: dict, prepared) -> str:
         DataError: the job manager refused it (a full queue, a limit, the folder).
         SpecError: ``spec`` is not valid.
     """
-    from nncore.spec import validate_spec
+    from nncore.spec.validation import validate_spec
 
     jobs = manager()
     old = st.session_state[state.JOB]
@@ -261,9 +261,9 @@ def finding_cards(findings, key: str, fix_help: str, then: str, problem_key: str
 
 def use_fix(fix: dict, then: str, problem_key: str) -> None:
     """Apply a one-click fix to the experiment and redraw the whole page."""
-    from nncore.doctor import apply_fix
-    from nncore.errors import DataError, SpecError
-    from nncore.spec import validate_spec
+    from nncore.core.errors import DataError, SpecError
+    from nncore.spec.validation import validate_spec
+    from nncore.train.doctor import apply_fix
 
     old = st.session_state[state.SPEC]
     try:

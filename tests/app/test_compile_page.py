@@ -2,7 +2,7 @@
 
 from streamlit.testing.v1 import AppTest
 
-from nncore.spec import default_spec
+from nncore.spec.validation import default_spec
 from tests.app.conftest import ROOT
 from tests.isolation import heavy_modules_after
 
@@ -105,8 +105,8 @@ def test_a_loss_that_no_longer_fits_is_reset_with_a_reason():
 
 
 def test_uses_the_data_screens_report():
-    from nncore.data import inspect_data
-    from nncore.loading import LoadedTable
+    from nncore.data.inspect import inspect_data
+    from nncore.data.loading import LoadedTable
     from tests import files
 
     frame = files.simple_frame(80)

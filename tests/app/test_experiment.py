@@ -5,8 +5,8 @@ import re
 
 from streamlit.testing.v1 import AppTest
 
-from nncore.sharing import encode_spec
-from nncore.spec import default_spec
+from nncore.spec.sharing import encode_spec
+from nncore.spec.validation import default_spec
 from tests.app.conftest import ROOT
 
 
@@ -86,7 +86,7 @@ def go(at: AppTest, screen: str) -> None:
 
 
 def test_an_exported_experiment_restores_model_and_compile_in_a_fresh_session():
-    from nncore.sharing import spec_to_json
+    from nncore.spec.sharing import spec_to_json
 
     first = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     go(first, "model")

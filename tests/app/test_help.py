@@ -15,9 +15,9 @@ import re
 from streamlit.proto.LabelVisibility_pb2 import LabelVisibility
 from streamlit.testing.v1 import AppTest
 
-from nncore.datasets import load_builtin
-from nncore.glossary import TERMS, linked_terms
-from nncore.spec import default_spec, validate_spec
+from nncore.core.glossary import TERMS, linked_terms
+from nncore.data.sources import load_builtin
+from nncore.spec.validation import default_spec, validate_spec
 from tests.app.conftest import ROOT
 from tests.app.test_evaluate_page import upload
 from tests.app.test_experiment import go
@@ -182,8 +182,8 @@ def test_every_control_on_train_evaluate_and_runs_has_help():
 
 
 def test_every_control_on_tune_experiment_glossary_and_home_has_help(tmp_path):
-    from nncore.data import inspect_data, load_source
-    from nncore.tuning import Search
+    from nncore.data.inspect import inspect_data, load_source
+    from nncore.tune.search import Search
 
     spec = experiment("builtin:iris", epochs=2)
     at = app(spec)

@@ -6,9 +6,9 @@ import time
 
 from streamlit.testing.v1 import AppTest
 
-from nncore import guide
-from nncore.sharing import encode_spec
-from nncore.spec import default_spec
+from nncore.report import guide
+from nncore.spec.sharing import encode_spec
+from nncore.spec.validation import default_spec
 from tests.app.conftest import ROOT
 
 POLL_LIMIT_S = 60
@@ -208,7 +208,7 @@ def test_a_demo_started_while_the_network_trains_says_why_it_cannot():
     def script():
         import streamlit as st
 
-        from nncore.spec import validate_spec
+        from nncore.spec.validation import validate_spec
         from tests.app.test_home_page import long_training
         from ui import demo, state, training
         from ui.reports import current_report

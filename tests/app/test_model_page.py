@@ -6,9 +6,9 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nncore.data import inspect_data
-from nncore.loading import LoadedTable
-from nncore.spec import default_spec
+from nncore.data.inspect import inspect_data
+from nncore.data.loading import LoadedTable
+from nncore.spec.validation import default_spec
 from tests import files
 from tests.app.conftest import ROOT
 from tests.isolation import heavy_modules_after

@@ -12,7 +12,7 @@ import time
 
 from streamlit.testing.v1 import AppTest
 
-from nncore.spec import default_spec, validate_spec
+from nncore.spec.validation import default_spec, validate_spec
 from tests.app.conftest import ROOT
 from tests.app.test_experiment import go
 
@@ -267,7 +267,7 @@ def test_a_fix_to_the_data_settings_prepares_the_data_again():
     def script():
         import streamlit as st
 
-        from nncore.doctor import apply_fix
+        from nncore.train.doctor import apply_fix
         from ui import state
         from ui.reports import current_report
 

@@ -11,9 +11,9 @@ import time
 
 from streamlit.testing.v1 import AppTest
 
-from nncore.data import inspect_data, load_source
-from nncore.spec import default_spec, validate_spec
-from nncore.tuning import Search
+from nncore.data.inspect import inspect_data, load_source
+from nncore.spec.validation import default_spec, validate_spec
+from nncore.tune.search import Search
 from tests.app.conftest import ROOT
 from tests.app.test_experiment import go
 

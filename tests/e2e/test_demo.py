@@ -8,8 +8,8 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from nncore import guide
-from nncore.sharing import encode_spec
+from nncore.report import guide
+from nncore.spec.sharing import encode_spec
 
 from .conftest import (
     EXCEPTION,

@@ -62,7 +62,7 @@ def ledger() -> dict:
 
 def stored_runs(server: StreamlitServer) -> dict:
     """The server's runs, read from its runs folder: run id -> ``Run``."""
-    from nncore.runs import RunStore
+    from nncore.runs.store import RunStore
 
     return {run.run_id: run for run in RunStore(server.runs_dir).list_runs()}
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Page, expect
 
-from nncore.catalog import dataset_title
-from nncore.runs import RunStore
-from nncore.training import METRIC_TITLES, format_metric
+from nncore.core.catalog import dataset_title
+from nncore.runs.store import RunStore
+from nncore.train.trainer import METRIC_TITLES, format_metric
 
 from .conftest import (
     EXCEPTION,

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from nncore.data import load_source
-from nncore.jobs import JobManager
-from nncore.prepare import prepare_from_spec
-from nncore.runs import RunStore
-from nncore.spec import default_spec, validate_spec
-from nncore.training import train_and_evaluate
+from nncore.data.inspect import load_source
+from nncore.data.prepare import prepare_from_spec
+from nncore.runs.manager import JobManager
+from nncore.runs.store import RunStore
+from nncore.spec.validation import default_spec, validate_spec
+from nncore.train.trainer import train_and_evaluate
 
 ROOT = Path(__file__).resolve().parents[2]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -1,4 +1,4 @@
-"""Resource guards for a shared server (``nncore.limits``): each limit, set small
+"""Resource guards for a shared server (``nncore.core.limits``): each limit, set small
 through its environment variable, refuses what is over it with the message a user
 reads (what limit, the value asked for, the limit, how to fix it), in the job
 manager, the search, the screens and the command line; what is under it runs."""
@@ -16,14 +16,14 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nncore import limits
-from nncore.data import load_source
-from nncore.jobs import JobManager
-from nncore.limits import LimitError
-from nncore.prepare import prepare_from_spec
-from nncore.runs import RunStore
-from nncore.spec import default_spec, validate_spec
-from nncore.tuning import Search
+from nncore.core import limits
+from nncore.core.limits import LimitError
+from nncore.data.inspect import load_source
+from nncore.data.prepare import prepare_from_spec
+from nncore.runs.manager import JobManager
+from nncore.runs.store import RunStore
+from nncore.spec.validation import default_spec, validate_spec
+from nncore.tune.search import Search
 from tests import files
 from tests.app.conftest import ROOT
 from tests.app.test_experiment import go
@@ -153,7 +153,7 @@ def test_a_bad_value_falls_back_to_the_default_and_names_the_variable(
         "NNSTUDIO_MAX_PARAMS=2000000."
     )
     limits._warned.discard(("NNSTUDIO_MAX_PARAMS", text))
-    with caplog.at_level(logging.WARNING, logger="nncore.limits"):
+    with caplog.at_level(logging.WARNING, logger="nncore.core.limits"):
         assert limits.current("NNSTUDIO_MAX_PARAMS") == 2_000_000
         assert limits.current("NNSTUDIO_MAX_PARAMS") == 2_000_000
     assert [r.getMessage() for r in caplog.records] == [expected]  # said once
@@ -161,7 +161,7 @@ def test_a_bad_value_falls_back_to_the_default_and_names_the_variable(
 
 
 def test_every_built_in_preset_on_the_widest_built_in_data_fits_the_defaults():
-    from nncore.model import PRESETS
+    from nncore.train.model import PRESETS
 
     spec = iris_spec()
     spec["data"]["source"] = "builtin:digits"

@@ -281,7 +281,7 @@ def test_a_fitting_model_file_is_evaluated_like_a_trained_one(model_files):
 # --- no pickle for user data -------------------------------------------------------
 
 SOURCES = sorted(
-    [*ROOT.glob("nncore/*.py"), *ROOT.glob("ui/*.py"), *ROOT.glob("screens/*.py")]
+    [*ROOT.glob("nncore/**/*.py"), *ROOT.glob("ui/*.py"), *ROOT.glob("screens/*.py")]
 ) + [ROOT / "app.py"]
 UNSAFE_MODULES = {"pickle", "cPickle", "joblib", "dill", "cloudpickle", "shelve"}
 

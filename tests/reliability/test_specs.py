@@ -2,7 +2,7 @@
 
 Each bad experiment file and each damaged link gets one message naming the bad
 field (with the value received and what is expected) through the engine
-(``nncore.sharing``), the Experiment screen's "Load an experiment", the app's
+(``nncore.spec.sharing``), the Experiment screen's "Load an experiment", the app's
 ``?experiment=`` link and ``python -m nncore data``; the experiment the user had
 stays in place.
 """
@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nncore.errors import SpecError
-from nncore.sharing import decode_spec, encode_spec, spec_from_json
-from nncore.spec import default_spec, validate_spec
+from nncore.core.errors import SpecError
+from nncore.spec.sharing import decode_spec, encode_spec, spec_from_json
+from nncore.spec.validation import default_spec, validate_spec
 from tests.app.conftest import ROOT
 from tests.reliability import cli
 

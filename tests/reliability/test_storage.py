@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nncore.spec import default_spec, validate_spec
+from nncore.spec.validation import default_spec, validate_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -243,11 +243,11 @@ def wait_for_epochs(manager, job: str, epochs: int) -> None:
 
 
 def manager_scenario(folder: str, how: str) -> dict:
-    from nncore.data import load_source
-    from nncore.errors import DataError
-    from nncore.jobs import JobManager
-    from nncore.prepare import prepare_from_spec
-    from nncore.runs import RunStore
+    from nncore.core.errors import DataError
+    from nncore.data.inspect import load_source
+    from nncore.data.prepare import prepare_from_spec
+    from nncore.runs.manager import JobManager
+    from nncore.runs.store import RunStore
 
     spec = iris_spec(epochs=1000)
     prepared = prepare_from_spec(load_source(spec["data"]).frame, spec["data"])

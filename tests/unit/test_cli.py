@@ -179,7 +179,7 @@ def test_run_trains_and_prints_the_contract_json(tmp_path, runs_dir):
     saved = json.loads((tmp_path / "run" / "result.json").read_text())
     assert saved["run_id"] == summary["run_id"]
     # The run is in the run store, where the app's Runs screen finds it.
-    from nncore.runs import RunStore
+    from nncore.runs.store import RunStore
 
     run = RunStore(runs_dir).get(summary["run_id"])
     assert run.status == "finished" and run.epochs_run == 3

@@ -1,4 +1,4 @@
-"""Comparing runs (nncore.compare): settings diff, one-line summary, runs table."""
+"""Comparing runs (nncore.report.compare): settings diff, one-line summary, runs table."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import copy
 import pandas as pd
 import pytest
 
-from nncore.compare import (
+from nncore.report.compare import (
     network_summary,
     overfitting_epoch,
     run_title,
@@ -17,8 +17,8 @@ from nncore.compare import (
     summary_line,
     validation_score,
 )
-from nncore.runs import Run
-from nncore.spec import default_spec, validate_spec
+from nncore.runs.store import Run
+from nncore.spec.validation import default_spec, validate_spec
 
 EPOCHS = range(1, 21)
 FALLING = [1 / (1 + 0.2 * e) for e in EPOCHS]

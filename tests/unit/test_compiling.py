@@ -4,7 +4,9 @@ import os
 
 import pytest
 
-from nncore.compiling import (
+from nncore.core.errors import SpecError
+from nncore.spec.validation import validate_spec
+from nncore.train.compiling import (
     LOSSES,
     METRICS,
     OPTIMIZERS,
@@ -15,8 +17,6 @@ from nncore.compiling import (
     unavailable_losses,
     validate_compile_spec,
 )
-from nncore.errors import SpecError
-from nncore.spec import validate_spec
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from nncore.doctor import (
+from nncore.spec.validation import default_spec
+from nncore.train.doctor import (
     FIXES,
     KINDS,
     MAX_UNITS,
@@ -20,7 +21,6 @@ from nncore.doctor import (
     plateau,
     underfitting,
 )
-from nncore.spec import default_spec
 
 
 def _epochs(n_epochs=30):
@@ -433,7 +433,7 @@ def test_units_stay_within_limits():
 
 
 def test_limits_match_the_spec_validation():
-    from nncore import model
+    from nncore.train import model
 
     assert model.MAX_UNITS == MAX_UNITS
 
@@ -476,9 +476,9 @@ def test_doctor_imports_neither_tensorflow_nor_streamlit():
     import ast
     from pathlib import Path
 
-    import nncore.doctor
+    import nncore.train.doctor
 
-    tree = ast.parse(Path(nncore.doctor.__file__).read_text())
+    tree = ast.parse(Path(nncore.train.doctor.__file__).read_text())
     imported = {
         (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
         for node in ast.walk(tree)

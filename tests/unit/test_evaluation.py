@@ -1,4 +1,4 @@
-"""Evaluation (nncore.evaluation, nncore.eval_plots) and test-set looks in the store.
+"""Evaluation (nncore.train.evaluation, nncore.plots.evaluation) and test-set looks in the store.
 
 No TensorFlow: the "network" is a scikit-learn model or fixed outputs, passed as a
 predict function, exactly as the Evaluate screen passes a Keras model's.
@@ -29,9 +29,11 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from nncore import eval_plots
-from nncore.errors import DataError
-from nncore.evaluation import (
+from nncore.core.errors import DataError
+from nncore.data.prepare import prepare_data
+from nncore.plots import evaluation as eval_plots
+from nncore.runs.store import SCHEMA_VERSION, RunStore
+from nncore.train.evaluation import (
     Evaluation,
     baseline_sentence,
     cell_rows,
@@ -50,9 +52,7 @@ from nncore.evaluation import (
     regression_summary,
     roc_curves,
 )
-from nncore.prepare import prepare_data
-from nncore.runs import SCHEMA_VERSION, RunStore
-from nncore.training import classification_metrics
+from nncore.train.trainer import classification_metrics
 from tests.isolation import heavy_modules_after
 
 
@@ -607,6 +607,6 @@ def test_the_runs_figures_overlay_curves_and_put_scores_side_by_side():
 
 def test_evaluation_modules_import_neither_tensorflow_nor_streamlit():
     loaded = heavy_modules_after(
-        "import nncore.evaluation, nncore.eval_plots, nncore.compare"
+        "import nncore.train.evaluation, nncore.plots.evaluation, nncore.report.compare"
     )
     assert loaded == []

@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from nncore.fastfit import StopFlag, compiled_predict, fit_fast
+from nncore.train.fastfit import StopFlag, compiled_predict, fit_fast
 from tests.isolation import heavy_modules_after
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -478,7 +478,7 @@ def test_invalid_data_and_uncompiled_models_are_refused():
 
 def test_importing_fastfit_and_making_a_stop_flag_do_not_load_tensorflow():
     code = (
-        "import nncore.fastfit as f\n"
+        "import nncore.train.fastfit as f\n"
         "flag = f.StopFlag(); flag.set(); flag.clear()\n"
         "assert (flag.epoch, flag.batch, flag.is_set()) == (0, 0, False)\n"
     )

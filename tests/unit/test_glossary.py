@@ -12,14 +12,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nncore import glossary
-from nncore.compiling import resolve_compile
-from nncore.datasets import load_builtin
-from nncore.doctor import diagnose
-from nncore.glossary import TERMS, Advice, advice, find, link, linked_terms, search
-from nncore.prepare import prepare_data
-from nncore.profile import profile_data
-from nncore.training import metric_warnings, nan_message
+from nncore.core import glossary
+from nncore.core.glossary import TERMS, Advice, advice, find, link, linked_terms, search
+from nncore.data.prepare import prepare_data
+from nncore.data.profile import profile_data
+from nncore.data.sources import load_builtin
+from nncore.train.compiling import resolve_compile
+from nncore.train.doctor import diagnose
+from nncore.train.trainer import metric_warnings, nan_message
 from tests import files
 from tests.unit.test_doctor import (
     accuracy_at_baseline,

@@ -2,13 +2,13 @@
 
 import pytest
 
-from nncore import guide
-from nncore.compiling import resolve_compile
-from nncore.data import inspect_data, load_source
-from nncore.doctor import diagnose
-from nncore.model import validate_model_spec
-from nncore.spec import validate_spec, validate_train_spec
-from nncore.training import Trainer, baseline_metrics
+from nncore.data.inspect import inspect_data, load_source
+from nncore.report import guide
+from nncore.spec.validation import validate_spec, validate_train_spec
+from nncore.train.compiling import resolve_compile
+from nncore.train.doctor import diagnose
+from nncore.train.model import validate_model_spec
+from nncore.train.trainer import Trainer, baseline_metrics
 from tests.isolation import heavy_modules_after
 
 DEMO_NAMES = list(guide.DEMOS)
@@ -143,4 +143,4 @@ def test_the_overfit_demo_overfits_and_the_doctor_says_so_early():
 
 
 def test_the_guide_loads_without_streamlit_or_tensorflow():
-    assert heavy_modules_after("import nncore.guide") == []
+    assert heavy_modules_after("import nncore.report.guide") == []

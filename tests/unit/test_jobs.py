@@ -12,11 +12,11 @@ import time
 import numpy as np
 import pytest
 
-from nncore.data import load_source
-from nncore.jobs import JobError, JobManager
-from nncore.prepare import prepare_from_spec
-from nncore.runs import RunStore
-from nncore.spec import validate_spec
+from nncore.data.inspect import load_source
+from nncore.data.prepare import prepare_from_spec
+from nncore.runs.manager import JobError, JobManager
+from nncore.runs.store import RunStore
+from nncore.spec.validation import validate_spec
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")

@@ -29,7 +29,7 @@ def test_nncore_never_imports_streamlit():
 
 def test_data_modules_load_without_streamlit_or_tensorflow():
     loaded = heavy_modules_after(
-        "import nncore, nncore.data, nncore.plots, nncore.cli\n"
+        "import nncore, nncore.data.inspect, nncore.plots.base, nncore.cli\n"
         "from nncore import load_builtin, prepare_data, profile_data\n"
         "profile_data(prepare_data(load_builtin('iris'), 'target'))\n"
     )

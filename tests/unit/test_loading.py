@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nncore.errors import DataError
-from nncore.loading import read_table
+from nncore.core.errors import DataError
+from nncore.data.loading import read_table
 from tests import files
 
 

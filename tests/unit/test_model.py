@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from nncore.errors import SpecError
-from nncore.model import (
+from nncore.core.errors import SpecError
+from nncore.plots.network import network_figure
+from nncore.spec.validation import validate_spec
+from nncore.train.model import (
     ACTIVATIONS,
     INITIALIZERS,
     PRESET_DESCRIPTIONS,
@@ -17,8 +19,6 @@ from nncore.model import (
     output_layer,
     validate_model_spec,
 )
-from nncore.network_plot import network_figure
-from nncore.spec import validate_spec
 from tests.isolation import heavy_modules_after
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -434,8 +434,8 @@ def test_every_choice_is_a_keras_name():
 
 def test_the_model_module_loads_without_tensorflow():
     loaded = heavy_modules_after(
-        "from nncore.model import count_parameters, validate_model_spec, PRESETS\n"
-        "from nncore.network_plot import network_figure\n"
+        "from nncore.train.model import count_parameters, validate_model_spec, PRESETS\n"
+        "from nncore.plots.network import network_figure\n"
         "layers = validate_model_spec({'layers': PRESETS['Deeper']})['layers']\n"
         "count_parameters(layers, 4, 'binary', None)\n"
         "network_figure(layers, 4, 'binary', None)\n"

@@ -1,6 +1,6 @@
 """Every figure NN Studio draws uses colours that colour-blind viewers can tell apart.
 
-Discrete colours come from the Okabe-Ito palette (``nncore.plots.PALETTE``), its
+Discrete colours come from the Okabe-Ito palette (``nncore.plots.base.PALETTE``), its
 tints (mixed with white) or neutral greys; continuous scales are Viridis or Cividis
 (perceptually even and readable with any colour vision) or built from the palette.
 Red-green scales such as RdYlGn or Jet are what this guards against.
@@ -14,10 +14,17 @@ import numpy as np
 import plotly.colors
 import pytest
 
-from nncore import eval_plots, plots, train_plots, tune_plots
-from nncore.datasets import load_builtin
-from nncore.doctor import diagnose
-from nncore.evaluation import (
+from nncore.data.prepare import prepare_data
+from nncore.data.profile import profile_data
+from nncore.data.sources import load_builtin
+from nncore.plots import base as plots
+from nncore.plots import evaluation as eval_plots
+from nncore.plots import training as train_plots
+from nncore.plots import tuning as tune_plots
+from nncore.plots.base import PALETTE
+from nncore.plots.network import network_figure
+from nncore.train.doctor import diagnose
+from nncore.train.evaluation import (
     classification_summary,
     evaluation_from_outputs,
     pr_curves,
@@ -25,10 +32,6 @@ from nncore.evaluation import (
     regression_summary,
     roc_curves,
 )
-from nncore.network_plot import network_figure
-from nncore.plots import PALETTE
-from nncore.prepare import prepare_data
-from nncore.profile import profile_data
 from tests.unit.test_doctor import val_rising
 from tests.unit.test_evaluation import fitted, random_outputs, table
 from tests.unit.test_train_plots import boundary

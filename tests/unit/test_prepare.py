@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nncore.datasets import BUILTIN_DATASETS, load_builtin
-from nncore.detect import clean_labels, detect_task
-from nncore.errors import DataError
-from nncore.prepare import prepare_data
+from nncore.core.errors import DataError
+from nncore.data.detect import clean_labels, detect_task
+from nncore.data.prepare import prepare_data
+from nncore.data.sources import BUILTIN_DATASETS, load_builtin
 from tests import files
 
 

@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nncore import plots
-from nncore.datasets import load_builtin
-from nncore.prepare import prepare_data
-from nncore.profile import profile_data
+from nncore.data.prepare import prepare_data
+from nncore.data.profile import profile_data
+from nncore.data.sources import load_builtin
+from nncore.plots import base as plots
 from tests import files
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from nncore.errors import DataError
-from nncore.runs import (
+from nncore.core.errors import DataError
+from nncore.runs.store import (
     DATABASE_NAME,
     SCHEMA_VERSION,
     STATUSES,
@@ -218,7 +218,7 @@ def test_mark_interrupted_catches_runs_of_a_dead_process(tmp_path):
     store.finish(finished, {}, {})
     # A previous process created and started these, then died.
     code = (
-        "import sys; from nncore.runs import RunStore\n"
+        "import sys; from nncore.runs.store import RunStore\n"
         "store = RunStore(sys.argv[1])\n"
         "running = store.create({}); store.set_status(running, 'running')\n"
         "store.add_epoch(running, 0, {'loss': 1.0})\n"
@@ -364,4 +364,4 @@ def test_a_folder_that_cannot_be_created_says_how_to_fix_it(tmp_path):
 
 
 def test_importing_the_store_pulls_in_no_tensorflow_or_streamlit():
-    assert heavy_modules_after("import nncore.runs") == []
+    assert heavy_modules_after("import nncore.runs.store") == []

@@ -4,8 +4,13 @@ import json
 
 import pytest
 
-from nncore.errors import SpecError
-from nncore.spec import default_spec, load_spec, validate_data_spec, validate_spec
+from nncore.core.errors import SpecError
+from nncore.spec.validation import (
+    default_spec,
+    load_spec,
+    validate_data_spec,
+    validate_spec,
+)
 
 
 def test_default_spec_matches_the_design_document():

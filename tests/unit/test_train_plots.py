@@ -7,9 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nncore.doctor import Finding
-from nncore.plots import PALETTE
-from nncore.train_plots import (
+from nncore.plots.base import PALETTE
+from nncore.plots.training import (
     boundary_figure,
     curves_figure,
     epoch_table,
@@ -18,6 +17,7 @@ from nncore.train_plots import (
     metric_names,
     metric_title,
 )
+from nncore.train.doctor import Finding
 
 HISTORY = {
     "loss": [0.9, 0.6, 0.45, 0.4, 0.35],

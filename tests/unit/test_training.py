@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from sklearn import metrics as sk
 
-from nncore.data import load_source
-from nncore.prepare import prepare_data, prepare_from_spec
-from nncore.spec import validate_spec
-from nncore.training import train_and_evaluate
+from nncore.data.inspect import load_source
+from nncore.data.prepare import prepare_data, prepare_from_spec
+from nncore.spec.validation import validate_spec
+from nncore.train.trainer import train_and_evaluate
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
@@ -185,7 +185,7 @@ def test_early_stopping_stops_when_validation_loss_rises():
 def test_loss_that_does_not_fit_the_task_fails_before_training(runs):
     spec, prepared, _ = runs["regression"]
     spec = {**spec, "compile": {**spec["compile"], "loss": "binary_crossentropy"}}
-    from nncore.errors import SpecError
+    from nncore.core.errors import SpecError
 
     with pytest.raises(SpecError, match=r"cannot train this regression task"):
         train_and_evaluate(spec, prepared)

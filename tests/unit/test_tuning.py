@@ -1,4 +1,4 @@
-"""Hyper-parameter search (nncore.tuning): space, cost, pruning, studies and the CLI.
+"""Hyper-parameter search (nncore.tune.search): space, cost, pruning, studies and the CLI.
 
 Every search here is tiny: iris, a network of one small layer, two to six epochs.
 """
@@ -17,16 +17,16 @@ import numpy as np
 import optuna
 import pytest
 
-from nncore.data import inspect_data, load_source
-from nncore.errors import DataError, SpecError
-from nncore.spec import default_spec, validate_spec
-from nncore.tune_plots import (
+from nncore.core.errors import DataError, SpecError
+from nncore.data.inspect import inspect_data, load_source
+from nncore.plots.tuning import (
     curves_figure,
     history_figure,
     importance_figure,
     parallel_figure,
 )
-from nncore.tuning import (
+from nncore.spec.validation import default_spec, validate_spec
+from nncore.tune.search import (
     DEFAULT_SPACE,
     Search,
     Speed,
@@ -348,7 +348,7 @@ def test_stop_ends_after_the_running_trial_and_the_study_resumes(prepared, stora
 def test_failed_trials_are_recorded_and_repeated_errors_stop_the_search(
     prepared, storage, monkeypatch
 ):
-    from nncore.training import Trainer
+    from nncore.train.trainer import Trainer
 
     def broken_fit(self, epochs, callbacks=None, stop_flag=None):
         raise RuntimeError("boom")

@@ -1,0 +1,82 @@
+"""The Data screen's work in one call: load the source, prepare, profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from nncore.core.errors import DataError
+from nncore.core.text import quoted
+from nncore.data.loading import LoadedTable, read_table
+from nncore.data.prepare import PreparedData, prepare_from_spec
+from nncore.data.profile import DataProfile, profile_data
+from nncore.data.sources import load_builtin
+
+
+@dataclass
+class DataReport:
+    """A loaded, prepared and profiled dataset."""
+
+    table: LoadedTable
+    prepared: PreparedData
+    profile: DataProfile
+
+    @property
+    def warnings(self) -> list[str]:
+        """Everything the user should act on: load problems, preparation, pitfalls."""
+        seen: list[str] = []
+        for message in (
+            self.table.warnings + self.prepared.warnings + self.profile.pitfalls
+        ):
+            if message not in seen:
+                seen.append(message)
+        return seen
+
+
+def load_source(data_spec: dict, base_dir: str | Path | None = None) -> LoadedTable:
+    """Load the table named by ``data_spec["source"]``.
+
+    Args:
+        data_spec: a validated ``data`` section of an experiment spec.
+        base_dir: folder that relative file paths are also looked up in (the
+            experiment file's folder). Defaults to None (current folder only).
+
+    Raises:
+        DataError: when the source cannot be read.
+    """
+    source = data_spec["source"]
+    if source.startswith("builtin:"):
+        name = source.split(":", 1)[1]
+        frame = load_builtin(
+            name,
+            n_samples=data_spec["n_samples"],
+            noise=data_spec["noise"],
+            random_state=data_spec["seed"],
+        )
+        return LoadedTable(frame=frame, name=name, notes=["built-in dataset"])
+    path = Path(source).expanduser()
+    try:
+        if not path.is_absolute() and not path.exists() and base_dir is not None:
+            beside = Path(base_dir) / path
+            if beside.exists():
+                path = beside
+        found = path.exists()
+    except OSError as error:  # e.g. a name longer than the system allows
+        raise DataError(
+            f"The 'data.source' path {quoted(source, 60)} cannot be used "
+            f"({error.strerror or error}). Give the path of a CSV, TSV, Excel or "
+            "Parquet file, or pass the file with --data FILE."
+        ) from error
+    if not found:
+        raise DataError(
+            f"The data file {quoted(source, 120)} does not exist. Check "
+            "'data.source' in the experiment, or pass the file with --data FILE."
+        )
+    return read_table(path)
+
+
+def inspect_data(table: LoadedTable, data_spec: dict) -> DataReport:
+    """Prepare and profile a loaded table with the spec's settings."""
+    prepared = prepare_from_spec(table.frame, data_spec)
+    profile = profile_data(prepared, split=data_spec["split"])
+    return DataReport(table=table, prepared=prepared, profile=profile)

@@ -1,0 +1,524 @@
+"""Turning a table into train, validation and test arrays for a network.
+
+All preprocessing is one scikit-learn ``ColumnTransformer`` fitted on the training
+split only: median / most-frequent imputation, scaling, one-hot encoding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nncore.core.errors import DataError
+from nncore.core.glossary import advice
+from nncore.core.text import listing, quoted
+from nncore.data import detect
+from nncore.data.detect import classify_columns, detect_task, is_numeric
+
+MIN_ROWS = 10
+MAX_CLASSES = 200
+# Warn about repeated rows when at least this share of the rows are copies.
+DUPLICATE_SHARE = 0.05
+# Values beyond this magnitude overflow float32 arithmetic once squared or scaled.
+MAX_MAGNITUDE = 1e30
+DEFAULT_SPLIT = {"train": 0.7, "val": 0.15, "test": 0.15, "stratify": True}
+
+
+@dataclass
+class PreparedData:
+    """Arrays ready for a network, and what was done to get them.
+
+    Attributes:
+        task: ``"binary"``, ``"multiclass"`` or ``"regression"``.
+        task_reason: one line saying why the task was chosen.
+        target: the target column.
+        classes: the class labels in encoded order (None for regression).
+        numeric_columns, categorical_columns: the feature columns used.
+        feature_names: names of the columns of ``X_*`` after encoding.
+        X_train, X_val, X_test: float32 feature arrays.
+        y_train, y_val, y_test: class indices (int) or values (float32).
+        train_index, val_index, test_index: row positions in ``frame``.
+        frame: the table after rows without a target were removed.
+        preprocessor: the fitted scikit-learn ``ColumnTransformer``.
+        dropped: column -> why it is not used.
+        filled: column -> how many missing or unusable values were imputed.
+        stratified: whether the split kept class proportions.
+        notes: what was done, in plain words.
+        warnings: problems to act on, each with its fix.
+    """
+
+    task: str
+    task_reason: str
+    target: str
+    classes: list[str] | None
+    numeric_columns: list[str]
+    categorical_columns: list[str]
+    feature_names: list[str]
+    X_train: np.ndarray
+    X_val: np.ndarray
+    X_test: np.ndarray
+    y_train: np.ndarray
+    y_val: np.ndarray
+    y_test: np.ndarray
+    train_index: np.ndarray
+    val_index: np.ndarray
+    test_index: np.ndarray
+    frame: pd.DataFrame
+    preprocessor: Any
+    scaling: str
+    dropped: dict[str, str] = field(default_factory=dict)
+    filled: dict[str, int] = field(default_factory=dict)
+    stratified: bool = False
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X_train.shape[1])
+
+    def summary(self) -> dict[str, Any]:
+        """The plain, JSON-ready facts the CLI prints and the screens show."""
+        return {
+            "task": self.task,
+            "target": self.target,
+            "n_train": int(len(self.y_train)),
+            "n_val": int(len(self.y_val)),
+            "n_test": int(len(self.y_test)),
+            "n_features": self.n_features,
+            "classes": self.classes,
+            "dropped": self.dropped,
+            "filled": self.filled,
+            "warnings": list(self.warnings),
+        }
+
+
+def prepare_data(
+    frame: pd.DataFrame,
+    target: str | None,
+    task: str = "auto",
+    split: dict | None = None,
+    scaling: str = "standard",
+    seed: int = 42,
+    max_categories: int = 20,
+    clean_labels: bool = True,
+) -> PreparedData:
+    """Split and preprocess a table for training.
+
+    Args:
+        frame: the table, one row per example.
+        target: the column to predict.
+        task: ``"auto"`` (detect), ``"binary"``, ``"multiclass"`` or
+            ``"regression"``. Defaults to ``"auto"``.
+        split: fractions ``train``, ``val``, ``test`` and ``stratify``. Defaults to
+            70/15/15, stratified for classification.
+        scaling: ``"standard"``, ``"minmax"`` (to 0..1) or ``"none"``. Defaults to
+            ``"standard"``.
+        seed: random seed for the split. Defaults to 42.
+        max_categories: most one-hot columns per categorical column. Defaults to 20.
+        clean_labels: merge labels differing only by case or spaces. Defaults to True.
+
+    Returns:
+        A ``PreparedData``.
+
+    Raises:
+        DataError: when the target is missing or unusable, or too few rows remain.
+    """
+    split = {**DEFAULT_SPLIT, **(split or {})}
+    warnings: list[str] = []
+    notes: list[str] = []
+    frame, y = _target_values(frame, target, warnings)
+    if clean_labels:
+        y, message = detect.clean_labels(y)
+        if message:
+            warnings.append(message)
+    short_forms = detect.short_form_labels(y)
+    if short_forms:
+        warnings.append(short_forms)
+    if len(frame) < MIN_ROWS:
+        raise DataError(
+            f"Only {len(frame)} row(s) of data with a target value. Splitting into "
+            f"train, validation and test needs at least {MIN_ROWS} rows; add more data."
+        )
+    task, reason = _resolve_task(y, target, task)
+    if task != "regression":
+        _check_classes(y, target)
+
+    kinds = classify_columns(frame, target)
+    if not kinds.numeric and not kinds.categorical:
+        reasons = "; ".join(
+            f"{quoted(c)}: {why}" for c, why in list(kinds.dropped.items())[:3]
+        )
+        raise DataError(
+            "No column is left to learn from: every column other than the target was "
+            f"dropped ({reasons or 'there are no other columns'}). Choose a different "
+            "target, or add columns that describe each row."
+        )
+    for column, why in kinds.dropped.items():
+        notes.append(f"Dropped {quoted(column)}: {why}.")
+    _duplicate_rows_warning(frame, kinds, target, warnings)
+    features = frame[kinds.numeric + kinds.categorical]
+    features = _unusable_to_missing(features, kinds.numeric, warnings)
+    filled = {c: int(n) for c, n in features.isna().sum().items() if n}
+    _cardinality_warnings(features, kinds.categorical, max_categories, warnings)
+
+    if task == "regression":
+        y_values = y.to_numpy(dtype="float32")
+        classes = None
+    else:
+        labels = y.astype(str) if not is_numeric(y) else y
+        classes_raw, y_values = np.unique(labels.to_numpy(), return_inverse=True)
+        classes = [_label(c) for c in classes_raw]
+    train, val, test, stratified = _split(y_values, task, split, seed, warnings)
+
+    X = _model_input(features, kinds.categorical)
+    X_fit = X.iloc[train]
+    # Grouping rare values needs value counts, which scikit-learn takes seconds per
+    # million rows to compute; when no column has more than max_categories values in
+    # the training split nothing would be grouped, so grouping is left off (same X).
+    grouping = any(X_fit[c].nunique() > max_categories for c in kinds.categorical)
+    preprocessor = _preprocessor(
+        kinds.numeric, kinds.categorical, scaling, max_categories if grouping else None
+    )
+    X_train = preprocessor.fit_transform(X_fit).astype(np.float32, copy=False)
+    del X_fit
+    X_val = preprocessor.transform(X.iloc[val]).astype(np.float32, copy=False)
+    X_test = preprocessor.transform(X.iloc[test]).astype(np.float32, copy=False)
+    if filled:
+        total = sum(filled.values())
+        notes.append(
+            f"Filled {total} missing value(s) "
+            f"({_filled_text(filled, kinds.numeric)}), using medians and most frequent "
+            "values learnt from the training split."
+        )
+    return PreparedData(
+        task=task,
+        task_reason=reason,
+        target=target,
+        classes=classes,
+        numeric_columns=kinds.numeric,
+        categorical_columns=kinds.categorical,
+        feature_names=_feature_names(preprocessor),
+        X_train=X_train,
+        X_val=X_val,
+        X_test=X_test,
+        y_train=y_values[train],
+        y_val=y_values[val],
+        y_test=y_values[test],
+        train_index=train,
+        val_index=val,
+        test_index=test,
+        frame=frame,
+        preprocessor=preprocessor,
+        scaling=scaling,
+        dropped=dict(kinds.dropped),
+        filled=filled,
+        stratified=stratified,
+        notes=notes,
+        warnings=warnings,
+    )
+
+
+def _label(value: Any) -> str:
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _target_values(frame: pd.DataFrame, target, warnings) -> tuple[pd.DataFrame, Any]:
+    if target is None or (isinstance(target, str) and not target.strip()):
+        raise DataError(
+            "No target column is chosen. Choose the column the network should "
+            f"predict, one of: {listing(frame.columns)}."
+        )
+    if target not in frame.columns:
+        raise DataError(
+            f"The target column {quoted(target)} is not in the data. Choose one of: "
+            f"{listing(frame.columns)}."
+        )
+    y = frame[target]
+    if pd.api.types.is_float_dtype(y.dtype):
+        y = y.mask(~np.isfinite(y) | (y.abs() > MAX_MAGNITUDE))
+    missing = y.isna()
+    if missing.all():
+        raise DataError(
+            f"The target column {quoted(target)} has no values (every row is "
+            "missing). Choose another target column, or fill it in the file."
+        )
+    if missing.any():
+        warnings.append(
+            advice(
+                f"{int(missing.sum())} row(s) have no usable value in the target "
+                f"{quoted(target)} and were left out.",
+                "A network can only learn from rows whose answer is known, so it "
+                "learns from fewer rows than the file has.",
+                "nothing, if those rows are unlabelled on purpose; otherwise fill in "
+                "their target in the file.",
+            )
+        )
+        frame = frame.loc[~missing].reset_index(drop=True)
+        y = y.loc[~missing].reset_index(drop=True)
+    return frame, y
+
+
+def _resolve_task(y: pd.Series, target: str, task: str) -> tuple[str, str]:
+    detected, reason = detect_task(y)
+    if task == "auto":
+        return detected, reason
+    allowed = ("binary", "multiclass", "regression")
+    if task not in allowed:
+        raise DataError(
+            f"The task must be one of 'auto', {', '.join(map(repr, allowed))}. "
+            f"Got {task!r}."
+        )
+    n_unique = int(y.nunique())
+    if task == "regression" and not is_numeric(y):
+        raise DataError(
+            f"The target {quoted(target)} holds text ({listing(y.unique(), 3, 15)}), "
+            "so it cannot be predicted as a number. Choose binary or multiclass, or a "
+            "numeric target column."
+        )
+    if task == "binary" and n_unique != 2:
+        raise DataError(
+            f"The target {quoted(target)} has {n_unique} distinct values, but binary "
+            "classification needs exactly 2. Choose multiclass"
+            + (" or regression." if is_numeric(y) else ".")
+        )
+    if task == "multiclass" and n_unique > MAX_CLASSES:
+        raise DataError(
+            f"The target {quoted(target)} has {n_unique} distinct values, too many to "
+            f"treat as classes (at most {MAX_CLASSES}). Choose regression, or a "
+            "different target."
+        )
+    return task, f"you chose {task} (detected: {detected}, as {reason})"
+
+
+def _check_classes(y: pd.Series, target: str) -> None:
+    n_unique = int(y.nunique())
+    if n_unique < 2:
+        raise DataError(
+            f"The target {quoted(target)} has only one class "
+            f"({listing(y.unique(), 1, 20)}): there is nothing to tell apart. Choose "
+            "a target column with at least two different values."
+        )
+    if n_unique > MAX_CLASSES:
+        raise DataError(
+            f"The target {quoted(target)} has {n_unique} different labels, too many to "
+            f"learn as classes (at most {MAX_CLASSES}). Choose another target column."
+        )
+    if n_unique * 2 > len(y):
+        fix = (
+            "Choose regression (the target holds numbers), or a target whose values "
+            "repeat."
+            if is_numeric(y)
+            else "Choose a target whose values repeat (a category, not a name or ID)."
+        )
+        raise DataError(
+            f"The target {quoted(target)} has {n_unique} different labels in "
+            f"{len(y)} rows, so most classes have a single row: a network cannot "
+            "learn a class from one example, and the split cannot put every class "
+            f"in training, validation and test. {fix}"
+        )
+
+
+def _duplicate_rows_warning(frame, kinds, target, warnings) -> None:
+    """Warn when many rows are exact copies of others in what the network sees."""
+    columns = [*kinds.numeric, *kinds.categorical, target]
+    hashes = pd.util.hash_pandas_object(frame[columns], index=False)
+    copies = int(hashes.duplicated().sum())
+    if copies < 2 or copies < DUPLICATE_SHARE * len(frame):
+        return
+    warnings.append(
+        advice(
+            f"{copies} of the {len(frame)} rows are exact copies of other rows (the "
+            "same values in every column used).",
+            "Copies that land in both the training and the test split let the "
+            "network be tested on rows it has learnt, so its scores look better "
+            "than they will be on new data.",
+            "remove the repeated rows from the file if they are the same record "
+            "entered twice; if they are real repeated observations, keep them.",
+        )
+    )
+
+
+def _unusable_to_missing(features: pd.DataFrame, numeric, warnings):
+    """Replace infinities and numbers too large to compute with by missing values."""
+    replaced = {}
+    for column in numeric:
+        values = features[column].to_numpy(dtype="float64", na_value=np.nan)
+        bad = ~np.isfinite(values) & ~np.isnan(values) | (
+            np.abs(np.nan_to_num(values)) > MAX_MAGNITUDE
+        )
+        if bad.any():
+            replaced[column] = int(bad.sum())
+    if replaced:
+        features = features.copy()
+        for column in replaced:
+            values = features[column].astype("float64")
+            features[column] = values.mask(
+                ~np.isfinite(values) | (values.abs() > MAX_MAGNITUDE)
+            )
+        warnings.append(
+            advice(
+                f"{sum(replaced.values())} value(s) were infinite or too large to "
+                f"compute with (beyond ±1e30) in {listing(replaced)}; they were "
+                "treated as missing and filled in.",
+                "A network cannot compute with such numbers, and the filled-in "
+                "values are only a guess at what they were.",
+                "if they are real, rescale those columns in the file (e.g. take logs).",
+            )
+        )
+    return features
+
+
+def _filled_text(filled: dict[str, int], numeric: list[str]) -> str:
+    parts = [
+        f"{quoted(c, 25)}: {n} with the "
+        + ("median" if c in numeric else "most frequent value")
+        for c, n in list(filled.items())[:4]
+    ]
+    if len(filled) > 4:
+        parts.append(f"and {len(filled) - 4} more column(s)")
+    return "; ".join(parts)
+
+
+def _cardinality_warnings(features, categorical, max_categories, warnings) -> None:
+    wide = {c: int(features[c].nunique()) for c in categorical}
+    wide = {c: n for c, n in wide.items() if n > max_categories}
+    for column, n in list(wide.items())[:5]:
+        warnings.append(
+            advice(
+                f"Column {quoted(column)} has {n} different values; the "
+                f"{max_categories - 1} most frequent get their own input and the rest "
+                "are grouped as 'other'.",
+                "Values grouped as 'other' look the same to the network, and a "
+                "column of free text or IDs adds inputs it can only memorise.",
+                "if it is free text or an ID, drop it from the file; otherwise raise "
+                "'Most categories per text column' on the Data screen.",
+            )
+        )
+
+
+def _split(y, task, split, seed, warnings):
+    from sklearn.model_selection import train_test_split
+
+    n = len(y)
+    index = np.arange(n)
+    test_size = split["test"]
+    val_size = split["val"] / (split["train"] + split["val"])
+    stratify = task != "regression" and split["stratify"]
+    if stratify:
+        try:
+            rest, test = train_test_split(
+                index, test_size=test_size, random_state=seed, stratify=y
+            )
+            train, val = train_test_split(
+                rest, test_size=val_size, random_state=seed, stratify=y[rest]
+            )
+            return np.sort(train), np.sort(val), np.sort(test), True
+        except ValueError:
+            counts = np.bincount(y)
+            warnings.append(
+                advice(
+                    f"The rarest class has only {int(counts.min())} row(s), too few "
+                    "to keep class proportions in every split, so the split is "
+                    "random.",
+                    "A split may then get none of that class, and its scores say "
+                    "nothing about it.",
+                    "collect more rows of the rare classes, or merge them.",
+                )
+            )
+    rest, test = train_test_split(index, test_size=test_size, random_state=seed)
+    train, val = train_test_split(rest, test_size=val_size, random_state=seed)
+    for name, part in (("training", train), ("validation", val), ("test", test)):
+        if len(part) == 0:
+            raise DataError(
+                f"The {name} split is empty with {n} rows. Add more rows, or give "
+                "that split a bigger share."
+            )
+    return np.sort(train), np.sort(val), np.sort(test), False
+
+
+def _preprocessor(numeric, categorical, scaling, max_categories):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import (
+        FunctionTransformer,
+        MinMaxScaler,
+        OneHotEncoder,
+        StandardScaler,
+    )
+
+    scalers = {"standard": StandardScaler(), "minmax": MinMaxScaler(), "none": None}
+    if scaling not in scalers:
+        raise DataError(
+            f"The scaling must be one of 'standard', 'minmax', 'none'. Got {scaling!r}."
+        )
+    numeric_steps = [("impute", SimpleImputer(strategy="median"))]
+    if scalers[scaling] is not None:
+        numeric_steps.append(("scale", scalers[scaling]))
+    # float32 like the one-hot columns, so that joining them does not build a float64
+    # copy of the whole table first (the same numbers, half the memory).
+    numeric_steps.append(
+        ("float32", FunctionTransformer(_float32, feature_names_out="one-to-one"))
+    )
+    categorical_steps = [
+        ("impute", SimpleImputer(strategy="most_frequent")),
+        (
+            "onehot",
+            OneHotEncoder(
+                handle_unknown="infrequent_if_exist",
+                max_categories=max_categories,
+                sparse_output=False,
+                dtype=np.float32,
+            ),
+        ),
+    ]
+    return ColumnTransformer(
+        [
+            ("numeric", Pipeline(numeric_steps), numeric),
+            ("categorical", Pipeline(categorical_steps), categorical),
+        ],
+        sparse_threshold=0,
+    )
+
+
+def _float32(values: np.ndarray) -> np.ndarray:
+    return np.asarray(values, dtype=np.float32)
+
+
+def _model_input(features: pd.DataFrame, categorical: list[str]) -> pd.DataFrame:
+    # scikit-learn's imputer and encoder expect object columns with np.nan as missing.
+    if not categorical:
+        return features
+    features = features.copy(deep=False)  # copy-on-write: the caller's frame is kept
+    for column in categorical:
+        # Each value as text and missing as NaN, with one object per distinct value
+        # shared by its rows (fast, and small for text, category and mixed columns).
+        values = features[column]
+        codes, uniques = pd.factorize(values)
+        pool = np.array([str(u) for u in uniques] + [np.nan], dtype=object)
+        features[column] = pd.Series(pool[codes], index=values.index, dtype=object)
+    return features
+
+
+def _feature_names(preprocessor) -> list[str]:
+    names = preprocessor.get_feature_names_out()
+    return [str(n).split("__", 1)[1] if "__" in str(n) else str(n) for n in names]
+
+
+def prepare_from_spec(frame: pd.DataFrame, data_spec: dict) -> PreparedData:
+    """Prepare ``frame`` with the settings of a validated ``data`` spec section."""
+    return prepare_data(
+        frame,
+        data_spec.get("target"),
+        task=data_spec["task"],
+        split=data_spec["split"],
+        scaling=data_spec["scaling"],
+        seed=data_spec["seed"],
+        max_categories=data_spec["max_categories"],
+        clean_labels=data_spec["clean_labels"],
+    )

@@ -1,0 +1,394 @@
+"""The data profile and its pitfalls: plain results that the plots and screens use.
+
+``profile_data`` computes everything once from a ``PreparedData``; the functions in
+``nncore.plots.base`` draw it. Heavy statistics run on a sample of at most
+``SAMPLE_ROWS`` rows so a million-row file profiles in seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nncore.core.glossary import advice
+from nncore.core.text import listing, quoted
+from nncore.data.detect import is_numeric
+from nncore.data.prepare import MAX_MAGNITUDE, PreparedData
+
+SAMPLE_ROWS = 100_000
+MAX_HISTOGRAMS = 12
+IMBALANCE_RATIO = 0.25
+LEAKAGE_SCORE = 0.99
+SCALE_RATIO = 100
+
+
+@dataclass
+class DataProfile:
+    """What the Data screen shows about a prepared table.
+
+    Attributes:
+        n_rows, n_columns: size of the table (rows with a target).
+        columns: one row per column: name, role, type, missing, unique, values.
+        class_counts: label -> rows, for classification (None for regression).
+        baseline: what a model that ignores the inputs scores (majority class or
+            mean), as ``{"label"/"value": ..., "accuracy"/"rmse": ...}``.
+        relation: feature -> strength of its relation with the target.
+        relation_kind: how ``relation`` was measured, in words.
+        histograms: feature -> (counts, bin edges) for up to 12 numeric features.
+        target_histogram: (counts, bin edges) of a regression target.
+        pitfalls: plain-language warnings, each an ``nncore.core.glossary.Advice``: what
+            it means, why it matters and what to do.
+    """
+
+    n_rows: int
+    n_columns: int
+    columns: pd.DataFrame
+    class_counts: dict[str, int] | None
+    baseline: dict[str, Any]
+    relation: dict[str, float]
+    relation_kind: str
+    histograms: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    target_histogram: tuple[np.ndarray, np.ndarray] | None = None
+    pitfalls: list[str] = field(default_factory=list)
+
+
+def profile_data(prepared: PreparedData, split: dict | None = None) -> DataProfile:
+    """Profile a prepared table and find the pitfalls in it.
+
+    Args:
+        prepared: the result of ``prepare_data``.
+        split: the split fractions used, for the rows-per-class check. Defaults to
+            the shares actually produced.
+
+    Returns:
+        A ``DataProfile``.
+    """
+    frame = prepared.frame
+    target = prepared.target
+    features = prepared.numeric_columns + prepared.categorical_columns
+    y_all = _prepared_target(prepared)
+    positions = np.arange(len(frame))
+    if len(frame) > SAMPLE_ROWS:
+        rng = np.random.default_rng(0)
+        positions = np.sort(rng.choice(len(frame), SAMPLE_ROWS, replace=False))
+    sample = frame.iloc[positions]
+    y = y_all[positions]
+
+    class_counts = None
+    if prepared.task == "regression":
+        values = frame[target].astype("float64")
+        baseline = {
+            "value": float(values.mean()),
+            "rmse": float(values.std(ddof=0)),
+        }
+    else:
+        tally = np.bincount(y_all, minlength=len(prepared.classes))
+        class_counts = dict(zip(prepared.classes, map(int, tally), strict=True))
+        top = max(class_counts, key=class_counts.get)
+        baseline = {"label": top, "accuracy": class_counts[top] / int(tally.sum())}
+
+    relation, relation_kind = _relations(prepared, sample, y, features)
+    profile = DataProfile(
+        n_rows=len(frame),
+        n_columns=len(frame.columns),
+        columns=_column_table(prepared),
+        class_counts=class_counts,
+        baseline=baseline,
+        relation=relation,
+        relation_kind=relation_kind,
+        histograms=_histograms(sample, prepared.numeric_columns),
+    )
+    if prepared.task == "regression":
+        profile.target_histogram = np.histogram(y, bins=30)
+    profile.pitfalls = _pitfalls(prepared, profile, sample, y, split)
+    return profile
+
+
+def usable_numbers(values: pd.Series) -> np.ndarray:
+    """A numeric column as float64, with infinities and overflowing values as NaN."""
+    x = values.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(x) & (np.abs(x) <= MAX_MAGNITUDE), x, np.nan)
+
+
+def _prepared_target(prepared: PreparedData) -> np.ndarray:
+    """The target as the network sees it (class index or value), for every row."""
+    dtype = np.float64 if prepared.task == "regression" else np.int64
+    y = np.empty(len(prepared.frame), dtype=dtype)
+    y[prepared.train_index] = prepared.y_train
+    y[prepared.val_index] = prepared.y_val
+    y[prepared.test_index] = prepared.y_test
+    return y
+
+
+def _column_table(prepared: PreparedData) -> pd.DataFrame:
+    frame = prepared.frame
+    rows = []
+    for column in frame.columns:
+        values = frame[column]
+        if column == prepared.target:
+            role = "target"
+        elif column in prepared.dropped:
+            role = "dropped"
+        elif column in prepared.numeric_columns:
+            role = "numeric"
+        else:
+            role = "categorical"
+        missing = int(values.isna().sum())
+        if is_numeric(values) and values.notna().any():
+            finite = values.replace([np.inf, -np.inf], np.nan)
+            shown = f"{finite.min():.4g} … {finite.max():.4g}"
+        else:
+            top = values.dropna().astype(str).value_counts().index[:3]
+            shown = ", ".join(t[:20] for t in top)
+        rows.append(
+            {
+                "column": column,
+                "role": role,
+                "type": str(values.dtype),
+                "missing": missing,
+                "missing %": round(100 * missing / max(len(values), 1), 1),
+                "unique": int(values.nunique()),
+                "values": shown,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _relations(prepared, sample, y, features) -> tuple[dict[str, float], str]:
+    """Strength of each feature's relation with the target, from 0 to 1."""
+    task = prepared.task
+    result: dict[str, float] = {}
+    for column in features:
+        values = sample[column]
+        if column in prepared.numeric_columns:
+            x = usable_numbers(values)
+            if task == "multiclass":
+                score = _correlation_ratio(y, x)
+            else:
+                score = _pearson(x, y.astype("float64"))
+        else:
+            codes = pd.factorize(values)[0]
+            if task == "multiclass":
+                score = _cramers_v(codes, y)
+            else:
+                score = _correlation_ratio(codes, y.astype("float64"))
+        if np.isfinite(score):
+            result[column] = float(score)
+    ordered = dict(sorted(result.items(), key=lambda item: -abs(item[1])))
+    kind = (
+        "correlation ratio (0 none, 1 perfect)"
+        if task == "multiclass"
+        else "correlation (-1 to 1; text columns: 0 to 1)"
+    )
+    return ordered, kind
+
+
+def _pearson(x: np.ndarray, y: np.ndarray) -> float:
+    keep = ~np.isnan(x)
+    if keep.sum() < 3:
+        return float("nan")
+    x, y = x[keep], y[keep]
+    if x.std() == 0 or y.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def _correlation_ratio(groups: np.ndarray, values: np.ndarray) -> float:
+    """Eta: how much of the spread of ``values`` the ``groups`` explain (0..1)."""
+    keep = ~np.isnan(values) & (groups >= 0)
+    groups, values = groups[keep], values[keep]
+    if len(values) < 3 or values.std() == 0:
+        return float("nan")
+    frame = pd.DataFrame({"g": groups, "v": values})
+    stats = frame.groupby("g")["v"].agg(["mean", "count"])
+    between = float((stats["count"] * (stats["mean"] - values.mean()) ** 2).sum())
+    total = float(((values - values.mean()) ** 2).sum())
+    return float(np.sqrt(between / total))
+
+
+def _cramers_v(a: np.ndarray, b: np.ndarray) -> float:
+    keep = (a >= 0) & (b >= 0)
+    table = pd.crosstab(a[keep], b[keep]).to_numpy(dtype="float64")
+    if min(table.shape) < 2:
+        return float("nan")
+    n = table.sum()
+    expected = table.sum(1, keepdims=True) * table.sum(0, keepdims=True) / n
+    chi2 = float(((table - expected) ** 2 / expected).sum())
+    return float(np.sqrt(chi2 / (n * (min(table.shape) - 1))))
+
+
+def _histograms(sample: pd.DataFrame, numeric: list[str]):
+    result = {}
+    for column in numeric[:MAX_HISTOGRAMS]:
+        x = usable_numbers(sample[column])
+        x = x[~np.isnan(x)]
+        if x.size:
+            result[column] = np.histogram(x, bins=30)
+    return result
+
+
+def _pitfalls(prepared, profile, sample, y, split) -> list[str]:
+    pitfalls: list[str] = []
+    pitfalls += _scale_pitfall(prepared, sample)
+    pitfalls += _imbalance_pitfall(prepared, profile)
+    pitfalls += _rows_per_class_pitfall(prepared, profile, split)
+    pitfalls += _leakage_pitfall(prepared, profile, sample, y)
+    pitfalls += _id_pitfall(prepared)
+    if prepared.n_features > len(prepared.y_train):
+        pitfalls.append(
+            advice(
+                f"There are more inputs ({prepared.n_features}) than training rows "
+                f"({len(prepared.y_train)}).",
+                "A network can then memorise every row instead of learning a "
+                "pattern, and do badly on new data (overfitting).",
+                "use a small network with dropout, or get more rows.",
+            )
+        )
+    return pitfalls
+
+
+def _scale_pitfall(prepared, sample) -> list[str]:
+    if prepared.scaling != "none" or len(prepared.numeric_columns) < 2:
+        return []
+    spread = pd.Series(
+        {c: np.nanstd(usable_numbers(sample[c])) for c in prepared.numeric_columns}
+    )
+    spread = spread[(spread > 0) & np.isfinite(spread)]
+    if len(spread) < 2 or spread.max() / spread.min() < SCALE_RATIO:
+        return []
+    wide, narrow = spread.idxmax(), spread.idxmin()
+    return [
+        advice(
+            f"Features are on very different scales ({quoted(wide)} varies about "
+            f"{spread.max():.3g} around its mean, {quoted(narrow)} "
+            f"{spread.min():.3g}) and scaling is off.",
+            "A network then learns slowly and is dominated by the large feature, "
+            "so the small ones hardly count.",
+            "choose standard or min-max scaling on the Data screen.",
+        )
+    ]
+
+
+def _imbalance_pitfall(prepared, profile) -> list[str]:
+    counts = profile.class_counts
+    if not counts or min(counts.values()) / max(counts.values()) >= IMBALANCE_RATIO:
+        return []
+    rare = min(counts, key=counts.get)
+    label, accuracy = profile.baseline["label"], profile.baseline["accuracy"]
+    return [
+        advice(
+            f"Strong class imbalance: {quoted(label)} is {accuracy:.0%} of the rows "
+            f"and {quoted(rare)} only {counts[rare] / sum(counts.values()):.0%}.",
+            f"Always guessing {quoted(label)} already scores {accuracy:.0%} "
+            "accuracy, so a high accuracy can hide a network that never finds the "
+            "rare class.",
+            "judge the model by precision, recall and F1 (Evaluate screen), and "
+            "collect more rows of the rare class if you can.",
+        )
+    ]
+
+
+def _rows_per_class_pitfall(prepared, profile, split) -> list[str]:
+    counts = profile.class_counts
+    if not counts:
+        return []
+    total = profile.n_rows
+    smallest_share = min(
+        (split or {}).get("val", len(prepared.y_val) / total),
+        (split or {}).get("test", len(prepared.y_test) / total),
+    )
+    rare = min(counts, key=counts.get)
+    expected = counts[rare] * smallest_share
+    if expected >= 3:
+        return []
+    return [
+        advice(
+            f"Too few rows per class for the split: class {quoted(rare)} has "
+            f"{counts[rare]} row(s), so only about {expected:.1f} land in the "
+            "validation or test split.",
+            "That is too few to measure how well the class is learnt: one row more "
+            "or less changes the scores a lot.",
+            "collect more rows of that class, merge rare classes, or give "
+            "validation and test a bigger share.",
+        )
+    ]
+
+
+def _leakage_pitfall(prepared, profile, sample, y) -> list[str]:
+    """A single feature that predicts the target almost perfectly (leakage?)."""
+    candidates = list(profile.relation)[:30]
+    suspects = []
+    for column in candidates:
+        score = _single_feature_score(prepared, sample[column], y, column)
+        if score >= LEAKAGE_SCORE:
+            suspects.append((column, score))
+    if not suspects:
+        return []
+    column, score = suspects[0]
+    measure = "accuracy" if prepared.task != "regression" else "correlation"
+    others = (
+        f" (also {listing([c for c, _ in suspects[1:]], 3)})" if suspects[1:] else ""
+    )
+    return [
+        advice(
+            f"Possible leakage: {quoted(column)} alone predicts the target almost "
+            f"perfectly ({measure} {score:.1%}){others}.",
+            "If it is only known after the outcome, or is computed from the target, "
+            "the network will look excellent here and fail on new data.",
+            "remove that column from the file unless it will really be available "
+            "when predicting.",
+        )
+    ]
+
+
+def _single_feature_score(prepared, values: pd.Series, y: np.ndarray, column) -> float:
+    if prepared.task == "regression":
+        score = abs(profile_relation(prepared, values, y, column))
+        return score if np.isfinite(score) else 0.0
+    keep = y >= 0
+    baseline = np.bincount(y[keep]).max() / max(keep.sum(), 1)
+    if baseline >= LEAKAGE_SCORE:
+        return 0.0
+    if column in prepared.numeric_columns:
+        from sklearn.tree import DecisionTreeClassifier
+
+        x = usable_numbers(values)
+        x = np.where(np.isnan(x), np.nanmedian(x) if (~np.isnan(x)).any() else 0, x)
+        tree = DecisionTreeClassifier(max_depth=4, random_state=0)
+        tree.fit(x[keep].reshape(-1, 1), y[keep])
+        return float(tree.score(x[keep].reshape(-1, 1), y[keep]))
+    codes = pd.factorize(values)[0][keep]
+    if len(np.unique(codes)) > 50:
+        return 0.0
+    table = pd.crosstab(codes, y[keep]).to_numpy()
+    return float(table.max(axis=1).sum() / table.sum())
+
+
+def profile_relation(prepared, values: pd.Series, y: np.ndarray, column) -> float:
+    if column not in prepared.numeric_columns:
+        return _correlation_ratio(pd.factorize(values)[0], y.astype("float64"))
+    return _pearson(usable_numbers(values), y.astype("float64"))
+
+
+def _id_pitfall(prepared) -> list[str]:
+    ids = [
+        c
+        for c, why in prepared.dropped.items()
+        if "different value on every row" in why
+    ]
+    if not ids:
+        return []
+    return [
+        advice(
+            f"ID-like column(s) {listing(ids)} have a different value on every row, "
+            "so they were dropped.",
+            "A network could only memorise such values; they tell it nothing about "
+            "new rows.",
+            "nothing, if they are IDs. If one is a real measurement, give it a "
+            "descriptive name (not 'id') and check that values repeat.",
+        )
+    ]

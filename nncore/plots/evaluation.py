@@ -1,0 +1,616 @@
+"""Figures of an evaluation and of a comparison of runs, from plain results.
+
+``nncore.train.evaluation`` computes (confusion counts, curves, residuals, importance);
+this module only draws, so the Evaluate and Runs screens just call
+``st.plotly_chart``. Colours are Okabe-Ito (``nncore.plots.base.PALETTE``); every
+user-supplied name (class labels, columns, run names) goes through ``plot_label``.
+
+Example:
+    >>> summary = classification_summary(evaluation)
+    >>> confusion_figure(summary["confusion"], evaluation.classes)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from nncore.core.text import plot_label
+from nncore.plots.base import PALETTE, base_layout, empty_note
+
+__all__ = [
+    "confusion_figure",
+    "importance_figure",
+    "pr_figure",
+    "predicted_actual_figure",
+    "prediction_figure",
+    "probability_figure",
+    "residual_histogram_figure",
+    "residuals_figure",
+    "roc_figure",
+    "runs_curves_figure",
+    "runs_metrics_figure",
+]
+
+BLUE, ORANGE, GREEN, PINK, SKY, VERMILLION = PALETTE[:6]
+GREY = "#888888"
+# Scores from 0 to 1 that can share one axis.
+UNIT_SCORES = ("accuracy", "precision", "recall", "f1", "roc_auc")
+METRIC_TITLES = {
+    "accuracy": "Accuracy",
+    "precision": "Precision",
+    "recall": "Recall",
+    "f1": "F1 score",
+    "roc_auc": "ROC AUC",
+    "r2": "R²",
+    "mae": "MAE",
+    "rmse": "RMSE",
+    "loss": "Loss",
+}
+
+
+def _layout(figure: go.Figure, title: str, height: int = 380, **more) -> go.Figure:
+    return base_layout(figure, title, height, top=60, **more)
+
+
+def _colour(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def _dash(i: int) -> str:
+    """Solid for the first eight lines; after that the colours repeat, dashed."""
+    return ("solid", "dash", "dot")[(i // len(PALETTE)) % 3]
+
+
+def _labels(classes: Sequence[Any], limit: int = 20) -> list[str]:
+    return [plot_label(c, limit) for c in classes]
+
+
+# --- classification ----------------------------------------------------------------
+
+
+def confusion_figure(
+    confusion: Sequence[Sequence[int]],
+    classes: Sequence[Any],
+    selected: tuple[int, int] | None = None,
+    title: str = "Confusion matrix",
+) -> go.Figure:
+    """Counts of true (rows) against predicted (columns) classes as a heatmap.
+
+    Colour shows each cell's share of its true class (its row), so rare classes
+    read as clearly as common ones; the text gives the count and that share. A
+    transparent marker on each cell makes it selectable in Streamlit
+    (``on_select``): its ``customdata`` is ``[true index, predicted index]``.
+
+    Args:
+        confusion: counts, ``confusion[i][j]`` = rows of class i predicted as j.
+        classes: the class labels.
+        selected: the ``(true, predicted)`` cell to outline. Default: None.
+        title: the figure's title. Default: "Confusion matrix".
+    """
+    counts = np.asarray(confusion, dtype=float)
+    n = len(classes)
+    if counts.shape != (n, n):
+        raise ValueError(
+            f"The confusion matrix must be {n}×{n} for {n} classes. Got shape "
+            f"{counts.shape}."
+        )
+    totals = counts.sum(axis=1, keepdims=True)
+    shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+    labels = _labels(classes)
+    text = [
+        [f"{int(counts[i, j])}<br>{shares[i, j]:.0%}" for j in range(n)]
+        for i in range(n)
+    ]
+    figure = go.Figure(
+        go.Heatmap(
+            z=shares,
+            x=list(range(n)),
+            y=list(range(n)),
+            text=text,
+            texttemplate="%{text}",
+            textfont=dict(size=14 if n <= 6 else 11),
+            colorscale=[[0.0, "#ffffff"], [1.0, BLUE]],
+            zmin=0,
+            zmax=1,
+            showscale=False,
+            hoverinfo="skip",
+            xgap=2,
+            ygap=2,
+        )
+    )
+    cells = [(i, j) for i in range(n) for j in range(n)]
+    size = max(10, min(70, int(300 / n)))
+    figure.add_trace(
+        go.Scatter(
+            x=[j for _, j in cells],
+            y=[i for i, _ in cells],
+            mode="markers",
+            marker=dict(symbol="square", size=size, color="rgba(0,0,0,0)"),
+            selected=dict(marker=dict(color="rgba(0,0,0,0.12)")),
+            unselected=dict(marker=dict(opacity=1)),
+            customdata=[
+                [i, j, labels[i], labels[j], int(counts[i, j])] for i, j in cells
+            ],
+            hovertemplate=(
+                "true %{customdata[2]}, predicted %{customdata[3]}: "
+                "%{customdata[4]} rows<br>click to list them<extra></extra>"
+            ),
+            showlegend=False,
+            name="cells",
+        )
+    )
+    if selected is not None:
+        i, j = selected
+        figure.add_shape(
+            type="rect",
+            x0=j - 0.5,
+            x1=j + 0.5,
+            y0=i - 0.5,
+            y1=i + 0.5,
+            line=dict(color=VERMILLION, width=3),
+        )
+    ticks = dict(tickmode="array", tickvals=list(range(n)), ticktext=labels)
+    figure.update_xaxes(
+        title="predicted class", range=[-0.5, n - 0.5], showgrid=False, **ticks
+    )
+    figure.update_yaxes(
+        title="true class",
+        range=[n - 0.5, -0.5],  # the first class on top, as in a table
+        showgrid=False,
+        **ticks,
+    )
+    return _layout(
+        figure,
+        title,
+        height=max(340, min(620, 60 * n + 160)),
+        clickmode="event+select",
+        dragmode=False,
+    )
+
+
+def roc_figure(
+    curves: Sequence[Mapping[str, Any]], threshold: float | None = None
+) -> go.Figure:
+    """ROC curves (true positive rate against false positive rate), one per class.
+
+    Args:
+        curves: ``nncore.train.evaluation.roc_curves``.
+        threshold: for a single (binary) curve, the decision threshold to mark on
+            it. Default: None.
+    """
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=[0, 1],
+            y=[0, 1],
+            mode="lines",
+            line=dict(color=GREY, dash="dash", width=1),
+            name="guessing (AUC 0.5)",
+            hoverinfo="skip",
+        )
+    )
+    for i, curve in enumerate(curves):
+        label = plot_label(curve["label"], 20)
+        name = (
+            f"AUC {curve['auc']:.3f}"
+            if len(curves) == 1
+            else f"{label} (AUC {curve['auc']:.3f})"
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=curve["fpr"],
+                y=curve["tpr"],
+                mode="lines",
+                line=dict(color=_colour(i), dash=_dash(i), width=2.5, shape="hv"),
+                name=name,
+                hovertemplate=(
+                    f"{label}: false positives %{{x:.0%}}, true positives "
+                    "%{y:.0%}<extra></extra>"
+                ),
+            )
+        )
+    if threshold is not None and len(curves) == 1:
+        curve = curves[0]
+        thresholds = np.asarray(curve["thresholds"])
+        reached = np.flatnonzero(thresholds >= threshold)
+        k = int(reached[-1]) if reached.size else 0
+        figure.add_trace(
+            go.Scatter(
+                x=[curve["fpr"][k]],
+                y=[curve["tpr"][k]],
+                mode="markers",
+                marker=dict(color=VERMILLION, size=11, symbol="circle"),
+                name=f"threshold {threshold:.2f}",
+            )
+        )
+    if not curves:
+        empty_note(figure, "Needs rows of every class to draw.")
+    figure.update_xaxes(title="false positive rate", range=[-0.01, 1.01])
+    figure.update_yaxes(title="true positive rate (recall)", range=[-0.01, 1.02])
+    subtitle = " (one class against the rest)" if len(curves) > 1 else ""
+    return _layout(
+        figure,
+        "ROC curve" + subtitle,
+        legend=dict(yanchor="bottom", y=0.02, xanchor="right", x=0.98),
+    )
+
+
+def pr_figure(curves: Sequence[Mapping[str, Any]]) -> go.Figure:
+    """Precision-recall curves, one per class, with the precision of guessing.
+
+    Args:
+        curves: ``nncore.train.evaluation.pr_curves``.
+    """
+    figure = go.Figure()
+    for i, curve in enumerate(curves):
+        label = plot_label(curve["label"], 20)
+        ap = curve["average_precision"]
+        figure.add_trace(
+            go.Scatter(
+                x=curve["recall"],
+                y=curve["precision"],
+                mode="lines",
+                line=dict(color=_colour(i), dash=_dash(i), width=2.5, shape="vh"),
+                name=f"AP {ap:.3f}" if len(curves) == 1 else f"{label} (AP {ap:.3f})",
+                hovertemplate=(
+                    f"{label}: recall %{{x:.0%}}, precision %{{y:.0%}}<extra></extra>"
+                ),
+            )
+        )
+    if len(curves) == 1:
+        prevalence = curves[0]["prevalence"]
+        figure.add_trace(
+            go.Scatter(
+                x=[0, 1],
+                y=[prevalence, prevalence],
+                mode="lines",
+                line=dict(color=GREY, dash="dash", width=1),
+                name=f"guessing ({prevalence:.0%})",
+                hoverinfo="skip",
+            )
+        )
+    if not curves:
+        empty_note(figure, "Needs rows of every class to draw.")
+    figure.update_xaxes(title="recall", range=[-0.01, 1.01])
+    figure.update_yaxes(title="precision", range=[-0.01, 1.02])
+    subtitle = " (one class against the rest)" if len(curves) > 1 else ""
+    return _layout(
+        figure,
+        "Precision-recall curve" + subtitle,
+        legend=dict(yanchor="bottom", y=0.02, xanchor="left", x=0.02),
+    )
+
+
+def probability_figure(
+    histogram: Mapping[str, Any], threshold: float | None = None
+) -> go.Figure:
+    """Histograms of predicted probabilities (``evaluation.probability_histogram``).
+
+    Args:
+        histogram: edges and one series of counts per group.
+        threshold: for binary, the decision threshold to mark. Default: None.
+    """
+    edges = np.asarray(histogram["edges"], dtype=float)
+    centres = (edges[:-1] + edges[1:]) / 2
+    width = float(edges[1] - edges[0])
+    figure = go.Figure()
+    colours = (
+        [BLUE, ORANGE] if histogram.get("kind") == "positive" else [GREEN, VERMILLION]
+    )
+    for i, series in enumerate(histogram["series"]):
+        figure.add_trace(
+            go.Bar(
+                x=centres,
+                y=series["counts"],
+                width=width,
+                name=plot_label(series["name"], 30),
+                marker_color=colours[i % 2] if len(histogram["series"]) <= 2 else None,
+                opacity=0.7,
+                hovertemplate="%{x:.2f}: %{y} rows<extra>%{fullData.name}</extra>",
+            )
+        )
+    if threshold is not None:
+        figure.add_vline(
+            x=threshold,
+            line_dash="dash",
+            line_color=VERMILLION,
+            annotation_text=f"threshold {threshold:.2f}",
+            annotation_position="top",
+        )
+    figure.update_xaxes(
+        title=plot_label(histogram.get("x_title", ""), 60), range=[0, 1]
+    )
+    figure.update_yaxes(title="rows")
+    # The legend goes under the axis: the threshold's label takes the top.
+    return _layout(
+        figure,
+        "How sure the network is",
+        barmode="overlay",
+        bargap=0.05,
+        legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),
+    )
+
+
+def prediction_figure(probabilities: Mapping[str, float]) -> go.Figure:
+    """Horizontal bars of one prediction's class probabilities, the likeliest on top."""
+    items = sorted(probabilities.items(), key=lambda item: item[1])
+    best = items[-1][0] if items else None
+    figure = go.Figure(
+        go.Bar(
+            x=[p for _, p in items],
+            y=[plot_label(label, 30) for label, _ in items],
+            orientation="h",
+            marker_color=[BLUE if label == best else SKY for label, _ in items],
+            text=[f"{p:.0%}" for _, p in items],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x:.1%}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(title="probability", range=[0, 1.12], tickformat=".0%")
+    figure.update_yaxes(type="category")
+    return _layout(
+        figure, "Class probabilities", height=max(200, 34 * len(items) + 110)
+    )
+
+
+# --- regression --------------------------------------------------------------------
+
+
+def _finite_pairs(xs, ys) -> tuple[np.ndarray, np.ndarray]:
+    x = np.array([np.nan if v is None else v for v in xs], dtype=float)
+    y = np.array([np.nan if v is None else v for v in ys], dtype=float)
+    keep = np.isfinite(x) & np.isfinite(y)
+    return x[keep], y[keep]
+
+
+def predicted_actual_figure(summary: Mapping[str, Any], target: str) -> go.Figure:
+    """Predicted against actual values, with the line where they would be equal.
+
+    Args:
+        summary: ``nncore.train.evaluation.regression_summary``.
+        target: the target column, for the axis titles.
+    """
+    actual, predicted = _finite_pairs(summary["actual"], summary["predicted"])
+    name = plot_label(target, 30)
+    figure = go.Figure(
+        go.Scatter(
+            x=actual,
+            y=predicted,
+            mode="markers",
+            marker=dict(color=BLUE, size=7, opacity=0.7),
+            name="rows",
+            hovertemplate="actual %{x:.4g}, predicted %{y:.4g}<extra></extra>",
+        )
+    )
+    if actual.size:
+        low = float(min(actual.min(), predicted.min()))
+        high = float(max(actual.max(), predicted.max()))
+        figure.add_trace(
+            go.Scatter(
+                x=[low, high],
+                y=[low, high],
+                mode="lines",
+                line=dict(color=VERMILLION, dash="dash"),
+                name="perfect prediction",
+                hoverinfo="skip",
+            )
+        )
+    figure.update_xaxes(title=f"actual {name}")
+    figure.update_yaxes(title=f"predicted {name}", scaleanchor="x", scaleratio=1)
+    return _layout(
+        figure,
+        "Predicted against actual",
+        legend=dict(yanchor="top", y=0.98, xanchor="left", x=0.02),
+    )
+
+
+def residuals_figure(summary: Mapping[str, Any]) -> go.Figure:
+    """Residuals (actual - predicted) against the prediction, with the zero line."""
+    predicted, residuals = _finite_pairs(summary["predicted"], summary["residuals"])
+    figure = go.Figure(
+        go.Scatter(
+            x=predicted,
+            y=residuals,
+            mode="markers",
+            marker=dict(color=GREEN, size=7, opacity=0.7),
+            hovertemplate="predicted %{x:.4g}, off by %{y:.4g}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    figure.add_hline(y=0, line_dash="dash", line_color=VERMILLION)
+    figure.update_xaxes(title="predicted value")
+    figure.update_yaxes(title="residual (actual − predicted)")
+    return _layout(figure, "Residuals against the prediction")
+
+
+def residual_histogram_figure(summary: Mapping[str, Any], bins: int = 30) -> go.Figure:
+    """How the residuals are spread: centred on 0 and narrow is good."""
+    _, residuals = _finite_pairs(summary["residuals"], summary["residuals"])
+    counts, edges = (
+        np.histogram(residuals, bins=bins) if residuals.size else ([], np.zeros(2))
+    )
+    centres = (edges[:-1] + edges[1:]) / 2
+    figure = go.Figure(
+        go.Bar(
+            x=centres,
+            y=counts,
+            width=np.diff(edges),
+            marker_color=GREEN,
+            hovertemplate="%{x:.3g}: %{y} rows<extra></extra>",
+        )
+    )
+    figure.add_vline(x=0, line_dash="dash", line_color=VERMILLION)
+    figure.update_xaxes(title="residual (actual − predicted)")
+    figure.update_yaxes(title="rows")
+    return _layout(figure, "Spread of the residuals")
+
+
+# --- which columns matter ------------------------------------------------------------
+
+
+def importance_figure(
+    importance: Sequence[Mapping[str, Any]], limit: int = 20
+) -> go.Figure:
+    """Permutation importance as horizontal bars, the most important on top.
+
+    Args:
+        importance: ``nncore.train.evaluation.permutation_importance``.
+        limit: most columns shown. Default: 20.
+    """
+    items = list(importance)[:limit][::-1]
+    metric = importance[0]["metric"] if importance else "accuracy"
+    values = [item["importance"] for item in items]
+    figure = go.Figure(
+        go.Bar(
+            x=values,
+            y=[plot_label(item["column"], 30) for item in items],
+            orientation="h",
+            error_x=dict(type="data", array=[item["std"] for item in items]),
+            marker_color=[BLUE if v > 0 else GREY for v in values],
+            hovertemplate="%{y}: %{x:.3f}<extra></extra>",
+        )
+    )
+    words = "accuracy" if metric == "accuracy" else "R²"
+    figure.update_xaxes(title=f"drop in {words} when the column is shuffled")
+    figure.update_yaxes(type="category")
+    title = "Which columns the network relies on"
+    if len(importance) > len(items):
+        title += f" (top {len(items)} of {len(importance)})"
+    return _layout(figure, title, height=max(260, 26 * len(items) + 120))
+
+
+# --- comparing runs ----------------------------------------------------------------
+
+
+def _series(values: Sequence[Any]) -> list[float | None]:
+    shown = []
+    for value in values:
+        number = None if value is None else float(value)
+        shown.append(number if number is not None and math.isfinite(number) else None)
+    return shown
+
+
+def runs_curves_figure(
+    runs: Sequence[tuple[str, Mapping[str, Any]]], metric: str = "loss"
+) -> go.Figure:
+    """Several runs' curves of one metric overlaid: validation solid, training dotted.
+
+    Args:
+        runs: ``(name, history)`` per run, e.g. ``[("A", run.history), ...]``.
+        metric: the Keras metric name (``"loss"``, ``"accuracy"``, ``"mae"``…).
+    """
+    figure = go.Figure()
+    longest = 0
+    for i, (name, history) in enumerate(runs):
+        label = plot_label(name, 30)
+        for key, dash, width, words in (
+            (f"val_{metric}", "solid", 2.5, "validation"),
+            (metric, "dot", 1.5, "training"),
+        ):
+            values = history.get(key)
+            if not values:
+                continue
+            longest = max(longest, len(values))
+            figure.add_trace(
+                go.Scatter(
+                    x=list(range(1, len(values) + 1)),
+                    y=_series(values),
+                    mode="lines",
+                    line=dict(color=_colour(i), dash=dash, width=width),
+                    name=f"{label} · {words}",
+                    legendgroup=label,
+                    hovertemplate=(
+                        f"{label} {words}, epoch %{{x}}: %{{y:.4g}}<extra></extra>"
+                    ),
+                )
+            )
+    if not longest:
+        empty_note(figure, f"No recorded epochs of {plot_label(metric, 30)}.")
+    figure.update_xaxes(title="epoch", tickformat="d", rangemode="tozero")
+    figure.update_yaxes(title=plot_label(METRIC_TITLES.get(metric, metric), 40))
+    return _layout(
+        figure,
+        f"{METRIC_TITLES.get(metric, plot_label(metric, 40))}: the runs side by side",
+        height=400,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+        hovermode="x unified",
+    )
+
+
+def runs_metrics_figure(
+    runs: Sequence[tuple[str, Mapping[str, Any]]],
+    metrics: Sequence[str],
+    title: str = "Validation scores",
+) -> go.Figure:
+    """The runs' scores as bars, one colour per run.
+
+    Scores between 0 and 1 (accuracy, precision, recall, F1, ROC AUC) share one
+    axis, grouped by metric. Others (R², MAE, RMSE, in different units) get a small
+    chart each with its own scale; the values are written on the bars.
+
+    Args:
+        runs: ``(name, metric name -> value or None)`` per run.
+        metrics: the metrics to draw, e.g. ``["accuracy", "f1", "roc_auc"]``.
+        title: the figure's title. Default: "Validation scores".
+    """
+    metrics = list(metrics) or ["accuracy"]
+    names = [plot_label(name, 20) for name, _ in runs]
+    if all(m in UNIT_SCORES for m in metrics):
+        figure = go.Figure()
+        for i, (_, scores) in enumerate(runs):
+            values = [scores.get(metric) for metric in metrics]
+            figure.add_trace(
+                go.Bar(
+                    x=[METRIC_TITLES.get(m, plot_label(m, 20)) for m in metrics],
+                    y=[None if v is None else float(v) for v in values],
+                    name=names[i],
+                    marker_color=_colour(i),
+                    text=["—" if v is None else f"{v:.3f}" for v in values],
+                    textposition="outside",
+                    textfont=dict(size=11),
+                    cliponaxis=False,
+                    hovertemplate=f"{names[i]}, %{{x}}: %{{y:.4f}}<extra></extra>",
+                )
+            )
+        figure.update_yaxes(range=[0, 1.1], title="score")
+        return _layout(
+            figure,
+            title,
+            height=360,
+            barmode="group",
+            legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+        )
+    figure = make_subplots(
+        rows=1,
+        cols=len(metrics),
+        subplot_titles=[METRIC_TITLES.get(m, plot_label(m, 20)) for m in metrics],
+        horizontal_spacing=0.08,
+    )
+    for column, metric in enumerate(metrics, start=1):
+        values = [scores.get(metric) for _, scores in runs]
+        figure.add_trace(
+            go.Bar(
+                x=names,
+                y=[None if v is None else float(v) for v in values],
+                marker_color=[_colour(i) for i in range(len(runs))],
+                text=["—" if v is None else f"{v:.3g}" for v in values],
+                textposition="outside",
+                cliponaxis=False,
+                showlegend=False,
+                hovertemplate="%{x}: %{y:.4g}<extra></extra>",
+            ),
+            row=1,
+            col=column,
+        )
+    figure.update_xaxes(type="category")
+    # Each metric has its own units: the values are on the bars, not on an axis.
+    figure.update_yaxes(rangemode="tozero", showticklabels=False)
+    figure.update_annotations(font_size=13)
+    return _layout(figure, title, height=340)

@@ -1,0 +1,842 @@
+"""The run store: every training run, kept in SQLite next to its model files.
+
+A runs folder (default ``./nnstudio-runs/``, or ``$NNSTUDIO_RUNS_DIR``) holds
+``runs.sqlite`` and one sub-folder per run for its ``model.keras`` and
+``checkpoint.keras``. The store records specs, per-epoch logs, metrics, statuses and
+file paths; it never imports Keras or Streamlit, so the runs screen opens fast.
+
+Threads: every method opens its own connection and closes it before returning, so a
+worker thread (writing epochs) and the UI thread (listing runs) never share one and
+need no lock. Writes start with ``BEGIN IMMEDIATE`` and wait up to
+``BUSY_TIMEOUT_S`` for another writer, which also covers a second process (the CLI)
+using the same folder. WAL mode lets readers go on while a run writes.
+
+Example:
+
+    store = RunStore()
+    run_id = store.create(spec, dataset="builtin:iris", task="multiclass",
+                          epochs_planned=20)
+    store.set_status(run_id, "running")
+    store.add_epoch(run_id, 0, {"loss": 0.9, "val_loss": 1.1})
+    store.finish(run_id, metrics={"val": {...}, "test": {...}}, baseline={...})
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+import shutil
+import socket
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from nncore.core.errors import DataError
+
+RUNS_DIR_ENV = "NNSTUDIO_RUNS_DIR"
+DEFAULT_RUNS_DIR = "nnstudio-runs"
+DATABASE_NAME = "runs.sqlite"
+SCHEMA_VERSION = 2
+BUSY_TIMEOUT_S = 30.0
+STATUSES = ("queued", "running", "finished", "stopped", "interrupted", "failed")
+FINAL_STATUSES = ("finished", "stopped", "failed")
+MODEL_FILE = "model.keras"
+CHECKPOINT_FILE = "checkpoint.keras"
+
+# Identifies this process in the ``owner`` column, so mark_interrupted() never
+# touches runs that this process (or another live one on this host) is training.
+_HOST = socket.gethostname()
+_PROCESS_TOKEN = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN
+        ('queued', 'running', 'finished', 'stopped', 'interrupted', 'failed')),
+    spec TEXT NOT NULL,
+    dataset TEXT,
+    task TEXT,
+    epochs_planned INTEGER,
+    epochs_run INTEGER NOT NULL DEFAULT 0,
+    metrics TEXT,
+    baseline TEXT,
+    error TEXT,
+    model_path TEXT,
+    checkpoint_path TEXT,
+    owner TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_created ON runs (created);
+CREATE TABLE IF NOT EXISTS epochs (
+    run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    epoch INTEGER NOT NULL,
+    logs TEXT NOT NULL,
+    PRIMARY KEY (run_id, epoch)
+);
+"""
+# Schema 2: every look at a test set (Evaluate's "Evaluate on the test set"), by the
+# test set's fingerprint, so the app can say how often it was used. Looks stay when
+# their run is deleted: the test set was seen all the same.
+_LOOKS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS test_looks (
+    identity TEXT NOT NULL,
+    run_id TEXT,
+    looked TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS test_looks_identity ON test_looks (identity);
+CREATE INDEX IF NOT EXISTS test_looks_run ON test_looks (run_id);
+"""
+
+# SQLite result codes (the low byte of ``sqlite_errorcode``) that mean the runs
+# folder cannot be written: the disk is full, it is read-only, or it is gone.
+_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = (
+    3,
+    8,
+    10,
+    13,
+    14,
+)
+_WRITE_FAILURES = {
+    _SQLITE_PERM,
+    _SQLITE_READONLY,
+    _SQLITE_IOERR,
+    _SQLITE_FULL,
+    _SQLITE_CANTOPEN,
+}
+
+# JSON has no NaN or infinity; a diverging run logs them, so they are kept as these
+# strings in the numeric columns (logs, metrics, baseline) and turned back on reading.
+_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+class StoreWriteError(DataError):
+    """The runs folder cannot be written: the disk is full, or the folder is
+    read-only or gone. ``reason`` is the system's short explanation."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+class UnknownRunError(KeyError):
+    """A run id that the store does not hold."""
+
+    def __str__(self) -> str:
+        # KeyError would show the message in quotes; a user should read it plainly.
+        return str(self.args[0]) if self.args else ""
+
+
+@dataclass
+class Run:
+    """One recorded run, every field decoded.
+
+    Attributes:
+        run_id: short unique id, e.g. ``"3f9c2a1b7d4e"``.
+        status: one of ``STATUSES``.
+        created: when the run was created, UTC ISO 8601.
+        updated: when it last changed, UTC ISO 8601.
+        spec: the experiment spec it ran.
+        dataset: the data source, e.g. ``"builtin:iris"`` or a file path.
+        task: ``"binary"``, ``"multiclass"`` or ``"regression"`` (None if unknown).
+        epochs_planned: the epochs asked for.
+        epochs_run: epochs completed (the last recorded epoch + 1).
+        history: metric name -> one value per recorded epoch, in epoch order (None
+            where an epoch did not log that metric).
+        metrics: ``{"val": {...}, "test": {...}}`` once finished, else None.
+        baseline: the baseline's test metrics once finished, else None.
+        error: what went wrong, for failed runs.
+        model_path: where the model is (or will be) saved, None if never asked.
+        checkpoint_path: where the last checkpoint is, None if never asked.
+        test_looks: how often its test set was looked at with this run's model
+            (``record_test_look``); its test metrics are shown only after one.
+    """
+
+    run_id: str
+    status: str
+    created: str
+    updated: str
+    spec: dict
+    dataset: str | None
+    task: str | None
+    epochs_planned: int | None
+    epochs_run: int
+    history: dict[str, list[float | None]] = field(default_factory=dict)
+    metrics: dict | None = None
+    baseline: dict | None = None
+    error: str | None = None
+    model_path: Path | None = None
+    checkpoint_path: Path | None = None
+    test_looks: int = 0
+
+
+class RunStore:
+    """Runs recorded in ``<folder>/runs.sqlite`` plus one sub-folder per run.
+
+    Args:
+        folder: the runs folder. Defaults to ``$NNSTUDIO_RUNS_DIR`` when that is set,
+            else ``./nnstudio-runs``. Created if missing. Default: None.
+
+    Raises:
+        DataError: the folder cannot be created or written (``StoreWriteError``:
+            the disk is full or the folder read-only), or ``runs.sqlite`` is not a
+            run database NN Studio can read (the message says to move it away).
+
+    Any method that writes raises ``StoreWriteError`` when the disk is full or the
+    folder has become read-only.
+    """
+
+    def __init__(self, folder: str | os.PathLike | None = None):
+        if folder is None:
+            folder = os.environ.get(RUNS_DIR_ENV) or DEFAULT_RUNS_DIR
+        self.folder = Path(folder).expanduser().absolute()
+        self.database = self.folder / DATABASE_NAME
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise StoreWriteError(
+                f"Could not create the runs folder '{self.folder}' ({reason}). Set "
+                f"{RUNS_DIR_ENV} to a folder you can write to, or free some disk "
+                "space.",
+                reason,
+            ) from error
+        self._open_schema()
+
+    def __repr__(self) -> str:
+        return f"RunStore(folder={str(self.folder)!r})"
+
+    # Writing runs.
+
+    def create(
+        self,
+        spec: dict,
+        dataset: str | None = None,
+        task: str | None = None,
+        epochs_planned: int | None = None,
+    ) -> str:
+        """Record a new run with status ``"queued"``; return its id.
+
+        Args:
+            spec: the experiment spec (a JSON-serialisable dict).
+            dataset: the data source, e.g. ``"builtin:iris"``. Default: None.
+            task: ``"binary"``, ``"multiclass"`` or ``"regression"``. Default: None.
+            epochs_planned: the epochs asked for. Default: None.
+
+        Returns:
+            The new run's id, 12 hexadecimal characters.
+        """
+        if not isinstance(spec, dict):
+            raise TypeError(
+                f"Received: spec of type {type(spec).__name__}. Expected the "
+                "experiment spec as a dict."
+            )
+        if epochs_planned is not None and (
+            isinstance(epochs_planned, bool)
+            or not isinstance(epochs_planned, numbers.Integral)
+            or epochs_planned < 1
+        ):
+            raise ValueError(
+                f"Received: epochs_planned={epochs_planned!r}. Expected a positive "
+                "integer, e.g. epochs_planned=20."
+            )
+        spec_text = _spec_json(spec)
+        now = _now()
+        with self._connect(write=True) as connection:
+            for _ in range(5):
+                run_id = uuid.uuid4().hex[:12]
+                try:
+                    connection.execute(
+                        "INSERT INTO runs (run_id, created, updated, status, spec, "
+                        "dataset, task, epochs_planned, owner) "
+                        "VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
+                        (
+                            run_id,
+                            now,
+                            now,
+                            spec_text,
+                            dataset,
+                            task,
+                            None if epochs_planned is None else int(epochs_planned),
+                            _PROCESS_TOKEN,
+                        ),
+                    )
+                    return run_id
+                except sqlite3.IntegrityError:  # an id collision: draw another
+                    continue
+        raise RuntimeError("Could not draw a unique run id after 5 tries.")
+
+    def set_status(self, run_id: str, status: str, error: str | None = None) -> None:
+        """Set a run's status (and its error message, cleared when None).
+
+        Args:
+            run_id: the run.
+            status: one of ``"queued"``, ``"running"``, ``"finished"``,
+                ``"stopped"``, ``"interrupted"``, ``"failed"``.
+            error: what went wrong, for ``"failed"``. Default: None.
+
+        Raises:
+            ValueError: an unknown status.
+            UnknownRunError: no run has this id.
+        """
+        _check_status(status, STATUSES)
+        with self._connect(write=True) as connection:
+            self._update(
+                connection,
+                run_id,
+                "status = ?, error = ?, owner = ?",
+                (status, error, _PROCESS_TOKEN),
+            )
+
+    def add_epoch(self, run_id: str, epoch: int, logs: dict | None) -> None:
+        """Record one epoch's logs, as Keras passes them to ``on_epoch_end``.
+
+        ``epoch`` counts from 0 like Keras; recording it again replaces it (a
+        resumed run repeats epochs after its checkpoint). ``epochs_run`` becomes
+        the highest recorded epoch + 1. NaN and infinities are kept.
+
+        Args:
+            run_id: the run.
+            epoch: the epoch's index, from 0.
+            logs: metric name -> value, e.g. ``{"loss": 0.31, "val_loss": 0.35}``.
+
+        Raises:
+            UnknownRunError: no run has this id.
+        """
+        self.add_epochs(run_id, {epoch: logs})
+
+    def add_epochs(self, run_id: str, epochs: dict[int, dict | None]) -> None:
+        """Record several epochs' logs in one transaction (see ``add_epoch``).
+
+        Args:
+            run_id: the run.
+            epochs: epoch index from 0 -> its logs.
+
+        Raises:
+            UnknownRunError: no run has this id.
+        """
+        rows = []
+        for epoch, logs in epochs.items():
+            if (
+                isinstance(epoch, bool)
+                or not isinstance(epoch, numbers.Integral)
+                or epoch < 0
+            ):
+                raise ValueError(
+                    f"Received: epoch={epoch!r}. Expected the epoch's index from 0, "
+                    "as Keras passes it to on_epoch_end, e.g. epoch=0."
+                )
+            if logs is not None and not isinstance(logs, dict):
+                raise TypeError(
+                    f"Received: logs of type {type(logs).__name__}. Expected a dict "
+                    "of metric name -> value, e.g. {'loss': 0.31}."
+                )
+            rows.append((run_id, int(epoch), _numbers_json(logs or {})))
+        if not rows:
+            return
+        with self._connect(write=True) as connection:
+            self._update(
+                connection,
+                run_id,
+                "epochs_run = MAX(epochs_run, ?)",
+                (max(row[1] for row in rows) + 1,),
+            )
+            connection.executemany(
+                "INSERT OR REPLACE INTO epochs (run_id, epoch, logs) VALUES (?, ?, ?)",
+                rows,
+            )
+
+    def set_planned(self, run_id: str, epochs_planned: int) -> None:
+        """Change the epochs a run is to train (Continue adds epochs to a run).
+
+        Raises:
+            UnknownRunError: no run has this id.
+        """
+        with self._connect(write=True) as connection:
+            self._update(
+                connection, run_id, "epochs_planned = ?", (int(epochs_planned),)
+            )
+
+    def finish(
+        self,
+        run_id: str,
+        metrics: dict | None,
+        baseline: dict | None,
+        status: str = "finished",
+    ) -> None:
+        """Record a run's final metrics and baseline and end it.
+
+        Args:
+            run_id: the run.
+            metrics: ``{"val": {...}, "test": {...}}``, as ``TrainResult.metrics``.
+            baseline: as ``TrainResult.baseline``.
+            status: ``"finished"``, ``"stopped"`` or ``"failed"``. Default:
+                ``"finished"``.
+
+        Raises:
+            ValueError: a status that does not end a run.
+            UnknownRunError: no run has this id.
+        """
+        _check_status(status, FINAL_STATUSES)
+        with self._connect(write=True) as connection:
+            self._update(
+                connection,
+                run_id,
+                "status = ?, metrics = ?, baseline = ?",
+                (status, _numbers_json(metrics), _numbers_json(baseline)),
+            )
+
+    def model_path(self, run_id: str) -> Path:
+        """Where to save the run's model: ``<folder>/<run_id>/model.keras``.
+
+        Creates the run's folder and records the path; it does not save anything.
+
+        Raises:
+            UnknownRunError: no run has this id.
+        """
+        return self._file_path(run_id, "model_path", MODEL_FILE)
+
+    def checkpoint_path(self, run_id: str) -> Path:
+        """Where to save the run's checkpoint: ``<folder>/<run_id>/checkpoint.keras``.
+
+        Creates the run's folder and records the path; it does not save anything.
+        Save the checkpoint before calling ``add_epoch`` for that epoch, so the
+        recorded epochs never run ahead of it.
+
+        Raises:
+            UnknownRunError: no run has this id.
+        """
+        return self._file_path(run_id, "checkpoint_path", CHECKPOINT_FILE)
+
+    def delete(self, run_id: str) -> None:
+        """Delete a run: its row, its epochs and its folder with the model files.
+
+        Raises:
+            ValueError: the run is queued or running (stop it first).
+            UnknownRunError: no run has this id.
+        """
+        with self._connect(write=True) as connection:
+            row = self._row(connection, run_id)
+            if row["status"] in ("queued", "running") and not self._owner_is_gone(
+                row["owner"]
+            ):
+                raise ValueError(
+                    f"Run '{run_id}' is {row['status']}. Stop it first, then delete it."
+                )
+            connection.execute("DELETE FROM epochs WHERE run_id = ?", (run_id,))
+            connection.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
+            # The looks stay (the test set was seen), no longer tied to the run.
+            connection.execute(
+                "UPDATE test_looks SET run_id = NULL WHERE run_id = ?", (run_id,)
+            )
+        shutil.rmtree(self.folder / run_id, ignore_errors=True)
+
+    def mark_interrupted(self) -> list[str]:
+        """Mark runs left queued or running by a process that has ended.
+
+        Call it once when a process starts. A run still ``"queued"`` or
+        ``"running"`` whose process is gone becomes ``"interrupted"``, so the UI can
+        offer to resume it from ``resume_point``. Runs of this process, and of other
+        live processes on this machine, are left alone.
+
+        Returns:
+            The ids of the runs marked, newest first.
+        """
+        with self._connect(write=True) as connection:
+            rows = connection.execute(
+                "SELECT run_id, owner FROM runs WHERE status IN ('queued', 'running') "
+                "ORDER BY created DESC, rowid DESC"
+            ).fetchall()
+            marked = [
+                row["run_id"] for row in rows if self._owner_is_gone(row["owner"])
+            ]
+            now = _now()
+            connection.executemany(
+                "UPDATE runs SET status = 'interrupted', updated = ?, error = ? "
+                "WHERE run_id = ?",
+                [
+                    (now, "The process running it ended before the run did.", run_id)
+                    for run_id in marked
+                ],
+            )
+        return marked
+
+    def record_test_look(self, identity: str, run_id: str | None = None) -> int:
+        """Record one look at a test set; return how many looks it has had.
+
+        Args:
+            identity: the test set's fingerprint
+                (``nncore.train.evaluation.holdout_fingerprint``).
+            run_id: the run whose model was evaluated, if any. Default: None.
+        """
+        if not isinstance(identity, str) or not identity:
+            raise ValueError(
+                f"Received: identity={identity!r}. Expected the test set's "
+                "fingerprint, a non-empty string."
+            )
+        with self._connect(write=True) as connection:
+            connection.execute(
+                "INSERT INTO test_looks (identity, run_id, looked) VALUES (?, ?, ?)",
+                (identity, run_id, _now()),
+            )
+            return connection.execute(
+                "SELECT COUNT(*) FROM test_looks WHERE identity = ?", (identity,)
+            ).fetchone()[0]
+
+    def test_looks(self, identity: str) -> int:
+        """How often the test set with this fingerprint has been looked at."""
+        with self._connect() as connection:
+            return connection.execute(
+                "SELECT COUNT(*) FROM test_looks WHERE identity = ?", (identity,)
+            ).fetchone()[0]
+
+    # Reading runs.
+
+    def get(self, run_id: str) -> Run:
+        """The run with this id, every field decoded.
+
+        Raises:
+            UnknownRunError: no run has this id.
+        """
+        with self._connect() as connection:
+            row = self._row(connection, run_id)
+            epochs = connection.execute(
+                "SELECT run_id, logs FROM epochs WHERE run_id = ? ORDER BY epoch",
+                (run_id,),
+            ).fetchall()
+            looks = connection.execute(
+                "SELECT COUNT(*) FROM test_looks WHERE run_id = ?", (run_id,)
+            ).fetchone()[0]
+        return self._decode(row, [epoch["logs"] for epoch in epochs], looks)
+
+    def list_runs(self) -> list[Run]:
+        """Every run, newest first."""
+        with self._connect() as connection:
+            rows = connection.execute(
+                "SELECT * FROM runs ORDER BY created DESC, rowid DESC"
+            ).fetchall()
+            epochs = connection.execute(
+                "SELECT run_id, logs FROM epochs ORDER BY run_id, epoch"
+            ).fetchall()
+            looks = dict(
+                connection.execute(
+                    "SELECT run_id, COUNT(*) FROM test_looks "
+                    "WHERE run_id IS NOT NULL GROUP BY run_id"
+                ).fetchall()
+            )
+        logs_by_run: dict[str, list[str]] = {}
+        for epoch in epochs:
+            logs_by_run.setdefault(epoch["run_id"], []).append(epoch["logs"])
+        return [
+            self._decode(
+                row, logs_by_run.get(row["run_id"], []), looks.get(row["run_id"], 0)
+            )
+            for row in rows
+        ]
+
+    def resume_point(self, run_id: str) -> tuple[int, Path | None]:
+        """Where to resume a run: the epoch to start at and the checkpoint to load.
+
+        Returns:
+            ``(initial_epoch, checkpoint)``: the number of completed epochs (pass it
+            to ``model.fit(initial_epoch=...)``) and the checkpoint file. When no
+            checkpoint file exists there is nothing to resume from: ``(0, None)``.
+
+        Raises:
+            UnknownRunError: no run has this id.
+        """
+        with self._connect() as connection:
+            row = self._row(connection, run_id)
+        checkpoint = self._absolute(row["checkpoint_path"])
+        if checkpoint is None or not checkpoint.exists():
+            return 0, None
+        return int(row["epochs_run"]), checkpoint
+
+    # Private helpers.
+
+    def _open_schema(self) -> None:
+        try:
+            connection = sqlite3.connect(
+                self.database, timeout=BUSY_TIMEOUT_S, isolation_level=None
+            )
+        except sqlite3.Error as error:
+            raise self._failure(error) from error
+        try:
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise DataError(
+                    f"The run store '{self.database}' was written by a newer NN "
+                    f"Studio (schema {version}; this one reads up to "
+                    f"{SCHEMA_VERSION}). Upgrade NN Studio, or set {RUNS_DIR_ENV} to "
+                    "another folder."
+                )
+            # WAL is a property of the file: set once, outside any transaction.
+            connection.execute("PRAGMA journal_mode = WAL")
+            if version < SCHEMA_VERSION:
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    # Another process may have created it while we waited.
+                    version = connection.execute("PRAGMA user_version").fetchone()[0]
+                    if version < SCHEMA_VERSION:
+                        _migrate(connection, version)
+                    connection.execute("COMMIT")
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+        except sqlite3.Error as error:
+            raise self._failure(error) from error
+        finally:
+            connection.close()
+
+    @contextmanager
+    def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """A fresh connection for one call, in one transaction when writing."""
+        try:
+            connection = sqlite3.connect(
+                self.database, timeout=BUSY_TIMEOUT_S, isolation_level=None
+            )
+        except sqlite3.Error as error:
+            raise self._failure(error) from error
+        connection.row_factory = sqlite3.Row
+        try:
+            connection.execute("PRAGMA foreign_keys = ON")
+            # Durable across crashes of the process; WAL keeps the file consistent.
+            connection.execute("PRAGMA synchronous = NORMAL")
+            if write:
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield connection
+                    connection.execute("COMMIT")
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+            else:
+                yield connection
+        except sqlite3.OperationalError as error:
+            if "locked" in str(error) or "busy" in str(error):
+                raise DataError(
+                    f"The run store '{self.database}' stayed locked by another "
+                    f"program for {BUSY_TIMEOUT_S:.0f} s. Close other NN Studio "
+                    "processes using this folder, then try again."
+                ) from error
+            raise self._failure(error) from error
+        except sqlite3.DatabaseError as error:
+            raise self._failure(error) from error
+        finally:
+            connection.close()
+
+    def _failure(self, error: sqlite3.Error) -> DataError:
+        """The error to raise for a failed SQLite call: the folder cannot be
+        written (disk full, read-only), or the file is not a run database."""
+        code = getattr(error, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in _WRITE_FAILURES:
+            return self._unwritable(str(error))
+        return self._unreadable(error)
+
+    def _unwritable(self, reason: str) -> StoreWriteError:
+        return StoreWriteError(
+            f"Could not write to the runs folder '{self.folder}' ({reason}): the "
+            "disk is full, or the folder is read-only. Free some disk space, or set "
+            f"{RUNS_DIR_ENV} to a folder you can write to.",
+            reason,
+        )
+
+    def _unreadable(self, error: Exception) -> DataError:
+        return DataError(
+            f"Could not read the run store '{self.database}' ({error}). Expected an "
+            "SQLite database written by NN Studio. Move the file away (e.g. rename "
+            f"it to {DATABASE_NAME}.broken) and NN Studio will start a new, empty "
+            f"one; or set {RUNS_DIR_ENV} to another folder."
+        )
+
+    def _unknown(self, run_id: str) -> UnknownRunError:
+        return UnknownRunError(
+            f"No run with run_id={run_id!r} in the run store '{self.folder}'. Use "
+            "list_runs() to see the runs it holds, or check the runs folder "
+            f"({RUNS_DIR_ENV})."
+        )
+
+    def _row(self, connection: sqlite3.Connection, run_id: str) -> sqlite3.Row:
+        row = connection.execute(
+            "SELECT * FROM runs WHERE run_id = ?", (run_id,)
+        ).fetchone()
+        if row is None:
+            raise self._unknown(run_id)
+        return row
+
+    def _update(
+        self,
+        connection: sqlite3.Connection,
+        run_id: str,
+        assignments: str,
+        values: tuple,
+    ) -> None:
+        cursor = connection.execute(
+            f"UPDATE runs SET {assignments}, updated = ? WHERE run_id = ?",
+            (*values, _now(), run_id),
+        )
+        if cursor.rowcount == 0:
+            raise self._unknown(run_id)
+
+    def _file_path(self, run_id: str, column: str, name: str) -> Path:
+        relative = f"{run_id}/{name}"
+        with self._connect(write=True) as connection:
+            self._update(connection, run_id, f"{column} = ?", (relative,))
+        path = self.folder / relative
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise self._unwritable(error.strerror or str(error)) from error
+        return path
+
+    def _absolute(self, relative: str | None) -> Path | None:
+        # Paths are kept relative to the runs folder so the folder can be moved.
+        return None if relative is None else self.folder / relative
+
+    def _decode(self, row: sqlite3.Row, epoch_logs: list[str], looks: int = 0) -> Run:
+        return Run(
+            run_id=row["run_id"],
+            status=row["status"],
+            created=row["created"],
+            updated=row["updated"],
+            spec=json.loads(row["spec"]),
+            dataset=row["dataset"],
+            task=row["task"],
+            epochs_planned=row["epochs_planned"],
+            epochs_run=row["epochs_run"],
+            history=_history([_numbers_from_json(logs) for logs in epoch_logs]),
+            metrics=_numbers_from_json(row["metrics"]),
+            baseline=_numbers_from_json(row["baseline"]),
+            error=row["error"],
+            model_path=self._absolute(row["model_path"]),
+            checkpoint_path=self._absolute(row["checkpoint_path"]),
+            test_looks=int(looks),
+        )
+
+    @staticmethod
+    def _owner_is_gone(owner: str | None) -> bool:
+        """Whether the process that last ran a run has ended."""
+        # Another machine (or an unreadable owner): we cannot ask, and a store
+        # folder is local to one machine, so it is from a previous process.
+        return process_is_gone(owner, _PROCESS_TOKEN, elsewhere=True)
+        return False
+
+
+def process_is_gone(owner: str | None, current: str, elsewhere: bool) -> bool:
+    """Whether the process named by ``owner`` (``"host:pid:token"``) has ended.
+
+    Args:
+        owner: the recorded ``"host:pid:token"``.
+        current: this process's own token (never gone).
+        elsewhere: the answer for another machine's (or an unreadable) owner,
+            which cannot be asked.
+    """
+    if owner == current:
+        return False
+    host, _, rest = (owner or "").partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != _HOST or not pid_text.isdigit():
+        return elsewhere
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True  # this pid, another token: a previous process with our pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive but not ours to signal
+        return False
+    return False
+
+
+def _migrate(connection: sqlite3.Connection, version: int) -> None:
+    """Bring the schema from ``version`` to ``SCHEMA_VERSION``, in a transaction."""
+    if version == 0:
+        _execute(connection, _SCHEMA)
+    if version < 2:
+        _execute(connection, _LOOKS_SCHEMA)
+    # Later versions add steps here: `if version < 3: ALTER TABLE ...`.
+    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _execute(connection: sqlite3.Connection, script: str) -> None:
+    for statement in script.split(";"):
+        if statement.strip():
+            connection.execute(statement)
+
+
+def _check_status(status: str, allowed: tuple[str, ...]) -> None:
+    if status not in allowed:
+        choices = "{" + ", ".join(repr(choice) for choice in allowed) + "}"
+        raise ValueError(f"The 'status' must be one of {choices}. Got {status!r}.")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _spec_json(spec: dict) -> str:
+    try:
+        return json.dumps(spec, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"The spec cannot be stored as JSON ({error}). Expected a spec of plain "
+            "strings, numbers, lists and dicts, as validate_spec returns."
+        ) from error
+
+
+def _plain(value: Any) -> Any:
+    """Logs and metrics as plain JSON values; NumPy scalars become floats/ints."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    try:
+        number = float(value)  # NumPy and TensorFlow scalars
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"Received: {value!r} of type {type(value).__name__} in logs or "
+            "metrics. Expected numbers, strings or None."
+        ) from error
+    if math.isnan(number):
+        return "NaN"
+    if math.isinf(number):
+        return "Infinity" if number > 0 else "-Infinity"
+    return number
+
+
+def _numbers_json(value: Any) -> str | None:
+    return None if value is None else json.dumps(_plain(value), allow_nan=False)
+
+
+def _restore(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _restore(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_restore(item) for item in value]
+    if isinstance(value, str) and value in _NON_FINITE:
+        return _NON_FINITE[value]
+    return value
+
+
+def _numbers_from_json(text: str | None) -> Any:
+    return None if text is None else _restore(json.loads(text))
+
+
+def _history(epoch_logs: list[dict]) -> dict[str, list[float | None]]:
+    """Per-epoch logs turned into metric -> values, one value per epoch."""
+    names: list[str] = []
+    for logs in epoch_logs:
+        names.extend(name for name in logs if name not in names)
+    return {name: [logs.get(name) for logs in epoch_logs] for name in names}

@@ -1,0 +1,374 @@
+"""The network: the ``model`` part of the spec, its validation, and building it.
+
+A model is a stack of hidden layers (dense, dropout, batch normalisation) followed by
+an output layer that the task decides. Everything here but ``build_model`` is plain
+Python: the Model screen validates, counts parameters and draws the network without
+importing TensorFlow.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from nncore.core.errors import SpecError
+from nncore.spec.validation import DEFAULT_SPEC, _fail, _number, _set, merge_section
+
+LAYER_TYPES = ("dense", "dropout", "batchnorm")
+ACTIVATIONS = (
+    "relu",
+    "tanh",
+    "sigmoid",
+    "elu",
+    "selu",
+    "gelu",
+    "swish",
+    "leaky_relu",
+    "linear",
+)
+INITIALIZERS = (
+    "glorot_uniform",
+    "glorot_normal",
+    "he_uniform",
+    "he_normal",
+    "lecun_normal",
+)
+MAX_LAYERS = 20
+MAX_UNITS = 4096
+MAX_PENALTY = 1.0
+OUTPUTS = ("auto",)
+
+# Every field a layer may have, with its default (None: the field is required).
+LAYER_FIELDS: dict[str, dict[str, Any]] = {
+    "dense": {
+        "units": None,
+        "activation": "relu",
+        "kernel_initializer": "glorot_uniform",
+        "l1": 0.0,
+        "l2": 0.0,
+    },
+    "dropout": {"rate": None},
+    "batchnorm": {},
+}
+EXAMPLES = {
+    "dense": '{"type": "dense", "units": 32}',
+    "dropout": '{"type": "dropout", "rate": 0.2}',
+}
+LAYER_TITLES = {"dense": "Dense", "dropout": "Dropout", "batchnorm": "BatchNorm"}
+
+PRESETS: dict[str, list[dict[str, Any]]] = {
+    "Start simple": [{"type": "dense", "units": 8, "activation": "relu"}],
+    "The article's network": [
+        {"type": "dense", "units": 128, "activation": "relu"},
+        {"type": "dense", "units": 64, "activation": "relu"},
+    ],
+    "Deeper": [
+        {"type": "dense", "units": 64, "activation": "relu"},
+        {"type": "dense", "units": 64, "activation": "relu"},
+        {"type": "dense", "units": 32, "activation": "relu"},
+    ],
+    "Wide with dropout": [
+        {"type": "dense", "units": 256, "activation": "relu"},
+        {"type": "dropout", "rate": 0.3},
+        {"type": "dense", "units": 128, "activation": "relu"},
+        {"type": "dropout", "rate": 0.3},
+    ],
+}
+PRESET_DESCRIPTIONS = {
+    "Start simple": "One small hidden layer of 8 neurons: fast, and hard to overfit.",
+    "The article's network": "Two hidden layers of 128 and 64 neurons, a classic "
+    "starting point for tabular data.",
+    "Deeper": "Three layers (64, 64, 32) that can learn more tangled patterns.",
+    "Wide with dropout": "Two wide layers (256, 128), each followed by dropout that "
+    "switches off 30% of the neurons while training to fight overfitting.",
+}
+
+
+def validate_model_spec(model: Any) -> dict[str, Any]:
+    """Check the ``model`` part of a spec and return it with defaults filled in.
+
+    Args:
+        model: the ``model`` dict of an experiment spec: ``layers`` (a list of layer
+            dicts) and ``output`` (``"auto"``).
+
+    Returns:
+        A new dict in which every layer has all its fields.
+
+    Raises:
+        SpecError: naming the field by its path (``model.layers[1].units``), the
+            value received and what is expected.
+
+    Example:
+        >>> validate_model_spec({"layers": [{"type": "dense", "units": 8}]})["layers"]
+        [{'type': 'dense', 'units': 8, 'activation': 'relu', \
+'kernel_initializer': 'glorot_uniform', 'l1': 0.0, 'l2': 0.0}]
+    """
+    merged = merge_section(
+        model,
+        DEFAULT_SPEC["model"],
+        "model",
+        "must be an object with 'layers' and 'output'",
+    )
+    if merged["output"] not in OUTPUTS:
+        raise _fail(
+            "model.output",
+            merged["output"],
+            "must be 'auto' (the task decides the output layer)",
+        )
+    layers = merged["layers"]
+    if not isinstance(layers, list):
+        raise _fail("model.layers", layers, "must be a list of layers")
+    if len(layers) > MAX_LAYERS:
+        raise SpecError(
+            f"The 'model.layers' list has {len(layers)} layers; at most {MAX_LAYERS} "
+            "are allowed. Remove some layers."
+        )
+    merged["layers"] = [_validate_layer(layer, i) for i, layer in enumerate(layers)]
+    return merged
+
+
+def _validate_layer(layer: Any, index: int) -> dict[str, Any]:
+    path = f"model.layers[{index}]"
+    if not isinstance(layer, dict):
+        raise _fail(path, layer, f"must be an object such as {EXAMPLES['dense']}")
+    kind = layer.get("type")
+    if kind not in LAYER_TYPES:
+        raise _fail(f"{path}.type", kind, "must be one of " + _set(LAYER_TYPES))
+    fields = LAYER_FIELDS[kind]
+    unknown = sorted(set(layer) - {"type", *fields}, key=str)
+    if unknown:
+        allowed = ", ".join(["type", *fields])
+        raise SpecError(
+            f"The '{path}' {kind} layer has an unknown field '{unknown[0]}'. "
+            f"Expected fields: {allowed}."
+        )
+    for name, default in fields.items():
+        if default is None and name not in layer:
+            raise SpecError(
+                f"The '{path}' {kind} layer needs the '{name}' field, e.g. "
+                f"{EXAMPLES[kind]}."
+            )
+    checked = {"type": kind, **fields, **layer}
+    if kind == "dense":
+        units = checked["units"]
+        if (
+            isinstance(units, bool)
+            or not isinstance(units, int)
+            or not 1 <= units <= MAX_UNITS
+        ):
+            raise _fail(
+                f"{path}.units", units, f"must be a whole number from 1 to {MAX_UNITS}"
+            )
+        for name, allowed in (
+            ("activation", ACTIVATIONS),
+            ("kernel_initializer", INITIALIZERS),
+        ):
+            if checked[name] not in allowed:
+                raise _fail(
+                    f"{path}.{name}", checked[name], "must be one of " + _set(allowed)
+                )
+        for name in ("l1", "l2"):
+            value = checked[name]
+            if not _number(value) or not 0 <= value <= MAX_PENALTY:
+                raise _fail(
+                    f"{path}.{name}",
+                    value,
+                    f"must be a number from 0 to {MAX_PENALTY:g}, e.g. 0.001 "
+                    "(0 switches the penalty off)",
+                )
+            checked[name] = float(value)
+    elif kind == "dropout":
+        rate = checked["rate"]
+        if not _number(rate) or not 0 <= rate < 1:
+            raise _fail(
+                f"{path}.rate",
+                rate,
+                "must be a number from 0 up to (not including) 1, e.g. 0.2",
+            )
+        checked["rate"] = float(rate)
+    return checked
+
+
+def output_layer(task: str, n_classes: int | None) -> dict[str, Any]:
+    """The output layer the task needs, and why, in one plain sentence.
+
+    Args:
+        task: ``"binary"``, ``"multiclass"`` or ``"regression"``.
+        n_classes: the number of classes (used for multiclass; None otherwise).
+
+    Returns:
+        ``{"units": int, "activation": str, "explanation": str}``.
+
+    Raises:
+        ValueError: for an unknown task, or multiclass without at least 2 classes.
+    """
+    if task == "binary":
+        return {
+            "units": 1,
+            "activation": "sigmoid",
+            "explanation": "One neuron with a sigmoid activation gives the "
+            "probability (from 0 to 1) that an example belongs to the second class.",
+        }
+    if task == "multiclass":
+        if isinstance(n_classes, bool) or not isinstance(n_classes, int):
+            raise ValueError(
+                f"Received: n_classes={n_classes!r}. Multiclass needs the number of "
+                "classes, e.g. n_classes=3."
+            )
+        if n_classes < 2:
+            raise ValueError(
+                f"Received: n_classes={n_classes}. Multiclass needs at least 2 classes."
+            )
+        return {
+            "units": n_classes,
+            "activation": "softmax",
+            "explanation": f"{n_classes} neurons with a softmax activation give one "
+            "probability per class, and the probabilities add up to 1.",
+        }
+    if task == "regression":
+        return {
+            "units": 1,
+            "activation": "linear",
+            "explanation": "One neuron with a linear activation (no squashing) "
+            "predicts the number itself.",
+        }
+    raise ValueError(
+        f"Received: task={task!r}. Expected 'binary', 'multiclass' or 'regression'."
+    )
+
+
+def count_parameters(
+    layers: list[dict[str, Any]], n_inputs: int, task: str, n_classes: int | None
+) -> list[dict[str, Any]]:
+    """Count the weights of each layer, as Keras would, without importing it.
+
+    A dense layer has ``inputs × units`` weights plus ``units`` biases; batch
+    normalisation has 4 numbers per input (scale and shift are learnt, the running
+    mean and variance are not); dropout has none.
+
+    Args:
+        layers: the hidden layers (``model.layers`` of a spec).
+        n_inputs: the number of input features.
+        task: ``"binary"``, ``"multiclass"`` or ``"regression"``.
+        n_classes: the number of classes (multiclass), else None.
+
+    Returns:
+        One row per layer, the output layer last but one, then a total row. Each
+        row has ``name``, ``type``, ``units`` (the layer's output width; None in the
+        total row), ``parameters`` and ``trainable``.
+    """
+    rows = []
+    width = n_inputs
+    seen: dict[str, int] = {}
+    for layer in layers:
+        kind = layer["type"]
+        seen[kind] = seen.get(kind, 0) + 1
+        name = f"{LAYER_TITLES[kind]} {seen[kind]}"
+        if kind == "dense":
+            parameters = width * layer["units"] + layer["units"]
+            trainable = parameters
+            width = layer["units"]
+        elif kind == "batchnorm":
+            parameters, trainable = 4 * width, 2 * width
+        else:
+            parameters = trainable = 0
+        rows.append(_row(name, LAYER_TITLES[kind], width, parameters, trainable))
+    output = output_layer(task, n_classes)
+    parameters = width * output["units"] + output["units"]
+    rows.append(_row("Output", "Dense", output["units"], parameters, parameters))
+    rows.append(
+        _row(
+            "Total",
+            "",
+            None,
+            sum(r["parameters"] for r in rows),
+            sum(r["trainable"] for r in rows),
+        )
+    )
+    return rows
+
+
+def _row(name, kind, units, parameters, trainable) -> dict[str, Any]:
+    return {
+        "name": name,
+        "type": kind,
+        "units": units,
+        "parameters": parameters,
+        "trainable": trainable,
+    }
+
+
+def _seeded(name: str, seeds: random.Random):
+    """The initializer ``name`` with a seed drawn from ``seeds`` (if it takes one)."""
+    import keras
+
+    initializer = keras.initializers.get(name)
+    config = initializer.get_config()
+    if "seed" not in config:
+        return initializer
+    config["seed"] = seeds.randint(1, int(1e9))
+    return type(initializer).from_config(config)
+
+
+def build_model(
+    model_spec: dict[str, Any],
+    n_inputs: int,
+    task: str,
+    n_classes: int | None,
+    seed: int = 42,
+):
+    """Build the network as an uncompiled ``keras.Sequential``.
+
+    Imports Keras (and TensorFlow) on first call.
+
+    Args:
+        model_spec: the ``model`` part of a spec (validated here).
+        n_inputs: the number of input features.
+        task: ``"binary"``, ``"multiclass"`` or ``"regression"``.
+        n_classes: the number of classes (multiclass), else None.
+        seed: seeds the initial weights and dropout. Defaults to 42.
+
+    Returns:
+        A ``keras.Sequential`` with an ``Input`` of ``n_inputs`` features.
+
+    Raises:
+        SpecError: when ``model_spec`` is invalid.
+    """
+    model_spec = validate_model_spec(model_spec)
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    # The initial weights' seeds come from a generator of this call's own, in the
+    # order Keras would draw them from Python's global one after the line above:
+    # other threads (the app's sessions) also draw from the global generator, and
+    # would change the weights between the seeding and the layers.
+    seeds = random.Random(seed)
+    model = keras.Sequential([keras.Input((n_inputs,))])
+    for layer in model_spec["layers"]:
+        if layer["type"] == "dense":
+            penalty = layer["l1"] > 0 or layer["l2"] > 0
+            model.add(
+                keras.layers.Dense(
+                    layer["units"],
+                    activation=layer["activation"],
+                    kernel_initializer=_seeded(layer["kernel_initializer"], seeds),
+                    kernel_regularizer=(
+                        keras.regularizers.L1L2(l1=layer["l1"], l2=layer["l2"])
+                        if penalty
+                        else None
+                    ),
+                )
+            )
+        elif layer["type"] == "dropout":
+            model.add(keras.layers.Dropout(layer["rate"], seed=seed))
+        else:
+            model.add(keras.layers.BatchNormalization())
+    output = output_layer(task, n_classes)
+    model.add(
+        keras.layers.Dense(
+            output["units"],
+            activation=output["activation"],
+            kernel_initializer=_seeded("glorot_uniform", seeds),
+        )
+    )
+    return model

@@ -1,0 +1,485 @@
+"""Training a network on prepared data and evaluating it, in one synchronous call.
+
+The background job manager wraps ``train_and_evaluate``; the CLI calls it directly.
+Final metrics are computed by scikit-learn from the network's predictions (the same
+functions the exported script contains), not by Keras, so every run, every screen
+and every script reports the same numbers. TensorFlow is imported inside functions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nncore.core.glossary import advice
+from nncore.data.prepare import PreparedData
+
+__all__ = [
+    "LOWER_IS_BETTER",
+    "METRIC_TITLES",
+    "TrainResult",
+    "baseline_metrics",
+    "classification_metrics",
+    "format_metric",
+    "metrics_from_outputs",
+    "regression_metrics",
+    "Trainer",
+    "nan_message",
+    "train_and_evaluate",
+]
+
+
+# What people call each final metric, and which ones are better when lower.
+METRIC_TITLES = {
+    "accuracy": "Accuracy",
+    "precision": "Precision",
+    "recall": "Recall",
+    "f1": "F1 score",
+    "roc_auc": "ROC AUC",
+    "r2": "R² (explained variance)",
+    "mae": "Mean absolute error",
+    "rmse": "Root mean squared error",
+}
+LOWER_IS_BETTER = ("mae", "rmse")
+
+
+def format_metric(value: float | None, name: str) -> str:
+    """A metric as shown to people: 3 decimals for scores, 4 significant digits
+    for errors, "—" when missing, never "-0.000"."""
+    if value is None:
+        return "—"
+    text = f"{value:.4g}" if name in LOWER_IS_BETTER else f"{value:.3f}"
+    return text.lstrip("-") if float(text) == 0 else text
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced.
+
+    Attributes:
+        history: Keras' per-epoch logs, name -> list of floats (``loss``,
+            ``val_loss``, ``accuracy``, ``val_accuracy``, …).
+        epochs_run: epochs actually trained (fewer when early stopping stopped).
+        metrics: ``{"val": {...}, "test": {...}}``, metric name -> float or None.
+        baseline: the same metrics on the test split for the majority-class
+            (classification) or training-mean (regression) predictor.
+        model: the trained Keras model (best weights when early stopping restored
+            them).
+        warnings: things to act on, e.g. metrics that were dropped.
+    """
+
+    history: dict[str, list[float]]
+    epochs_run: int
+    metrics: dict[str, dict[str, float | None]]
+    baseline: dict[str, float | None]
+    model: Any = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def classification_metrics(y_true, probabilities) -> dict:
+    """Accuracy, precision, recall, F1 and ROC AUC from predicted probabilities.
+
+    Binary: ``probabilities`` has one column, the probability of class 1 (the
+    positive class). Multiclass: one column per class; precision, recall and F1
+    are macro averages and ROC AUC is one-vs-rest, macro-averaged. ROC AUC is
+    None when the split lacks a class.
+    """
+    from sklearn.metrics import (
+        accuracy_score,
+        f1_score,
+        precision_score,
+        recall_score,
+        roc_auc_score,
+    )
+
+    y_true = np.asarray(y_true).astype(int)
+    probabilities = np.asarray(probabilities, dtype="float64")
+    if probabilities.ndim == 1:
+        probabilities = probabilities[:, None]
+    if probabilities.shape[1] == 1:
+        positive = probabilities[:, 0]
+        predicted = (positive >= 0.5).astype(int)
+        average = "binary"
+        both = len(np.unique(y_true)) == 2
+        roc_auc = float(roc_auc_score(y_true, positive)) if both else None
+    else:
+        predicted = probabilities.argmax(axis=1)
+        average = "macro"
+        n_classes = probabilities.shape[1]
+        # float32 softmax outputs add up to 1 only within ~1e-7.
+        scores = probabilities / probabilities.sum(axis=1, keepdims=True)
+        every = len(np.unique(y_true)) == n_classes
+        roc_auc = (
+            float(
+                roc_auc_score(
+                    y_true,
+                    scores,
+                    multi_class="ovr",
+                    average="macro",
+                    labels=np.arange(n_classes),
+                )
+            )
+            if every
+            else None
+        )
+    return {
+        "accuracy": float(accuracy_score(y_true, predicted)),
+        "precision": float(
+            precision_score(y_true, predicted, average=average, zero_division=0)
+        ),
+        "recall": float(
+            recall_score(y_true, predicted, average=average, zero_division=0)
+        ),
+        "f1": float(f1_score(y_true, predicted, average=average, zero_division=0)),
+        "roc_auc": roc_auc,
+    }
+
+
+def regression_metrics(y_true, predictions) -> dict:
+    """R², mean absolute error and root mean squared error of predictions."""
+    from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
+
+    y_true = np.asarray(y_true, dtype="float64")
+    predictions = np.asarray(predictions, dtype="float64").reshape(len(y_true))
+    return {
+        "r2": float(r2_score(y_true, predictions)),
+        "mae": float(mean_absolute_error(y_true, predictions)),
+        "rmse": float(np.sqrt(mean_squared_error(y_true, predictions))),
+    }
+
+
+def baseline_metrics(
+    prepared: PreparedData, split: str = "test"
+) -> dict[str, float | None]:
+    """The metrics, on one split, of the predictor that ignores the inputs.
+
+    Classification: every example gets the training split's class frequencies as
+    its probabilities, so it is predicted as the majority class. Regression:
+    every example is predicted as the training mean.
+
+    Args:
+        prepared: the data.
+        split: ``"test"`` or ``"val"``. Default: ``"test"``.
+    """
+    y_true = getattr(prepared, f"y_{split}")
+    n = len(y_true)
+    if prepared.task == "regression":
+        mean = float(np.mean(prepared.y_train, dtype="float64"))
+        return regression_metrics(y_true, np.full(n, mean))
+    n_classes = len(prepared.classes)
+    shares = np.bincount(prepared.y_train, minlength=n_classes) / len(prepared.y_train)
+    if prepared.task == "binary":
+        return classification_metrics(y_true, np.full((n, 1), shares[1]))
+    return classification_metrics(y_true, np.tile(shares, (n, 1)))
+
+
+def metrics_from_outputs(y_true, outputs, task: str) -> dict:
+    """The task's metrics from the network's raw outputs (all None if they diverged).
+
+    ``outputs`` is what ``model.predict`` returns: one column for binary and
+    regression, one per class for multiclass.
+    """
+    outputs = np.asarray(outputs)
+    if not np.all(np.isfinite(outputs)):
+        if task == "regression":
+            return dict.fromkeys(("r2", "mae", "rmse"))
+        return dict.fromkeys(("accuracy", "precision", "recall", "f1", "roc_auc"))
+    if task == "regression":
+        return regression_metrics(y_true, outputs[:, 0])
+    return classification_metrics(y_true, outputs)
+
+
+# Why a fit ended, as Trainer.fit returns it.
+ENDINGS = ("completed", "early_stopping", "stopped", "nan")
+
+
+def nan_message(epoch: int) -> str:
+    """What a loss that became NaN or infinite means, and what to do (1-based epoch)."""
+    return advice(
+        f"Training stopped at epoch {epoch}: the loss became NaN (not a number).",
+        "The steps were so big that the weights blew up: the network cannot learn "
+        "any more and its predictions mean nothing.",
+        "halve the learning rate on the Compile screen, and scale the inputs (Data "
+        "screen: standard scaling); then train again.",
+    )
+
+
+class Trainer:
+    """One network being trained on prepared data, over one or more ``fit`` calls.
+
+    Builds and compiles the spec's network (or takes a model, e.g. a checkpoint),
+    trains it with the fast loop of ``nncore.train.fastfit`` and the spec's callbacks
+    (early stopping, reduce learning rate on plateau, keep the best epoch, stop on
+    NaN), and evaluates it with scikit-learn. Calling ``fit`` again continues from
+    the model as it is, like Keras' ``model.fit(initial_epoch=...)``.
+
+    Args:
+        spec: a validated experiment spec (``model``, ``compile``, ``train``).
+        prepared: the data, prepared with the spec's ``data`` settings.
+        model: a compiled Keras model to continue training (its optimiser state
+            included); None builds and compiles a new one. Default: None.
+        history: the history of epochs already trained (with ``model``). Default:
+            None.
+
+    Raises:
+        SpecError: when the model or compile settings do not fit the task.
+    """
+
+    def __init__(
+        self,
+        spec: dict,
+        prepared: PreparedData,
+        model: Any = None,
+        history: dict[str, list[float]] | None = None,
+    ):
+        from nncore.train.compiling import compile_model, resolve_compile
+        from nncore.train.model import build_model
+
+        self.spec = spec
+        self.prepared = prepared
+        task = prepared.task
+        if model is None:
+            n_classes = len(prepared.classes) if prepared.classes else None
+            model = build_model(
+                spec["model"],
+                prepared.n_features,
+                task,
+                n_classes,
+                seed=spec["train"]["seed"],
+            )
+            self.notes = list(compile_model(model, spec["compile"], task)["notes"])
+        else:
+            self.notes = list(resolve_compile(spec["compile"], task)["notes"])
+        self.model = model
+        self.history: dict[str, list[float]] = {
+            name: list(values) for name, values in (history or {}).items()
+        }
+        self.epochs_done = len(self.history.get("loss", []))
+        # The epoch (0-based) with the lowest validation loss and its weights, kept
+        # in memory when the spec asks to save the best model.
+        self.best_epoch: int | None = None
+        self.best_weights: list | None = None
+        self._best_loss = _lowest(self.history.get("val_loss", []))
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Batches in one epoch."""
+        return -(-len(self.prepared.y_train) // self.spec["train"]["batch_size"])
+
+    def callbacks(self) -> list:
+        """Fresh Keras callbacks for the spec's ``train`` settings."""
+        import keras
+
+        train = self.spec["train"]
+        stopping = train["early_stopping"]
+        reduce_lr = train["reduce_lr"]
+        callbacks = [_stop_on_nan()]
+        if stopping["enabled"]:
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss",
+                    patience=stopping["patience"],
+                    restore_best_weights=stopping["restore_best"],
+                )
+            )
+        if reduce_lr["enabled"]:
+            callbacks.append(
+                keras.callbacks.ReduceLROnPlateau(
+                    monitor="val_loss",
+                    factor=reduce_lr["factor"],
+                    patience=reduce_lr["patience"],
+                )
+            )
+        if train["save_best"]:
+            callbacks.append(_keep_best(self))
+        return callbacks
+
+    def fit(self, epochs: int, callbacks: list | None = None, stop_flag=None) -> str:
+        """Train until ``epochs`` epochs in all (not ``epochs`` more).
+
+        Args:
+            epochs: the epoch to end at, counting every epoch trained so far.
+            callbacks: extra Keras callbacks (e.g. live progress). Default: None.
+            stop_flag: a ``nncore.train.fastfit.StopFlag``; setting it stops within one
+                batch. Default: None.
+
+        Returns:
+            Why it ended: ``"completed"``, ``"early_stopping"``, ``"stopped"`` (the
+            stop flag) or ``"nan"`` (the loss became NaN).
+        """
+        from nncore.train.fastfit import fit_fast
+
+        prepared = self.prepared
+        train = self.spec["train"]
+        own = self.callbacks()
+        history = fit_fast(
+            self.model,
+            prepared.X_train,
+            prepared.y_train,
+            (prepared.X_val, prepared.y_val),
+            epochs=epochs,
+            batch_size=train["batch_size"],
+            initial_epoch=self.epochs_done,
+            callbacks=[*own, *(callbacks or [])],
+            shuffle=True,
+            seed=train["seed"],
+            stop_flag=stop_flag,
+        )
+        trained = len(history.get("loss", []))
+        for name, values in history.items():
+            self.history.setdefault(name, [math.nan] * self.epochs_done)
+            self.history[name].extend(float(value) for value in values)
+        self.epochs_done += trained
+        if stop_flag is not None and stop_flag.is_set():
+            return "stopped"
+        losses = history.get("loss", [])
+        if losses and not math.isfinite(losses[-1]):
+            return "nan"
+        if any(getattr(c, "stopped_epoch", 0) > 0 for c in own):
+            return "early_stopping"
+        return "completed"
+
+    def predict(self, X) -> np.ndarray:
+        """The network's outputs for inputs ``X`` (a float32 array)."""
+        from nncore.train.fastfit import compiled_predict
+
+        return compiled_predict(self.model, X)
+
+    def evaluate(self) -> dict[str, dict[str, float | None]]:
+        """Validation and test metrics (scikit-learn) of the model as it is."""
+        prepared = self.prepared
+        return {
+            split: metrics_from_outputs(
+                getattr(prepared, f"y_{split}"),
+                self.predict(getattr(prepared, f"X_{split}")),
+                prepared.task,
+            )
+            for split in ("val", "test")
+        }
+
+    def save_best(self, path) -> bool:
+        """Save the model with the best epoch's weights to ``path`` (a ``.keras``).
+
+        Returns:
+            False when no best epoch was kept (``train.save_best`` off, or no
+            finite validation loss yet).
+        """
+        if self.best_weights is None:
+            return False
+        current = self.model.get_weights()
+        self.model.set_weights(self.best_weights)
+        try:
+            self.model.save(path)
+        finally:
+            self.model.set_weights(current)
+        return True
+
+
+def _lowest(values: list[float]) -> float:
+    finite = [value for value in values if math.isfinite(value)]
+    return min(finite) if finite else math.inf
+
+
+def _stop_on_nan():
+    """A callback that ends training after an epoch whose loss is not finite."""
+    import keras
+
+    class StopOnNaN(keras.callbacks.Callback):
+        chunk_safe = True  # reads logs only; the loop then stops after the chunk
+
+        def on_epoch_end(self, epoch, logs=None):
+            loss = (logs or {}).get("loss")
+            if loss is not None and not math.isfinite(loss):
+                self.model.stop_training = True
+
+    return StopOnNaN()
+
+
+def _keep_best(trainer: Trainer):
+    """A callback that keeps the weights of the epoch with the lowest val_loss.
+
+    In memory, not on disk: saving a ``.keras`` file at every improvement would cost
+    more than a whole epoch on small data. ``Trainer.save_best`` writes it once.
+    """
+    import keras
+
+    class KeepBest(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            value = (logs or {}).get("val_loss")
+            if (
+                value is not None
+                and math.isfinite(value)
+                and value < trainer._best_loss
+            ):
+                trainer._best_loss = value
+                trainer.best_epoch = epoch
+                trainer.best_weights = self.model.get_weights()
+
+    return KeepBest()
+
+
+def train_and_evaluate(
+    spec: dict,
+    prepared: PreparedData,
+    callbacks: list | None = None,
+    stop_flag=None,
+) -> TrainResult:
+    """Build, compile and train the spec's network, then evaluate it.
+
+    Args:
+        spec: a validated experiment spec (``model``, ``compile``, ``train``).
+        prepared: the data, prepared with the spec's ``data`` settings.
+        callbacks: extra Keras callbacks (progress, stop button). Defaults to None.
+        stop_flag: a ``nncore.train.fastfit.StopFlag``. Defaults to None.
+
+    Returns:
+        A ``TrainResult``.
+
+    Raises:
+        SpecError: when the model or compile settings do not fit the task.
+    """
+    trainer = Trainer(spec, prepared)
+    ending = trainer.fit(spec["train"]["epochs"], callbacks, stop_flag)
+    metrics = trainer.evaluate()
+    return TrainResult(
+        history=trainer.history,
+        epochs_run=trainer.epochs_done,
+        metrics=metrics,
+        baseline=baseline_metrics(prepared),
+        model=trainer.model,
+        warnings=result_warnings(trainer, ending) + metric_warnings(metrics),
+    )
+
+
+def result_warnings(trainer: Trainer, ending: str) -> list[str]:
+    """What the user should know about a finished fit, in plain words."""
+    warnings = list(trainer.notes)
+    if ending == "nan":
+        warnings.append(nan_message(trainer.epochs_done))
+    return warnings
+
+
+def metric_warnings(metrics: dict) -> list[str]:
+    """Warnings about the test metrics: diverged outputs, or a missing class."""
+    test = metrics["test"]
+    if all(value is None for value in test.values()):
+        return [
+            advice(
+                "The network's outputs are not numbers: training diverged.",
+                "No score can be computed, and the model cannot be used to predict.",
+                "lower the learning rate, or scale the inputs, and train again.",
+            )
+        ]
+    if any(value is None for value in test.values()):
+        return [
+            advice(
+                "ROC AUC could not be computed because the test split lacks a class.",
+                "The test scores then say nothing about how that class is recognised.",
+                "add rows of the rare classes, or give the test split a bigger "
+                "share on the Data screen.",
+            )
+        ]
+    return []
