@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nncore.data.inspect import inspect_data, load_source  # noqa: E402
 from nncore.spec.validation import default_spec, validate_spec  # noqa: E402
-from nncore.tune.search import Search, grid_size, resolve_space  # noqa: E402
+from nncore.tune import Search, grid_size, resolve_space  # noqa: E402
 
 SPACE = {
     "hidden_layers": {"low": 1, "high": 3},

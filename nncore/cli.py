@@ -241,7 +241,7 @@ def command_tune(args) -> dict:
     from nncore.data.inspect import inspect_data, load_source
     from nncore.runs.manager import JobManager
     from nncore.spec.validation import validate_spec
-    from nncore.tune.search import Search, shown_storage
+    from nncore.tune import Search, shown_storage
 
     spec, base_dir = _experiment(args)
     for name in ("method", "trials", "minutes", "pruner"):

@@ -29,7 +29,7 @@ from nncore.plots.tuning import (
 from nncore.spec.validation import validate_spec, validate_tune_spec
 from nncore.train.compiling import OPTIMIZERS
 from nncore.train.model import ACTIVATIONS
-from nncore.tune.search import (
+from nncore.tune import (
     DEFAULT_SPACE,
     DIMENSIONS,
     METHOD_TITLES,

@@ -1,1 +1,34 @@
-"""core"""
+"""The foundation: errors, text for messages, the dataset catalog, the glossary,
+resource limits, metrics and CSV output. Imports nothing else from nncore.
+"""
+
+from __future__ import annotations
+
+from nncore.core.lazy import lazy_exports
+
+_WHERE = {
+    "advice": "nncore.core.glossary",
+    "Advice": "nncore.core.glossary",
+    "BUILTIN_DATASETS": "nncore.core.catalog",
+    "BuiltinDataset": "nncore.core.catalog",
+    "check_upload_size": "nncore.core.limits",
+    "DataError": "nncore.core.errors",
+    "dataset_title": "nncore.core.catalog",
+    "find": "nncore.core.glossary",
+    "GROUPS": "nncore.core.glossary",
+    "is_generated": "nncore.core.catalog",
+    "LimitError": "nncore.core.limits",
+    "link": "nncore.core.glossary",
+    "linked_terms": "nncore.core.glossary",
+    "listing": "nncore.core.text",
+    "parameters_problem": "nncore.core.limits",
+    "plot_label": "nncore.core.text",
+    "preview": "nncore.core.text",
+    "quoted": "nncore.core.text",
+    "search": "nncore.core.glossary",
+    "short": "nncore.core.text",
+    "SpecError": "nncore.core.errors",
+    "TERMS": "nncore.core.glossary",
+}
+__all__ = sorted(_WHERE)
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)

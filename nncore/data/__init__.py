@@ -1,1 +1,25 @@
-"""data"""
+"""Data: built-in sources, reading files, type detection, preparation (split,
+scaling, encoding) and the profile with its pitfalls. No TensorFlow.
+"""
+
+from __future__ import annotations
+
+from nncore.core.lazy import lazy_exports
+
+_WHERE = {
+    "clean_labels": "nncore.data.detect",
+    "DataProfile": "nncore.data.profile",
+    "detect_task": "nncore.data.detect",
+    "inspect_data": "nncore.data.inspect",
+    "load_builtin": "nncore.data.sources",
+    "load_source": "nncore.data.inspect",
+    "LoadedTable": "nncore.data.loading",
+    "MAX_MAGNITUDE": "nncore.data.prepare",
+    "prepare_data": "nncore.data.prepare",
+    "prepare_from_spec": "nncore.data.prepare",
+    "PreparedData": "nncore.data.prepare",
+    "profile_data": "nncore.data.profile",
+    "read_table": "nncore.data.loading",
+}
+__all__ = sorted(_WHERE)
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)

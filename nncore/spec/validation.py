@@ -336,7 +336,7 @@ def validate_tune_spec(tune: Any) -> dict[str, Any]:
     if merged["epochs"] is not None:
         _integer(merged, "epochs", "tune", 1, 1000)
     # Imported here: the search space's rules live with the code that searches.
-    from nncore.tune.search import validate_space
+    from nncore.tune import validate_space
 
     merged["space"] = validate_space(merged["space"])
     return merged

@@ -1,1 +1,37 @@
-"""tune"""
+"""Tuning: the search space, study storage, cost estimates, Optuna samplers and
+pruning, the search itself and snapshots of a study.
+"""
+
+from __future__ import annotations
+
+from nncore.core.lazy import lazy_exports
+
+_WHERE = {
+    "apply_best": "nncore.tune.space",
+    "apply_params": "nncore.tune.space",
+    "current_values": "nncore.tune.space",
+    "DEFAULT_SPACE": "nncore.tune.space",
+    "default_storage": "nncore.tune.storage",
+    "DIMENSIONS": "nncore.tune.space",
+    "duration_text": "nncore.tune.cost",
+    "epochs_per_trial": "nncore.tune.cost",
+    "estimate_cost": "nncore.tune.cost",
+    "grid_size": "nncore.tune.space",
+    "list_studies": "nncore.tune.storage",
+    "METHOD_TITLES": "nncore.tune.space",
+    "open_storage": "nncore.tune.storage",
+    "PRUNER_TITLES": "nncore.tune.space",
+    "resolve_space": "nncore.tune.space",
+    "Search": "nncore.tune.search",
+    "shown_storage": "nncore.tune.storage",
+    "Speed": "nncore.tune.cost",
+    "speed_work": "nncore.tune.cost",
+    "study_snapshot": "nncore.tune.snapshot",
+    "StudySnapshot": "nncore.tune.snapshot",
+    "trials_csv": "nncore.tune.snapshot",
+    "trials_table": "nncore.tune.snapshot",
+    "validate_space": "nncore.tune.space",
+    "value_text": "nncore.tune.space",
+}
+__all__ = sorted(_WHERE)
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)

@@ -183,7 +183,7 @@ def test_every_control_on_train_evaluate_and_runs_has_help():
 
 def test_every_control_on_tune_experiment_glossary_and_home_has_help(tmp_path):
     from nncore.data.inspect import inspect_data, load_source
-    from nncore.tune.search import Search
+    from nncore.tune import Search
 
     spec = experiment("builtin:iris", epochs=2)
     at = app(spec)

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from nncore.data.inspect import inspect_data, load_source
 from nncore.spec.validation import default_spec, validate_spec
-from nncore.tune.search import Search
+from nncore.tune import Search
 from tests.app.conftest import ROOT
 from tests.app.test_experiment import go
 

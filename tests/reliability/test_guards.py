@@ -23,7 +23,7 @@ from nncore.data.prepare import prepare_from_spec
 from nncore.runs.manager import JobManager
 from nncore.runs.store import RunStore
 from nncore.spec.validation import default_spec, validate_spec
-from nncore.tune.search import Search
+from nncore.tune import Search
 from tests import files
 from tests.app.conftest import ROOT
 from tests.app.test_experiment import go

@@ -26,7 +26,7 @@ from nncore.plots.tuning import (
     parallel_figure,
 )
 from nncore.spec.validation import default_spec, validate_spec
-from nncore.tune.search import (
+from nncore.tune import (
     DEFAULT_SPACE,
     Search,
     Speed,

@@ -1,0 +1,309 @@
+"""What a study holds, for tables and charts: trials, best values, importances, CSV.
+
+Optuna is imported inside functions: importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import math
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from nncore.core.errors import DataError, SpecError
+from nncore.tune.cost import trials_planned
+from nncore.tune.space import DIMENSIONS, OBJECTIVE_TITLES
+from nncore.tune.storage import (
+    META_KEY,
+    _first_line,
+    default_storage,
+    open_storage,
+    shown_storage,
+)
+
+log = logging.getLogger(__name__)
+
+# --- what a study holds, for tables and charts ------------------------------------
+
+
+@dataclass
+class StudySnapshot:
+    """A study's trials as plain data, for the trials table and the charts.
+
+    Attributes:
+        study: the study's name.
+        storage: its storage (password hidden).
+        objective: e.g. ``"val_accuracy"``; ``"value"`` for a study not made by
+            NN Studio.
+        objective_title: e.g. ``"validation accuracy"``.
+        direction: ``"maximize"`` or ``"minimize"``.
+        method: the search method, or None.
+        budget: the study's planned trials, or None.
+        rows: one dict per trial (skipped trials left out), in trial order:
+            ``trial`` (1-based), ``state`` (``"complete"``, ``"pruned"``,
+            ``"failed"``, ``"running"``), ``value``, ``epochs``, ``seconds``,
+            ``params`` (name -> value) and ``note``.
+        curves: trial (1-based) -> the objective after each epoch (None where not
+            reported).
+        params: the names of the parameters trials varied, in ``DIMENSIONS`` order.
+        distributions: parameter -> ``{"kind": "int"|"float"|"categorical",
+            "log": bool, "choices": [...]}``.
+        best: ``{"trial", "value", "params"}`` of the best complete trial, or None.
+        n_complete, n_pruned, n_failed, n_running: trials in each state.
+        epochs_total: epochs trained by all the trials.
+        spec: the experiment the study tunes (None when not made by NN Studio).
+        importances: parameter -> importance (adds up to 1), or None.
+        importance_note: why there are no importances, or None.
+    """
+
+    study: str
+    storage: str
+    objective: str
+    objective_title: str
+    direction: str
+    method: str | None
+    budget: int | None
+    rows: list[dict] = field(default_factory=list)
+    curves: dict[int, list[float | None]] = field(default_factory=dict)
+    params: list[str] = field(default_factory=list)
+    distributions: dict[str, dict] = field(default_factory=dict)
+    best: dict | None = None
+    n_complete: int = 0
+    n_pruned: int = 0
+    n_failed: int = 0
+    n_running: int = 0
+    epochs_total: int = 0
+    spec: dict | None = None
+    importances: dict[str, float] | None = None
+    importance_note: str | None = None
+
+    @property
+    def finished(self) -> int:
+        return self.n_complete + self.n_pruned + self.n_failed
+
+
+_STATES = {"COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed"}
+_importance_cache: dict[tuple, tuple[dict | None, str | None]] = {}
+_importance_lock = threading.Lock()
+
+
+def study_snapshot(
+    storage: str | None, study_name: str, importances: bool = False
+) -> StudySnapshot:
+    """Read a study's trials as plain data (any Optuna study, NN Studio's or not).
+
+    Args:
+        storage: the storage URL or journal file. Default: ``default_storage()``.
+        study_name: the study.
+        importances: also compute each parameter's importance (Optuna's fANOVA;
+            needs two complete trials). Default: False.
+
+    Raises:
+        DataError: the storage or the study cannot be read.
+    """
+    import optuna
+
+    storage = storage or default_storage()
+    opened = open_storage(storage, create=False)
+    try:
+        study = optuna.load_study(study_name=study_name, storage=opened)
+        trials = study.get_trials(deepcopy=False)
+        meta = study.user_attrs.get(META_KEY) or {}
+        direction = study.direction.name.lower()
+    except KeyError as error:
+        raise DataError(
+            f"There is no study '{study_name}' in '{shown_storage(storage)}'."
+        ) from error
+    except (ValueError, RuntimeError) as error:  # a multi-objective study
+        raise DataError(
+            f"The study '{study_name}' cannot be shown here ({_first_line(error)}): "
+            "only single-objective studies are supported."
+        ) from error
+    objective = meta.get("objective", "value")
+    snapshot = StudySnapshot(
+        study=study_name,
+        storage=shown_storage(storage),
+        objective=objective,
+        objective_title=OBJECTIVE_TITLES.get(objective, "objective value"),
+        direction=direction,
+        method=meta.get("method"),
+        budget=None,
+        spec=meta.get("spec"),
+    )
+    if snapshot.spec is not None:
+        try:
+            snapshot.budget = trials_planned(snapshot.spec)
+        except (SpecError, KeyError, TypeError):
+            snapshot.budget = None
+    seen: dict[str, Any] = {}
+    for trial in trials:
+        if trial.user_attrs.get("skipped") or trial.state.name == "WAITING":
+            continue
+        state = _STATES.get(trial.state.name, "running")
+        params = dict(trial.user_attrs.get("params") or trial.params)
+        for name, distribution in trial.distributions.items():
+            seen.setdefault(name, distribution)
+        number = trial.number + 1
+        curve_steps = trial.intermediate_values
+        epochs = trial.user_attrs.get("epochs")
+        if epochs is None:
+            epochs = max(curve_steps) if curve_steps else 0
+        if curve_steps:
+            last = max(curve_steps)
+            snapshot.curves[number] = [
+                _finite(curve_steps.get(step)) for step in range(1, last + 1)
+            ]
+        seconds = trial.user_attrs.get("seconds")
+        if seconds is None and trial.datetime_start is not None:
+            end = trial.datetime_complete or datetime.datetime.now()
+            seconds = (end - trial.datetime_start).total_seconds()
+        note = trial.user_attrs.get("error") or ""
+        if state == "pruned" and trial.user_attrs.get("pruned_at"):
+            note = f"stopped after epoch {trial.user_attrs['pruned_at']}"
+        snapshot.rows.append(
+            {
+                "trial": number,
+                "state": state,
+                "value": _finite(trial.value) if state != "failed" else None,
+                "epochs": int(epochs),
+                "seconds": None if seconds is None else round(float(seconds), 2),
+                "params": params,
+                "note": note,
+            }
+        )
+        snapshot.epochs_total += int(epochs)
+        count = f"n_{state}"
+        setattr(snapshot, count, getattr(snapshot, count) + 1)
+    order = {name: i for i, name in enumerate(DIMENSIONS)}
+    snapshot.params = sorted(seen, key=lambda n: (order.get(n, len(order)), n))
+    snapshot.distributions = {
+        name: _distribution_info(seen[name]) for name in snapshot.params
+    }
+    complete = [
+        r for r in snapshot.rows if r["state"] == "complete" and r["value"] is not None
+    ]
+    if complete:
+        pick = max if direction == "maximize" else min
+        best = pick(complete, key=lambda r: (r["value"], -r["trial"]))
+        snapshot.best = {
+            "trial": best["trial"],
+            "value": best["value"],
+            "params": best["params"],
+        }
+    if importances:
+        snapshot.importances, snapshot.importance_note = _importances(
+            study, storage, study_name, len(complete)
+        )
+    return snapshot
+
+
+def _finite(value) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _distribution_info(distribution) -> dict:
+    import optuna
+
+    if isinstance(distribution, optuna.distributions.CategoricalDistribution):
+        return {
+            "kind": "categorical",
+            "log": False,
+            "choices": list(distribution.choices),
+        }
+    kind = (
+        "int"
+        if isinstance(distribution, optuna.distributions.IntDistribution)
+        else "float"
+    )
+    return {
+        "kind": kind,
+        "log": bool(distribution.log),
+        "low": distribution.low,
+        "high": distribution.high,
+    }
+
+
+def _importances(study, storage: str, name: str, complete: int):
+    """Each parameter's importance (fANOVA), computed once per number of complete
+    trials; or None and the reason."""
+    import optuna
+
+    if complete < 2:
+        return None, "Parameter importance needs at least 2 completed trials."
+    key = (storage, name, complete)
+    with _importance_lock:
+        if key in _importance_cache:
+            return _importance_cache[key]
+    try:
+        values = optuna.importance.get_param_importances(study)
+        result = (
+            {k: float(v) for k, v in values.items()} or None,
+            None if values else "No parameter varied among the completed trials.",
+        )
+    except (ValueError, RuntimeError, ZeroDivisionError) as error:
+        result = (
+            None,
+            "Parameter importance cannot be computed yet "
+            f"({_first_line(error)}); it needs completed trials whose settings and "
+            "results differ.",
+        )
+    if result[0] is not None and not all(math.isfinite(v) for v in result[0].values()):
+        result = (
+            None,
+            "Parameter importance cannot be computed: the results are equal.",
+        )
+    with _importance_lock:
+        _importance_cache[key] = result
+    return result
+
+
+# --- the trials table as CSV ------------------------------------------------------
+
+
+def trials_table(snapshot: StudySnapshot):
+    """The trials as a table people read: one row per trial, titled columns.
+
+    Columns: Trial, State, the objective (e.g. "Validation accuracy"), Epochs,
+    Seconds, one per parameter (its title), Note.
+    """
+    import pandas as pd
+
+    value_title = snapshot.objective_title[0].upper() + snapshot.objective_title[1:]
+    records = []
+    for row in snapshot.rows:
+        record = {
+            "Trial": row["trial"],
+            "State": row["state"],
+            value_title: row["value"],
+            "Epochs": row["epochs"],
+            "Seconds": row["seconds"],
+        }
+        for name in snapshot.params:
+            title = DIMENSIONS[name].title if name in DIMENSIONS else name
+            record[title] = row["params"].get(name)
+        record["Note"] = row["note"]
+        records.append(record)
+    columns = ["Trial", "State", value_title, "Epochs", "Seconds"]
+    columns += [
+        DIMENSIONS[n].title if n in DIMENSIONS else n for n in snapshot.params
+    ] + ["Note"]
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    for column in (value_title, "Seconds"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    return frame
+
+
+def trials_csv(snapshot: StudySnapshot) -> bytes:
+    """The trials table as UTF-8 CSV, safe to open in a spreadsheet.
+
+    A text cell that begins with ``=``, ``+``, ``-`` or ``@`` (or a tab) gets a
+    leading apostrophe unless it is a number, so no cell runs as a formula.
+    """
+    from nncore.train.evaluation import csv_bytes
+
+    return csv_bytes(trials_table(snapshot))
