@@ -1,8 +1,12 @@
-"""The layers stay apart: nncore is UI-free and the data path never loads TensorFlow."""
+"""The layers stay apart: no import cycles, no import up a layer, nncore is UI-free
+and the data path never loads TensorFlow."""
 
 import ast
 from pathlib import Path
 
+import pytest
+
+from tests.imports import cycles, import_graph, upward_imports
 from tests.isolation import heavy_modules_after
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,3 +43,58 @@ def test_data_modules_load_without_streamlit_or_tensorflow():
 def test_pages_hold_no_keras_calls():
     for path in list((ROOT / "screens").glob("*.py")) + [ROOT / "app.py"]:
         assert not {"tensorflow", "keras", "sklearn"} & imported_modules(path), path
+
+
+def test_the_app_has_no_import_cycles():
+    assert cycles(import_graph(ROOT)) == []
+
+
+def test_no_import_goes_up_a_layer():
+    # See tests/imports.py's MAY_IMPORT and docs/architecture.md for the table.
+    assert upward_imports(import_graph(ROOT)) == []
+
+
+PLANTED = {
+    "nncore/__init__.py": "",
+    "nncore/core/__init__.py": "",
+    "nncore/core/text.py": "def short():\n    from nncore.train.model import build\n",
+    "nncore/train/__init__.py": "_WHERE = {'build': 'nncore.train.model'}\n",
+    "nncore/train/model.py": "from nncore.core import text\n\n\ndef build(): ...\n",
+    "ui/__init__.py": "",
+    "screens/__init__.py": "",
+    "screens/tune.py": "from nncore.train import build\n",
+}
+
+
+@pytest.mark.parametrize(
+    "files, expected_cycles, expected_upward",
+    [
+        (PLANTED, [["nncore.core.text", "nncore.train.model"]], 1),
+        (
+            {**PLANTED, "nncore/core/text.py": "def short(): ...\n"},
+            [],
+            0,
+        ),
+        (
+            {
+                **PLANTED,
+                "nncore/core/text.py": "def short(): ...\n",
+                "nncore/train/model.py": "import ui.frame\n",
+                "ui/frame.py": "",
+            },
+            [],
+            1,
+        ),
+    ],
+    ids=["cycle-inside-a-function", "clean", "engine-imports-ui"],
+)
+def test_the_checker_finds_a_planted_cycle_and_an_upward_import(
+    tmp_path, files, expected_cycles, expected_upward
+):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    graph = import_graph(tmp_path)
+    assert graph["screens.tune"] == {"nncore.train.model": 1}  # via the lazy API
+    assert cycles(graph) == expected_cycles
+    assert len(upward_imports(graph)) == expected_upward
