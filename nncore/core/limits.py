@@ -243,7 +243,7 @@ def check_parameters(n_parameters: int, what: str = "This network") -> None:
 
 
 def check_rows_epochs(
-    n_rows: int, epochs: int, epochs_done: int = 0, per_trial: bool = False
+    n_rows: int, epochs: int, *, epochs_done: int = 0, per_trial: bool = False
 ) -> None:
     """Refuse a training of more rows × epochs than ``NNSTUDIO_MAX_ROWS_EPOCHS``.
 

@@ -98,6 +98,7 @@ class PreparedData:
 def prepare_data(
     frame: pd.DataFrame,
     target: str | None,
+    *,
     task: str = "auto",
     split: dict | None = None,
     scaling: str = "standard",

@@ -143,6 +143,7 @@ def _finding_parts(finding: Any) -> tuple[str, int]:
 def curves_figure(
     history: Mapping[str, Any],
     metric: str = "loss",
+    *,
     log_y: bool = False,
     best_epoch: int | None = None,
     findings: Iterable[Any] = (),
