@@ -105,7 +105,7 @@ def child(path: str) -> None:
     import nncore.data.inspect as data_module
     from nncore.data.inspect import inspect_data
     from nncore.data.loading import read_table
-    from nncore.spec.validation import default_spec, validate_data_spec
+    from nncore.spec import default_spec, validate_data_spec
 
     import_seconds = time.perf_counter() - started
     rss_imports = _status("VmRSS")

@@ -41,7 +41,7 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nncore.data.inspect import inspect_data, load_source  # noqa: E402
-from nncore.spec.validation import default_spec, validate_spec  # noqa: E402
+from nncore.spec import default_spec, validate_spec  # noqa: E402
 from nncore.tune import Search, grid_size, resolve_space  # noqa: E402
 
 SPACE = {

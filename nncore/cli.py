@@ -24,6 +24,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from nncore.spec import choices
+
     parser = _Parser(
         prog="python -m nncore",
         description="Run NN Studio experiments from the command line.",
@@ -67,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--data", help="data file that overrides data.source")
     tune.add_argument("--target", help="target column that overrides data.target")
     tune.add_argument(
-        "--method", choices=("grid", "random", "tpe"), help="overrides tune.method"
+        "--method", choices=choices("tune.method"), help="overrides tune.method"
     )
     tune.add_argument(
         "--trials",
@@ -82,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tune.add_argument(
         "--pruner",
-        choices=("median", "hyperband", "none"),
+        choices=choices("tune.pruner"),
         help="how unpromising trials are stopped early (overrides tune.pruner)",
     )
     tune.add_argument(
@@ -110,7 +112,7 @@ def _progress(message: str) -> None:
 
 
 def _experiment(args) -> tuple[dict, Path]:
-    from nncore.spec.validation import load_spec, validate_spec
+    from nncore.spec import load_spec, validate_spec
 
     spec = load_spec(args.experiment)
     if args.data:
@@ -240,7 +242,7 @@ def _save_run(out: Path, spec: dict, model_file, summary: dict) -> None:
 def command_tune(args) -> dict:
     from nncore.data.inspect import inspect_data, load_source
     from nncore.runs.manager import JobManager
-    from nncore.spec.validation import validate_spec
+    from nncore.spec import validate_spec
     from nncore.tune import Search, shown_storage
 
     spec, base_dir = _experiment(args)

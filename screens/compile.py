@@ -11,6 +11,7 @@ import streamlit as st
 
 from nncore.core import glossary
 from nncore.core.errors import DataError, SpecError
+from nncore.spec import validate_compile_spec
 from nncore.train.compiling import (
     AUTO_LOSS,
     LOSSES,
@@ -21,7 +22,6 @@ from nncore.train.compiling import (
     resolve_compile,
     unavailable_losses,
     unavailable_metrics,
-    validate_compile_spec,
 )
 from ui import presenter, safe, state
 from ui.reports import current_report

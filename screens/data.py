@@ -15,7 +15,7 @@ from nncore.core import glossary
 from nncore.core.catalog import BUILTIN_DATASETS, is_generated
 from nncore.core.errors import DataError, SpecError
 from nncore.core.text import preview
-from nncore.spec.validation import validate_data_spec
+from nncore.spec import validate_data_spec
 from ui import presenter, safe, state
 
 if TYPE_CHECKING:

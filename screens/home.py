@@ -9,13 +9,12 @@ training doctor at work. The words are ``nncore.report.guide``'s.
 from __future__ import annotations
 
 import streamlit as st
-from streamlit.errors import StreamlitPageNotFoundError
 
 from nncore.core.catalog import dataset_title
 from nncore.core.errors import DataError
 from nncore.report import guide
-from nncore.spec.validation import default_spec, validate_spec
-from ui import demo, presenter, safe, state, training
+from nncore.spec import default_spec, validate_spec
+from ui import demo, page, presenter, safe, state, training
 
 DONE, DOING, TO_DO = "done", "doing", "to do"
 LOOKS = {
@@ -80,10 +79,7 @@ def show_tracker(status: dict[str, str]) -> None:
         zip(st.columns(len(guide.STEPS)), guide.STEPS, strict=True), start=1
     ):
         with column.container(border=True, key=f"home_step_{step.key}"):
-            try:
-                st.page_link(f"screens/{step.key}.py", label=step.title, icon=step.icon)
-            except StreamlitPageNotFoundError:  # the page runs on its own (tests)
-                st.markdown(f"**{step.title}**")
+            page.link(step.key, step.title, step.icon, fallback=f"**{step.title}**")
             st.markdown(f"{number} · {LOOKS[status[step.key]]}")
             st.caption(step.summary)
     show_experiment()

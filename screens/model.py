@@ -9,27 +9,26 @@ spec.
 from __future__ import annotations
 
 import streamlit as st
-from streamlit.errors import StreamlitPageNotFoundError
 
 from nncore.core import glossary
-from nncore.core.errors import DataError, SpecError
+from nncore.core.errors import SpecError
 from nncore.core.limits import parameters_problem
 from nncore.core.text import listing
-from nncore.train.model import (
+from nncore.spec import (
     ACTIVATIONS,
     INITIALIZERS,
-    LAYER_TITLES,
     MAX_LAYERS,
-    MAX_PENALTY,
-    MAX_UNITS,
+    bounds,
+    validate_model_spec,
+)
+from nncore.train.model import (
+    LAYER_TITLES,
     PRESET_DESCRIPTIONS,
     PRESETS,
     count_parameters,
     output_layer,
-    validate_model_spec,
 )
-from ui import presenter, safe, state
-from ui.reports import current_report
+from ui import page, presenter, safe, state
 
 LAYER_KEY = "model_layer_"
 NEW_LAYERS = {
@@ -110,15 +109,6 @@ def remove_layer(index: int) -> None:
 def reset_model() -> None:
     st.session_state[state.SPEC]["model"] = validate_model_spec({})
     restack(st.session_state[state.SPEC]["model"]["layers"])
-
-
-def link_to_data() -> None:
-    try:
-        st.page_link(
-            "screens/data.py", label="Go to the Data screen", icon=":material/table:"
-        )
-    except StreamlitPageNotFoundError:  # the page runs on its own (tests)
-        st.caption("Open the Data screen from the menu.")
 
 
 def choose_preset() -> None:
@@ -233,8 +223,7 @@ def edit_dense(layer: dict, key: str) -> None:
     left, right = st.columns(2)
     layer["units"] = left.number_input(
         "Neurons",
-        1,
-        MAX_UNITS,
+        *bounds("model.layers.dense.units"),
         int(layer["units"]),
         key=key + "units",
         help=f"How many {glossary.link('neuron', 'neurons')} this layer has. More "
@@ -267,8 +256,7 @@ def edit_dense(layer: dict, key: str) -> None:
         ):
             layer[name] = column.number_input(
                 what,
-                0.0,
-                MAX_PENALTY,
+                *bounds(f"model.layers.dense.{name}"),
                 float(layer[name]),
                 step=0.0001,
                 format="%.4f",
@@ -358,17 +346,9 @@ def main() -> None:
         "they fire. The output layer follows from the task."
     )
     presenter.step_caption("model")
-    try:
-        report = current_report()
-    except (DataError, SpecError) as problem:
-        safe.error(problem)
-        link_to_data()
+    prepared = page.prepared_data()
+    if prepared is None:
         return
-    if report is None:
-        safe.info("Choose data on the Data screen first.")
-        link_to_data()
-        return
-    prepared = report.prepared
     st.caption(
         safe.escape(
             f"Inputs: {prepared.n_features} features · predicts '{prepared.target}' "
@@ -376,17 +356,16 @@ def main() -> None:
         )
     )
     spec = st.session_state[state.SPEC]
-    try:
-        spec["model"] = validate_model_spec(spec["model"])
-    except SpecError as problem:
-        safe.error(problem)
-        st.button(
-            "Replace with the default network",
-            key="model_reset",
-            on_click=reset_model,
-            help="Throw away the stored network, which cannot be used, and start "
-            "from the default one.",
-        )
+    if not page.valid_settings(
+        spec,
+        "model",
+        validate_model_spec,
+        reset=reset_model,
+        label="Replace with the default network",
+        key="model_reset",
+        help="Throw away the stored network, which cannot be used, and start "
+        "from the default one.",
+    ):
         return
     choose_preset()
     edit_layers()

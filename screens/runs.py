@@ -23,7 +23,7 @@ from nncore.report.compare import (
     settings_diff,
     summary_line,
 )
-from ui import models, presenter, safe, state, training
+from ui import models, page, presenter, safe, state, training
 
 CHOSEN = "runs_chosen"
 SELECTED = "runs_selected"
@@ -32,13 +32,6 @@ METRICS = {
     "multiclass": ["accuracy", "precision", "recall", "f1", "roc_auc"],
     "regression": ["r2", "mae", "rmse"],
 }
-
-
-def link(page: str, label: str, icon: str) -> None:
-    try:
-        st.page_link(f"screens/{page}.py", label=label, icon=icon)
-    except StreamlitPageNotFoundError:  # the page runs on its own (tests)
-        st.caption(f"Open the {page.title()} screen from the menu.")
 
 
 def names_for(count: int) -> list[str]:
@@ -87,7 +80,7 @@ def delete_runs(store, run_ids: list[str]) -> None:
 
 def open_run(run) -> bool:
     """Restore the run's experiment and make Evaluate show its model."""
-    from nncore.spec.validation import validate_spec
+    from nncore.spec import validate_spec
 
     try:
         spec = validate_spec(copy.deepcopy(run.spec))
@@ -334,7 +327,7 @@ def show_actions(store, runs, chosen) -> None:
         try:
             st.switch_page("screens/evaluate.py")
         except (StreamlitAPIException, StreamlitPageNotFoundError):
-            link("evaluate", "Go to the Evaluate screen", ":material/fact_check:")
+            page.link("evaluate", "Go to the Evaluate screen", ":material/fact_check:")
 
 
 def show_confirmation(store, by_id) -> None:
@@ -384,14 +377,14 @@ def main() -> None:
         return
     show_notice()
     if st.session_state[state.JOB] and any(run.status == "running" for run in runs):
-        link(
+        page.link(
             "train",
             "A run is training: watch it on the Train screen",
             ":material/model_training:",
         )
     if not runs:
         safe.info("No runs yet: train a network on the Train screen.")
-        link("train", "Go to the Train screen", ":material/model_training:")
+        page.link("train", "Go to the Train screen", ":material/model_training:")
         return
     show_table(runs)
     chosen = choose_runs(runs)

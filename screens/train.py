@@ -10,10 +10,10 @@ TensorFlow is never imported here.
 from __future__ import annotations
 
 import streamlit as st
-from streamlit.errors import StreamlitPageNotFoundError
 
 from nncore.core import glossary
 from nncore.core.errors import DataError, SpecError
+from nncore.core.metrics import METRIC_TITLES, format_metric
 from nncore.plots.training import (
     boundary_figure,
     curves_figure,
@@ -22,12 +22,9 @@ from nncore.plots.training import (
     metric_names,
     metric_title,
 )
-from nncore.spec.validation import validate_train_spec
-from nncore.train.trainer import METRIC_TITLES, format_metric
-from ui import presenter, safe, state, training
-from ui.frame import dataset_title
+from nncore.spec import bounds, validate_train_spec
+from ui import page, presenter, safe, state, training
 from ui.metrics import metric_card
-from ui.reports import current_report
 
 LIVE_SECONDS = 0.5
 # Widget key -> where its value lives in the spec's ``train`` section.
@@ -50,15 +47,6 @@ DOWNLOAD_HELP = {
     "best": "The network as it was at its best epoch (lowest validation loss), as "
     f"a Keras file; see {glossary.link('checkpoint')}.",
 }
-
-
-def link_to_data() -> None:
-    try:
-        st.page_link(
-            "screens/data.py", label="Go to the Data screen", icon=":material/table:"
-        )
-    except StreamlitPageNotFoundError:  # the page runs on its own (tests)
-        st.caption("Open the Data screen from the menu.")
 
 
 # --- settings ----------------------------------------------------------------------
@@ -107,8 +95,7 @@ def choose_settings(train: dict, n_train: int | None, locked: bool) -> None:
     with basics:
         st.number_input(
             "Epochs",
-            1,
-            1000,
+            *bounds("train.epochs"),
             step=1,
             key="train_epochs",
             disabled=locked,
@@ -119,8 +106,7 @@ def choose_settings(train: dict, n_train: int | None, locked: bool) -> None:
         if advanced:
             st.number_input(
                 "Batch size",
-                1,
-                8192,
+                *bounds("train.batch_size"),
                 step=1,
                 key="train_batch_size",
                 disabled=locked,
@@ -135,8 +121,7 @@ def choose_settings(train: dict, n_train: int | None, locked: bool) -> None:
         if advanced:
             st.number_input(
                 "Seed",
-                0,
-                2**31 - 1,
+                *bounds("train.seed"),
                 step=1,
                 key="train_seed",
                 disabled=locked,
@@ -157,8 +142,7 @@ def choose_settings(train: dict, n_train: int | None, locked: bool) -> None:
         if advanced:
             st.number_input(
                 "Patience (epochs without improvement)",
-                1,
-                100,
+                *bounds("train.early_stopping.patience"),
                 step=1,
                 key="train_patience",
                 disabled=off,
@@ -195,8 +179,7 @@ def choose_settings(train: dict, n_train: int | None, locked: bool) -> None:
         off = locked or not st.session_state["train_reduce_lr"]
         st.number_input(
             "Wait (epochs without improvement)",
-            1,
-            100,
+            *bounds("train.reduce_lr.patience"),
             step=1,
             key="train_reduce_lr_patience",
             disabled=off,
@@ -554,21 +537,6 @@ def show_notices() -> None:
         st.success(safe.escape(notice), icon=":material/build:")
 
 
-def find_data():
-    """The prepared data, or None after saying what is missing."""
-    try:
-        report = current_report()
-    except (DataError, SpecError) as problem:
-        safe.error(problem)
-        link_to_data()
-        return None
-    if report is None:
-        safe.info("Choose data on the Data screen first.")
-        link_to_data()
-        return None
-    return report.prepared
-
-
 def main() -> None:
     state.init_state()
     st.title("Train")
@@ -584,27 +552,25 @@ def main() -> None:
         safe.error(problem)
         return
     show_notices()
-    prepared = find_data()
+    prepared = page.prepared_data()
     spec = st.session_state[state.SPEC]
     if prepared is not None:
-        st.caption(
-            safe.escape(
-                f"Data: {dataset_title(spec['data']['source'])} · "
-                f"{len(prepared.y_train):,} training rows · {prepared.n_features} "
-                f"inputs · {prepared.task}"
-            )
+        page.data_caption(
+            spec,
+            f"{len(prepared.y_train):,} training rows",
+            f"{prepared.n_features} inputs",
+            prepared.task,
         )
-    try:
-        spec["train"] = validate_train_spec(spec["train"])
-    except SpecError as problem:
-        safe.error(problem)
-        st.button(
-            "Replace with the default training settings",
-            key="train_default_settings",
-            on_click=reset_settings,
-            help="Throw away the stored training settings, which cannot be used, and "
-            "start from the defaults.",
-        )
+    if not page.valid_settings(
+        spec,
+        "train",
+        validate_train_spec,
+        reset=reset_settings,
+        label="Replace with the default training settings",
+        key="train_default_settings",
+        help="Throw away the stored training settings, which cannot be used, and "
+        "start from the defaults.",
+    ):
         return
     active = view is not None and view.status in training.ACTIVE
     choose_settings(

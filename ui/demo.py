@@ -7,7 +7,8 @@ button does. ``show()`` then walks through the steps on the Home screen: the dat
 the network and how it will learn at once; the training live (a fragment polling the
 job, with the curves, the decision boundary and the training doctor); and, once the
 job has ended, the evaluation on the validation rows against the naive baseline. The
-words are ``nncore.report.guide``'s; the figures are the Train and Evaluate screens' own.
+words are ``nncore.report.guide``'s; the figures are the Train and Evaluate
+screens' own.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ from __future__ import annotations
 import copy
 
 import streamlit as st
-from streamlit.errors import StreamlitPageNotFoundError
 
 from nncore.core.errors import DataError, SpecError
+from nncore.core.metrics import format_metric
 from nncore.report import guide
-from nncore.train.trainer import format_metric
-from ui import models, presenter, safe, state, training
+from ui import models, page, presenter, safe, state, training
 from ui.metrics import metric_card
 
 LIVE_SECONDS = 0.5
@@ -73,13 +73,6 @@ def busy() -> bool:
         return False
 
 
-def link(page: str, label: str, icon: str) -> None:
-    try:
-        st.page_link(f"screens/{page}.py", label=label, icon=icon)
-    except StreamlitPageNotFoundError:  # the page runs on its own (tests)
-        st.caption(f"Open the {page.title()} screen from the menu.")
-
-
 # --- the tour ----------------------------------------------------------------------
 
 
@@ -126,7 +119,7 @@ def show() -> None:
     show_model(captions["model"], view, prepared)
     show_compile(captions["compile"], view, prepared.task)
     active = view.status in training.ACTIVE
-    show_training(captions["train"], view.job_id, active, name)
+    show_training(captions["train"], view.job_id, active=active, name=name)
     if active:
         st.caption("The evaluation appears here when the training ends.")
         return
@@ -202,7 +195,7 @@ def show_compile(text: str, view, task: str) -> None:
             st.markdown(f"{name}: **{value}**")
 
 
-def show_training(text: str, job_id: str, active: bool, name: str) -> None:
+def show_training(text: str, job_id: str, *, active: bool, name: str) -> None:
     with st.container(border=True):
         st.subheader("4 · Train: watch it learn", divider="gray")
         st.write(text)
@@ -214,11 +207,11 @@ def show_training(text: str, job_id: str, active: bool, name: str) -> None:
                 st.markdown(f"**{title}**")
                 st.write(explanation)
         st.fragment(run_every=LIVE_SECONDS if active else None)(show_live)(
-            job_id, active, name
+            job_id, was_active=active, name=name
         )
 
 
-def show_live(job_id: str, was_active: bool, name: str) -> None:
+def show_live(job_id: str, *, was_active: bool, name: str) -> None:
     """Progress, curves, boundary and the doctor's findings (a fragment)."""
     from nncore.plots.training import boundary_figure, curves_figure
 
@@ -407,8 +400,8 @@ def show_next(name: str) -> None:
         icon=":material/celebration:",
     )
     with st.container(horizontal=True):
-        link("model", "Change the network", ":material/hub:")
-        link("train", "Train again", ":material/model_training:")
-        link("evaluate", "Evaluate in depth", ":material/fact_check:")
+        page.link("model", "Change the network", ":material/hub:")
+        page.link("train", "Train again", ":material/model_training:")
+        page.link("evaluate", "Evaluate in depth", ":material/fact_check:")
         if name == "first":
-            link("tune", "Let the computer tune it", ":material/science:")
+            page.link("tune", "Let the computer tune it", ":material/science:")

@@ -33,7 +33,7 @@ def restore_from_link() -> None:
     state.apply_spec(spec, "Experiment restored from the share link.")
 
 
-def share_url(spec: dict, presenter: bool = False) -> str:
+def share_url(spec: dict, *, presenter: bool = False) -> str:
     """The address that opens this app with ``spec`` restored.
 
     A plain link opens the Data screen, where the restored experiment starts. A

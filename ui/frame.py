@@ -6,7 +6,7 @@ import streamlit as st
 
 from nncore.core.catalog import dataset_title
 from nncore.core.errors import DataError
-from ui import presenter, state, training
+from ui import page, presenter, state, training
 from ui.experiment import export_button
 from ui.safe import escape
 
@@ -28,9 +28,7 @@ def render_frame(container) -> None:
 def render_experiment() -> None:
     st.markdown("#### Experiment")
     export_button(st.session_state[state.SPEC], key="frame_export")
-    st.page_link(
-        "screens/experiment.py", label="Share or load", icon=":material/share:"
-    )
+    page.link("experiment", "Share or load", ":material/share:")
 
 
 def render_training() -> None:
@@ -43,11 +41,7 @@ def render_training() -> None:
         return
     st.markdown("#### Training")
     st.progress(training.progress(view), text=escape(view.message))
-    st.page_link(
-        "screens/train.py",
-        label="Open the Train screen",
-        icon=":material/model_training:",
-    )
+    page.link("train", "Open the Train screen", ":material/model_training:")
 
 
 def render_search() -> None:
@@ -63,9 +57,7 @@ def render_search() -> None:
         return
     st.markdown("#### Search")
     st.caption(escape(view.message))
-    st.page_link(
-        "screens/tune.py", label="Open the Tune screen", icon=":material/science:"
-    )
+    page.link("tune", "Open the Tune screen", ":material/science:")
 
 
 def render_dataset() -> None:

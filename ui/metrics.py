@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nncore.train.trainer import LOWER_IS_BETTER, METRIC_TITLES, format_metric
+from nncore.core.metrics import LOWER_IS_BETTER, METRIC_TITLES, format_metric
 
 
 def metric_card(column, name: str, value, naive, help: str) -> None:

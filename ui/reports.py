@@ -6,7 +6,7 @@ import json
 
 import streamlit as st
 
-from nncore.spec.validation import validate_data_spec
+from nncore.spec import validate_data_spec
 from ui import state
 
 

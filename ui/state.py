@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nncore.spec.validation import default_spec, validate_spec
+from nncore.spec import default_spec, validate_spec
 
 # Results that survive page changes: no widget owns these keys.
 SPEC = "spec"  # the experiment spec (dict), edited by the screens

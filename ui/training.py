@@ -142,7 +142,7 @@ def replace_job(spec: dict, prepared) -> str:
         DataError: the job manager refused it (a full queue, a limit, the folder).
         SpecError: ``spec`` is not valid.
     """
-    from nncore.spec.validation import validate_spec
+    from nncore.spec import validate_spec
 
     jobs = manager()
     old = st.session_state[state.JOB]
@@ -262,7 +262,7 @@ def finding_cards(findings, key: str, fix_help: str, then: str, problem_key: str
 def use_fix(fix: dict, then: str, problem_key: str) -> None:
     """Apply a one-click fix to the experiment and redraw the whole page."""
     from nncore.core.errors import DataError, SpecError
-    from nncore.spec.validation import validate_spec
+    from nncore.spec import validate_spec
     from nncore.train.doctor import apply_fix
 
     old = st.session_state[state.SPEC]

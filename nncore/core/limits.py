@@ -64,7 +64,6 @@ __all__ = [
     "parameters_problem",
     "problems",
     "queued_problem",
-    "trainable_parameters",
 ]
 
 log = logging.getLogger(__name__)
@@ -189,22 +188,6 @@ def _raise_hint(variable: str) -> str:
 
 
 # --- the checks ----------------------------------------------------------------------
-
-
-def trainable_parameters(model: dict, prepared) -> int:
-    """Trainable parameters of the spec's network on the prepared data (no Keras).
-
-    Args:
-        model: the ``model`` section of a validated spec.
-        prepared: the ``PreparedData`` it trains on.
-    """
-    from nncore.train.model import count_parameters
-
-    n_classes = len(prepared.classes) if prepared.classes else None
-    rows = count_parameters(
-        model["layers"], prepared.n_features, prepared.task, n_classes
-    )
-    return int(rows[-1]["trainable"])
 
 
 def parameters_problem(n_parameters: int, what: str = "This network") -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 
 
 def short(name: object, limit: int = 40) -> str:
@@ -19,6 +20,16 @@ def short(name: object, limit: int = 40) -> str:
 def quoted(name: object, limit: int = 40) -> str:
     """Return ``name`` shortened and in single quotes, for messages."""
     return "'" + short(name, limit) + "'"
+
+
+def json_text(value: object, limit: int = 60) -> str:
+    """Return ``value`` as JSON (its ``repr`` if it has none), cut to ``limit``
+    characters with an ellipsis, for messages that show a setting's value."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def listing(names, limit: int = 8, width: int = 30) -> str:

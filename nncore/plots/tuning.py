@@ -24,7 +24,8 @@ import plotly.graph_objects as go
 
 from nncore.core.text import plot_label
 from nncore.plots.base import PALETTE, base_layout, empty_note
-from nncore.tune import DIMENSIONS, StudySnapshot
+from nncore.spec import DIMENSIONS
+from nncore.tune import StudySnapshot
 
 __all__ = [
     "curves_figure",

@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 
 from nncore.core.catalog import dataset_title, is_generated
+from nncore.core.metrics import LOWER_IS_BETTER as METRICS_LOWER_IS_BETTER
 from nncore.core.text import short
-from nncore.train.trainer import LOWER_IS_BETTER as METRICS_LOWER_IS_BETTER
 
 __all__ = [
     "dataset_title",

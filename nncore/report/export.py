@@ -4,7 +4,7 @@ The code uses only pandas, NumPy, scikit-learn and Keras, and reproduces what NN
 Studio does step by step: the same data, the same split (seeds included), the same
 preprocessing (written from the fitted preprocessor's own settings), the same
 network, optimiser and callbacks, and the same scikit-learn metrics (the very
-functions ``nncore.train.trainer`` uses, copied in). It trains with plain ``model.fit``,
+functions of ``nncore.core.metrics``, copied in). It trains with plain ``model.fit``,
 whose batch order differs from NN Studio's compiled loop (``nncore.train.fastfit``), so
 its metrics match the app's within a point or two, not to the last digit. No
 TensorFlow import here.
@@ -24,7 +24,7 @@ from nncore.data import detect
 from nncore.data import sources as datasets
 from nncore.data.loading import LoadedTable
 from nncore.data.prepare import MAX_MAGNITUDE, PreparedData, _target_values
-from nncore.spec.validation import validate_spec
+from nncore.spec import validate_spec
 from nncore.train.compiling import metric_code, optimizer_code, resolve_compile
 
 __all__ = ["export_notebook", "export_script"]
@@ -685,12 +685,12 @@ def _train_code(spec) -> str:
 
 
 def _evaluate_code(prepared: PreparedData) -> str:
-    from nncore.train import trainer as training
+    from nncore.core import metrics
 
     functions = [
-        inspect.getsource(training.classification_metrics),
-        inspect.getsource(training.regression_metrics),
-        inspect.getsource(training.metrics_from_outputs),
+        inspect.getsource(metrics.classification_metrics),
+        inspect.getsource(metrics.regression_metrics),
+        inspect.getsource(metrics.metrics_from_outputs),
     ]
     run = (
         "metrics = {\n"

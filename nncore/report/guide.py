@@ -17,7 +17,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from nncore.spec.validation import default_spec, validate_spec
+from nncore.spec import default_spec, validate_spec
 
 __all__ = [
     "CAPTIONS",

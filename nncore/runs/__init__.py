@@ -7,16 +7,22 @@ from __future__ import annotations
 from nncore.core.lazy import lazy_exports
 
 _WHERE = {
+    "BoundaryGrid": "nncore.runs.boundary",
     "DATABASE_NAME": "nncore.runs.store",
     "DEFAULT_RUNS_DIR": "nncore.runs.store",
     "JobError": "nncore.runs.manager",
     "JobManager": "nncore.runs.manager",
+    "JobView": "nncore.runs.view",
     "process_is_gone": "nncore.runs.store",
+    "QueueFullError": "nncore.runs.manager",
+    "ResumePoint": "nncore.runs.checkpoint",
     "Run": "nncore.runs.store",
     "RUNS_DIR_ENV": "nncore.runs.store",
+    "RunRecorder": "nncore.runs.recorder",
     "RunStore": "nncore.runs.store",
     "SCHEMA_VERSION": "nncore.runs.store",
     "STATUSES": "nncore.runs.store",
+    "TaskContext": "nncore.runs.manager",
     "UnknownRunError": "nncore.runs.store",
 }
 __all__ = sorted(_WHERE)

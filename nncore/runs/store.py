@@ -24,7 +24,6 @@ Example:
 from __future__ import annotations
 
 import json
-import math
 import numbers
 import os
 import shutil
@@ -36,9 +35,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from nncore.core.errors import DataError
+from nncore.runs.encoding import (
+    history_from_logs,
+    numbers_from_json,
+    numbers_json,
+    spec_json,
+)
 
 RUNS_DIR_ENV = "NNSTUDIO_RUNS_DIR"
 DEFAULT_RUNS_DIR = "nnstudio-runs"
@@ -111,10 +115,6 @@ _WRITE_FAILURES = {
     _SQLITE_FULL,
     _SQLITE_CANTOPEN,
 }
-
-# JSON has no NaN or infinity; a diverging run logs them, so they are kept as these
-# strings in the numeric columns (logs, metrics, baseline) and turned back on reading.
-_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
 class StoreWriteError(DataError):
@@ -218,6 +218,7 @@ class RunStore:
     def create(
         self,
         spec: dict,
+        *,
         dataset: str | None = None,
         task: str | None = None,
         epochs_planned: int | None = None,
@@ -247,7 +248,7 @@ class RunStore:
                 f"Received: epochs_planned={epochs_planned!r}. Expected a positive "
                 "integer, e.g. epochs_planned=20."
             )
-        spec_text = _spec_json(spec)
+        spec_text = spec_json(spec)
         now = _now()
         with self._connect(write=True) as connection:
             for _ in range(5):
@@ -338,7 +339,7 @@ class RunStore:
                     f"Received: logs of type {type(logs).__name__}. Expected a dict "
                     "of metric name -> value, e.g. {'loss': 0.31}."
                 )
-            rows.append((run_id, int(epoch), _numbers_json(logs or {})))
+            rows.append((run_id, int(epoch), numbers_json(logs or {})))
         if not rows:
             return
         with self._connect(write=True) as connection:
@@ -369,6 +370,7 @@ class RunStore:
         run_id: str,
         metrics: dict | None,
         baseline: dict | None,
+        *,
         status: str = "finished",
     ) -> None:
         """Record a run's final metrics and baseline and end it.
@@ -390,7 +392,7 @@ class RunStore:
                 connection,
                 run_id,
                 "status = ?, metrics = ?, baseline = ?",
-                (status, _numbers_json(metrics), _numbers_json(baseline)),
+                (status, numbers_json(metrics), numbers_json(baseline)),
             )
 
     def model_path(self, run_id: str) -> Path:
@@ -596,7 +598,7 @@ class RunStore:
             connection.close()
 
     @contextmanager
-    def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+    def _connect(self, *, write: bool = False) -> Iterator[sqlite3.Connection]:
         """A fresh connection for one call, in one transaction when writing."""
         try:
             connection = sqlite3.connect(
@@ -711,9 +713,9 @@ class RunStore:
             task=row["task"],
             epochs_planned=row["epochs_planned"],
             epochs_run=row["epochs_run"],
-            history=_history([_numbers_from_json(logs) for logs in epoch_logs]),
-            metrics=_numbers_from_json(row["metrics"]),
-            baseline=_numbers_from_json(row["baseline"]),
+            history=history_from_logs([numbers_from_json(logs) for logs in epoch_logs]),
+            metrics=numbers_from_json(row["metrics"]),
+            baseline=numbers_from_json(row["baseline"]),
             error=row["error"],
             model_path=self._absolute(row["model_path"]),
             checkpoint_path=self._absolute(row["checkpoint_path"]),
@@ -729,7 +731,7 @@ class RunStore:
         return False
 
 
-def process_is_gone(owner: str | None, current: str, elsewhere: bool) -> bool:
+def process_is_gone(owner: str | None, current: str, *, elsewhere: bool) -> bool:
     """Whether the process named by ``owner`` (``"host:pid:token"``) has ended.
 
     Args:
@@ -780,63 +782,3 @@ def _check_status(status: str, allowed: tuple[str, ...]) -> None:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def _spec_json(spec: dict) -> str:
-    try:
-        return json.dumps(spec, allow_nan=False)
-    except (TypeError, ValueError) as error:
-        raise ValueError(
-            f"The spec cannot be stored as JSON ({error}). Expected a spec of plain "
-            "strings, numbers, lists and dicts, as validate_spec returns."
-        ) from error
-
-
-def _plain(value: Any) -> Any:
-    """Logs and metrics as plain JSON values; NumPy scalars become floats/ints."""
-    if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    try:
-        number = float(value)  # NumPy and TensorFlow scalars
-    except (TypeError, ValueError) as error:
-        raise TypeError(
-            f"Received: {value!r} of type {type(value).__name__} in logs or "
-            "metrics. Expected numbers, strings or None."
-        ) from error
-    if math.isnan(number):
-        return "NaN"
-    if math.isinf(number):
-        return "Infinity" if number > 0 else "-Infinity"
-    return number
-
-
-def _numbers_json(value: Any) -> str | None:
-    return None if value is None else json.dumps(_plain(value), allow_nan=False)
-
-
-def _restore(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _restore(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_restore(item) for item in value]
-    if isinstance(value, str) and value in _NON_FINITE:
-        return _NON_FINITE[value]
-    return value
-
-
-def _numbers_from_json(text: str | None) -> Any:
-    return None if text is None else _restore(json.loads(text))
-
-
-def _history(epoch_logs: list[dict]) -> dict[str, list[float | None]]:
-    """Per-epoch logs turned into metric -> values, one value per epoch."""
-    names: list[str] = []
-    for logs in epoch_logs:
-        names.extend(name for name in logs if name not in names)
-    return {name: [logs.get(name) for logs in epoch_logs] for name in names}

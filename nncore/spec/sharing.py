@@ -15,14 +15,10 @@ import zlib
 from typing import Any
 
 from nncore.core.errors import SpecError
-from nncore.spec.validation import (
-    DEFAULT_SPEC,
-    check_shape,
-    decode_json_bytes,
-    nesting_error,
-    spec_from_text,
-    validate_spec,
-)
+from nncore.spec.parse import decode_json_bytes, spec_from_text
+from nncore.spec.schema import DEFAULT_SPEC
+from nncore.spec.shape import check_shape, nesting_error
+from nncore.spec.validation import validate_spec
 
 QUERY_KEY = "experiment"
 # A link decodes to at most this much JSON: a tiny link cannot expand into a huge
@@ -37,8 +33,12 @@ def spec_to_json(spec: dict[str, Any]) -> str:
     return json.dumps(validate_spec(spec), indent=2) + "\n"
 
 
-def spec_from_json(text: str | bytes, name: str = "the experiment file") -> dict:
+def spec_from_json(text: str | bytes, *, name: str = "the experiment file") -> dict:
     """Read an exported experiment and validate it.
+
+    Args:
+        text: the file's JSON, as text or bytes.
+        name: how messages call the file. Defaults to ``"the experiment file"``.
 
     Raises:
         SpecError: when the text is not JSON or a field is wrong.

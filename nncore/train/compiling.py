@@ -8,12 +8,13 @@ TensorFlow is imported only by ``compile_model``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from nncore.core.errors import SpecError
 from nncore.core.glossary import advice
+from nncore.spec.compiling import validate_compile_spec
+from nncore.spec.fields import one_of
 
 __all__ = [
     "LOSSES",
@@ -27,7 +28,6 @@ __all__ = [
     "resolve_compile",
     "unavailable_losses",
     "unavailable_metrics",
-    "validate_compile_spec",
 ]
 
 KERAS_API = "https://keras.io/api"
@@ -159,15 +159,6 @@ AUTO_LOSS = {
     "regression": "mse",
 }
 DEFAULT_METRIC = {"binary": "accuracy", "multiclass": "accuracy", "regression": "mae"}
-DEFAULT_COMPILE: dict[str, Any] = {
-    "optimizer": "adam",
-    "learning_rate": 0.001,
-    "momentum": 0.9,
-    "loss": "auto",
-    "metrics": ["accuracy"],
-}
-MIN_LEARNING_RATE = 1e-6
-MAX_LEARNING_RATE = 1.0
 
 _OUTPUT = {
     "binary": "one sigmoid output (the probability of the second class)",
@@ -176,89 +167,10 @@ _OUTPUT = {
 }
 
 
-def _set(allowed) -> str:
-    return "{" + ", ".join(f"'{a}'" for a in allowed) + "}"
-
-
-def _shown(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 60 else text[:59] + "…"
-
-
-def validate_compile_spec(compile_spec: Any) -> dict[str, Any]:
-    """Check the ``compile`` part of a spec and return it with defaults filled in.
-
-    Whether the loss and metrics fit the task is checked by ``resolve_compile``,
-    once the task is known.
-
-    Raises:
-        SpecError: naming the field, the value received and what is expected.
-    """
-    from nncore.spec.validation import merge_section
-
-    merged = merge_section(
-        compile_spec,
-        DEFAULT_COMPILE,
-        "compile",
-        "must be an object with the optimiser, learning rate, loss and metrics",
-    )
-    if merged["optimizer"] not in OPTIMIZERS:
-        raise SpecError(
-            f"The 'compile.optimizer' field must be one of {_set(OPTIMIZERS)}. "
-            f"Got {_shown(merged['optimizer'])}."
-        )
-    rate = merged["learning_rate"]
-    if (
-        not _number(rate)
-        or not MIN_LEARNING_RATE <= rate <= MAX_LEARNING_RATE
-        or isinstance(rate, bool)
-    ):
-        raise SpecError(
-            "The 'compile.learning_rate' field must be a number from 1e-06 to 1.0, "
-            f"e.g. 0.001. Got {_shown(rate)}."
-        )
-    merged["learning_rate"] = float(rate)
-    momentum = merged["momentum"]
-    if not _number(momentum) or not 0 <= momentum < 1:
-        raise SpecError(
-            "The 'compile.momentum' field must be a number from 0 up to (not "
-            f"including) 1, e.g. 0.9. Got {_shown(momentum)}."
-        )
-    merged["momentum"] = float(momentum)
-    losses = ("auto", *LOSSES)
-    if merged["loss"] not in losses:
-        raise SpecError(
-            f"The 'compile.loss' field must be one of {_set(losses)}. "
-            f"Got {_shown(merged['loss'])}."
-        )
-    metrics = merged["metrics"]
-    if not isinstance(metrics, list):
-        raise SpecError(
-            "The 'compile.metrics' field must be a list of metric names, e.g. "
-            f'["accuracy"]. Got {_shown(metrics)}.'
-        )
-    for name in metrics:
-        if name not in METRICS:
-            raise SpecError(
-                "The 'compile.metrics' field may only hold names from "
-                f"{_set(METRICS)}. Got {_shown(name)}."
-            )
-    merged["metrics"] = list(dict.fromkeys(metrics))  # repeats once
-    return merged
-
-
-def _number(value: Any) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    )
-
-
 def _check_task(task: str) -> None:
     if task not in TASKS:
         raise SpecError(
-            f"The task must be one of {_set(TASKS)} to choose a loss. Got {task!r}."
+            f"The task must be one of {one_of(TASKS)} to choose a loss. Got {task!r}."
         )
 
 

@@ -93,8 +93,8 @@ OSCILLATION_REVERSALS = 3
 PLATEAU_TOLERANCE = 0.01
 PLATEAU_EPOCHS = 10
 
-# Limits the fixes respect, the same as the spec's validation (nncore.train.model's
-# MAX_UNITS, nncore.train.compiling's learning-rate range, nncore.spec.validation's epochs range).
+# Limits the fixes respect, the same as the spec's (nncore.spec.schema: MAX_UNITS, the
+# learning-rate range, train.epochs); copied so that the doctor imports no nncore.
 MAX_UNITS = 4096
 MIN_LEARNING_RATE = 1e-6
 MAX_LEARNING_RATE = 1.0

@@ -1,9 +1,11 @@
-"""Evaluating a trained network: how good it is, where it errs, what it relies on.
+"""Evaluating a trained network: how good it is and where it errs.
 
 Everything here is computed once from plain arrays and returned as plain results
 (dicts, lists, DataFrames); ``nncore.plots.evaluation`` draws them. Metrics come from
-scikit-learn, as in ``nncore.train.trainer``, so the Evaluate screen, the Train screen
-and the command line agree on every number.
+scikit-learn, as in ``nncore.core.metrics``, so the Evaluate screen, the Train screen
+and the command line agree on every number. What the network does with new rows
+(the try-it form, a table of predictions, permutation importance) is in
+``nncore.train.prediction``.
 
 The network is used through a *predict* function: inputs already preprocessed (a
 float32 array) -> the network's raw outputs (one column for binary and regression,
@@ -21,40 +23,34 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import io
 import math
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from nncore.core.errors import DataError
-from nncore.core.text import listing, quoted, short
-from nncore.data.prepare import MAX_MAGNITUDE, PreparedData
+from nncore.core.metrics import baseline_metrics, regression_metrics
+from nncore.core.text import quoted, short
+from nncore.data.prepare import PreparedData
 
 __all__ = [
+    "MAX_CELL_ROWS",
+    "SPLITS",
     "Evaluation",
-    "InputField",
-    "TableModel",
+    "Predict",
     "baseline_sentence",
     "cell_rows",
+    "class_probabilities",
     "classification_summary",
-    "csv_bytes",
     "evaluate",
     "evaluation_from_outputs",
-    "input_fields",
+    "feature_columns",
     "holdout_fingerprint",
     "largest_errors",
-    "model_input",
     "model_predictor",
-    "neutralise_csv_cells",
-    "permutation_importance",
     "pr_curves",
-    "predict_one",
-    "predict_table",
     "predicted_classes",
     "probability_histogram",
     "regression_summary",
@@ -63,15 +59,8 @@ __all__ = [
 
 SPLITS = ("val", "test")
 SPLIT_WORDS = {"val": "validation", "test": "test", "train": "training"}
-# Cells starting with these make spreadsheets run the cell as a formula (CSV
-# injection); a tab or carriage return at the start can hide such a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# A number written as text ("-1.5", "+3e4") is not a formula: it stays as it is.
-_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 # A confusion-matrix cell lists at most this many rows.
 MAX_CELL_ROWS = 500
-# Permutation importance predicts at most this many rows per shuffle.
-MAX_IMPORTANCE_ROWS = 5000
 
 Predict = Callable[[np.ndarray], np.ndarray]
 
@@ -95,7 +84,7 @@ def model_predictor(model: Any) -> Predict:
     return predict
 
 
-def _probabilities(outputs: np.ndarray, task: str) -> np.ndarray:
+def class_probabilities(outputs: np.ndarray, task: str) -> np.ndarray:
     """Class probabilities, one column per class, rows adding up to 1."""
     outputs = np.asarray(outputs, dtype="float64")
     if outputs.ndim == 1:
@@ -163,8 +152,6 @@ def evaluation_from_outputs(
     Raises:
         ValueError: an unknown split, or outputs that do not fit the split.
     """
-    from nncore.train.trainer import baseline_metrics
-
     if split not in SPLITS:
         raise ValueError(
             f"The 'split' must be one of {{'val', 'test'}}. Got {split!r}."
@@ -186,9 +173,9 @@ def evaluation_from_outputs(
         values = outputs[:, 0]
         mean = float(np.mean(prepared.y_train, dtype="float64"))
     else:
-        values = _probabilities(np.nan_to_num(outputs, nan=0.5), task)
+        values = class_probabilities(np.nan_to_num(outputs, nan=0.5), task)
         counts = np.bincount(prepared.y_train, minlength=len(prepared.classes))
-        # As nncore.train.trainer.baseline_metrics predicts it: a binary tie goes to the
+        # As nncore.core.metrics.baseline_metrics predicts it: a binary tie goes to the
         # second class (its probability 0.5 reaches the threshold).
         if task == "binary":
             majority = prepared.classes[int(counts[1] >= counts[0])]
@@ -261,7 +248,7 @@ def classification_summary(evaluation: Evaluation, threshold: float = 0.5) -> di
 
     Binary precision, recall and F1 are those of the positive (second) class, as
     scikit-learn's ``average="binary"``; multiclass ones are macro averages. Both
-    as in ``nncore.train.trainer.classification_metrics`` at the threshold 0.5.
+    as in ``nncore.core.metrics.classification_metrics`` at the threshold 0.5.
 
     Args:
         evaluation: a classification ``Evaluation``.
@@ -476,8 +463,6 @@ def regression_summary(evaluation: Evaluation) -> dict:
         "residuals": [...]}``; residual = actual - predicted. Metrics are None
         when the network diverged.
     """
-    from nncore.train.trainer import regression_metrics
-
     if evaluation.task != "regression":
         raise ValueError(
             "regression_summary needs a regression evaluation; for classification "
@@ -554,7 +539,7 @@ def baseline_sentence(evaluation: Evaluation, metrics: Mapping[str, Any]) -> str
 # --- which rows ----------------------------------------------------------------------
 
 
-def _feature_columns(prepared: PreparedData) -> list[str]:
+def feature_columns(prepared: PreparedData) -> list[str]:
     """The columns the network reads, in the table's order."""
     used = set(prepared.numeric_columns) | set(prepared.categorical_columns)
     return [c for c in prepared.frame.columns if c in used]
@@ -587,7 +572,7 @@ def cell_rows(
     positions = evaluation.rows[mask]
     confidence = evaluation.outputs[mask, predicted_class]
     order = np.argsort(-confidence, kind="stable")[:limit]
-    features = prepared.frame.iloc[positions[order]][_feature_columns(prepared)]
+    features = prepared.frame.iloc[positions[order]][feature_columns(prepared)]
     classes = evaluation.classes
     target = short(evaluation.target, 30)
     outcome = {
@@ -607,7 +592,7 @@ def largest_errors(
     error = np.abs(actual - predicted)
     order = np.argsort(-np.nan_to_num(error, nan=np.inf), kind="stable")[:n]
     positions = evaluation.rows[order]
-    features = prepared.frame.iloc[positions][_feature_columns(prepared)]
+    features = prepared.frame.iloc[positions][feature_columns(prepared)]
     target = short(evaluation.target, 30)
     outcome = {
         f"true {target}": actual[order],
@@ -635,15 +620,6 @@ def _beside(
     return table
 
 
-def _free(table: pd.DataFrame, name: str) -> str:
-    """``name``, or ``name (model)``… when the table already has such a column."""
-    candidate, number = name, 1
-    while candidate in table.columns:
-        number += 1
-        candidate = f"{name} (model)" if number == 2 else f"{name} (model {number})"
-    return candidate
-
-
 # --- the same test set ---------------------------------------------------------------
 
 
@@ -659,409 +635,3 @@ def holdout_fingerprint(prepared: PreparedData) -> str:
     digest.update(prepared.task.encode())
     digest.update(pd.util.hash_pandas_object(rows, index=False).to_numpy().tobytes())
     return digest.hexdigest()[:16]
-
-
-# --- raw rows in, predictions out ----------------------------------------------------
-
-
-@dataclass
-class InputField:
-    """One input of the try-it form: an original column of the data.
-
-    Attributes:
-        name: the column.
-        kind: ``"number"`` or ``"category"``.
-        minimum, maximum: the training split's range (numbers).
-        default: the training median (numbers) or most frequent value.
-        integer: whether every training value is a whole number.
-        choices: the training split's values, most frequent first (categories).
-    """
-
-    name: str
-    kind: str
-    default: Any
-    minimum: float | None = None
-    maximum: float | None = None
-    integer: bool = False
-    choices: list[str] = field(default_factory=list)
-
-
-def input_fields(prepared: PreparedData) -> list[InputField]:
-    """One ``InputField`` per column the network reads, in the table's order."""
-    train = prepared.frame.iloc[prepared.train_index]
-    fields = []
-    for column in _feature_columns(prepared):
-        values = train[column]
-        if column in prepared.numeric_columns:
-            numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-            numbers = numbers[np.isfinite(numbers) & (numbers.abs() <= MAX_MAGNITUDE)]
-            if numbers.empty:
-                numbers = pd.Series([0.0])
-            integer = bool(np.all(np.mod(numbers, 1) == 0))
-            median = float(numbers.median())
-            fields.append(
-                InputField(
-                    name=column,
-                    kind="number",
-                    default=round(median) if integer else median,
-                    minimum=float(numbers.min()),
-                    maximum=float(numbers.max()),
-                    integer=integer,
-                )
-            )
-        else:
-            counts = values.dropna().astype(str).value_counts()
-            choices = [str(c) for c in counts.index]
-            fields.append(
-                InputField(
-                    name=column,
-                    kind="category",
-                    default=choices[0] if choices else "",
-                    choices=choices,
-                )
-            )
-    return fields
-
-
-def model_input(
-    prepared: PreparedData, frame: pd.DataFrame
-) -> tuple[pd.DataFrame, list[str]]:
-    """The columns of ``frame`` the network reads, as the preprocessor expects them.
-
-    Numbers that are not numbers, infinite or too large become missing values
-    (filled like in training, with the training median); categories become text.
-
-    Returns:
-        The inputs and notes in plain words (ignored columns, values treated as
-        missing, categories the network never saw).
-
-    Raises:
-        DataError: the table is empty or lacks columns the network needs.
-    """
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(
-            f"Received: a {type(frame).__name__}. Expected a pandas DataFrame with "
-            "the columns of the training data."
-        )
-    needed = _feature_columns(prepared)
-    names = {str(column): column for column in frame.columns}
-    missing = [column for column in needed if str(column) not in names]
-    if missing:
-        raise DataError(
-            f"The table lacks {len(missing)} column(s) the model needs: "
-            f"{listing(missing)}. Expected the columns of the training data: "
-            f"{listing(needed, 12)}. Add them (same names), then try again."
-        )
-    if len(frame) == 0:
-        raise DataError(
-            "The table has no rows. Add at least one row of values to predict."
-        )
-    notes = []
-    used = {str(n) for n in needed} | {str(prepared.target)}
-    ignored = [str(c) for c in frame.columns if str(c) not in used]
-    if str(prepared.target) in names:
-        notes.append(
-            f"The table has the target column {quoted(prepared.target)}: the model "
-            "does not read it; its values stay beside the predictions to compare."
-        )
-    if ignored:
-        notes.append(
-            f"Not used as inputs (the model does not read them): {listing(ignored)}."
-        )
-    inputs = pd.DataFrame(index=frame.index)
-    train = prepared.frame.iloc[prepared.train_index]
-    # The preprocessor was fitted on the numeric columns, then the categorical ones.
-    for column in prepared.numeric_columns + prepared.categorical_columns:
-        values = frame[names[str(column)]]
-        if column in prepared.numeric_columns:
-            numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-            unusable = numbers.notna() & (
-                ~np.isfinite(numbers) | (numbers.abs() > MAX_MAGNITUDE)
-            )
-            not_numbers = (
-                numbers.isna() & values.notna() & (values.astype(str).str.strip() != "")
-            )
-            bad = int(unusable.sum() + not_numbers.sum())
-            if bad:
-                notes.append(
-                    f"{bad} value(s) in {quoted(column)} are not usable numbers; "
-                    "they were treated as missing and filled with the training "
-                    "median."
-                )
-            inputs[column] = numbers.mask(unusable)
-        else:
-            text = values.astype(object).map(_text_or_missing)
-            known = set(train[column].dropna().astype(str))
-            unseen = sorted({v for v in text.dropna() if v not in known})
-            if unseen:
-                notes.append(
-                    f"{quoted(column)} has value(s) the model never saw in training "
-                    f"({listing(unseen, 3, 20)}); the model treats them as none of "
-                    "the values it knows, so those predictions are less reliable."
-                )
-            inputs[column] = pd.Series(text, index=frame.index, dtype=object)
-    return inputs, notes
-
-
-def _text_or_missing(value: Any) -> Any:
-    """A category as the preprocessor saw it in training: text, or NaN if missing."""
-    try:
-        if pd.isna(value):
-            return np.nan
-    except (TypeError, ValueError):  # list-like cells are not missing
-        pass
-    return str(value)
-
-
-class TableModel:
-    """The preprocessor and the network as one scikit-learn-style estimator.
-
-    It takes rows of the original table (a DataFrame with the training columns),
-    so ``sklearn.inspection.permutation_importance`` shuffles whole original
-    columns: a one-hot-encoded column counts once, not once per category.
-
-    Args:
-        predict: preprocessed inputs -> the network's raw outputs.
-        prepared: the data the network was trained on (its fitted preprocessor).
-        converted: whether the rows it gets went through ``model_input`` already
-            (saves converting them again for every shuffle). Default: False.
-    """
-
-    def __init__(self, predict: Predict, prepared: PreparedData, converted=False):
-        self.predict_outputs = predict
-        self.prepared = prepared
-        self.converted = converted
-
-    def fit(self, X=None, y=None) -> TableModel:
-        """Already fitted: scikit-learn's checks expect the method."""
-        return self
-
-    def _outputs(self, X: pd.DataFrame) -> np.ndarray:
-        inputs = X if self.converted else model_input(self.prepared, X)[0]
-        encoded = self.prepared.preprocessor.transform(inputs)
-        return np.asarray(
-            self.predict_outputs(np.asarray(encoded, dtype="float32")),
-            dtype="float64",
-        )
-
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        """Class probabilities, one column per class."""
-        return _probabilities(self._outputs(X), self.prepared.task)
-
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """Class indices (classification, at 0.5) or values (regression)."""
-        outputs = self._outputs(X)
-        if self.prepared.task == "regression":
-            return outputs[:, 0]
-        return _probabilities(outputs, self.prepared.task).argmax(axis=1)
-
-    def score(self, X: pd.DataFrame, y) -> float:
-        """Accuracy (classification) or R² (regression)."""
-        from sklearn.metrics import accuracy_score, r2_score
-
-        predicted = self.predict(X)
-        if not np.all(np.isfinite(predicted)):
-            return float("nan")
-        if self.prepared.task == "regression":
-            return float(r2_score(y, predicted))
-        return float(accuracy_score(y, predicted))
-
-
-def permutation_importance(
-    predict: Predict,
-    prepared: PreparedData,
-    split: str = "val",
-    n_repeats: int = 5,
-    random_state: int = 0,
-) -> list[dict]:
-    """How much the score drops when one original column's values are shuffled.
-
-    scikit-learn's ``permutation_importance`` over ``TableModel``: each column of
-    the original table (not each one-hot input) is shuffled ``n_repeats`` times
-    among the split's rows; the score is accuracy for classification and R² for
-    regression. A big drop means the network relies on that column.
-
-    Args:
-        predict: preprocessed inputs -> raw outputs.
-        prepared: the data the network was trained on.
-        split: the rows to shuffle, ``"val"`` or ``"test"``. Default: ``"val"``.
-        n_repeats: shuffles per column. Default: 5.
-        random_state: seed for the shuffles. Default: 0.
-
-    Returns:
-        One dict per column, the most important first: ``column``,
-        ``importance`` (mean drop), ``std``, ``score`` (the unshuffled score) and
-        ``metric`` (``"accuracy"`` or ``"r2"``).
-    """
-    from sklearn.inspection import permutation_importance as sklearn_importance
-
-    if split not in SPLITS:
-        raise ValueError(
-            f"The 'split' must be one of {{'val', 'test'}}. Got {split!r}."
-        )
-    if isinstance(n_repeats, bool) or not isinstance(n_repeats, int) or n_repeats < 1:
-        raise ValueError(
-            f"Received: n_repeats={n_repeats!r}. Expected a positive integer, e.g. "
-            "n_repeats=5."
-        )
-    rows = getattr(prepared, f"{split}_index")
-    raw = prepared.frame.iloc[rows][_feature_columns(prepared)].reset_index(drop=True)
-    X, _ = model_input(prepared, raw)
-    y = np.asarray(getattr(prepared, f"y_{split}"))
-    estimator = TableModel(predict, prepared, converted=True)
-
-    def scorer(model: TableModel, X_part: pd.DataFrame, y_part) -> float:
-        return model.score(X_part, y_part)
-
-    result = sklearn_importance(
-        estimator,
-        X,
-        y,
-        scoring=scorer,
-        n_repeats=n_repeats,
-        random_state=random_state,
-        # Each shuffle of a big split uses a sample of it: the ranking settles
-        # long before every row is predicted again.
-        max_samples=min(1.0, MAX_IMPORTANCE_ROWS / max(len(X), 1)),
-    )
-    score = estimator.score(X, y)
-    metric = "r2" if prepared.task == "regression" else "accuracy"
-    found = [
-        {
-            "column": column,
-            "importance": float(result.importances_mean[i]),
-            "std": float(result.importances_std[i]),
-            "score": score,
-            "metric": metric,
-        }
-        for i, column in enumerate(X.columns)
-    ]
-    return sorted(found, key=lambda item: -item["importance"])
-
-
-def predict_table(
-    predict: Predict, prepared: PreparedData, frame: pd.DataFrame
-) -> tuple[pd.DataFrame, list[str]]:
-    """The table with the network's predictions added as new columns.
-
-    Classification adds ``predicted <target>``, ``confidence`` and one
-    ``probability <class>`` per class; regression adds ``predicted <target>``.
-    A name the table already uses gets `` (model)`` appended.
-
-    Returns:
-        The table with predictions, and notes (see ``model_input``).
-
-    Raises:
-        DataError: the table is empty or lacks columns the network needs.
-    """
-    inputs, notes = model_input(prepared, frame)
-    outputs = TableModel(predict, prepared, converted=True)._outputs(inputs)
-    result = frame.copy()
-    target = short(prepared.target, 40)
-    if prepared.task == "regression":
-        values = outputs[:, 0]
-        result[_free(result, f"predicted {target}")] = np.where(
-            np.isfinite(values), values, np.nan
-        )
-    else:
-        probabilities = _probabilities(np.nan_to_num(outputs, nan=0.5), prepared.task)
-        best = probabilities.argmax(axis=1)
-        result[_free(result, f"predicted {target}")] = [
-            prepared.classes[i] for i in best
-        ]
-        result[_free(result, "confidence")] = probabilities.max(axis=1)
-        for i, label in enumerate(prepared.classes):
-            result[_free(result, f"probability {short(label, 40)}")] = probabilities[
-                :, i
-            ]
-    if not np.all(np.isfinite(outputs)):
-        notes.append(
-            "Some predictions are not numbers: the network's training diverged. "
-            "Lower the learning rate and train again."
-        )
-    return result, notes
-
-
-def predict_one(
-    predict: Predict, prepared: PreparedData, values: Mapping[str, Any]
-) -> dict:
-    """The network's answer for one row of original values (the try-it form).
-
-    Args:
-        predict: preprocessed inputs -> raw outputs.
-        prepared: the data the network was trained on.
-        values: column -> value, for every column the network reads.
-
-    Returns:
-        ``{"label": str, "confidence": float, "probabilities": {class: p}}`` for
-        classification, ``{"value": float}`` for regression; ``"notes"`` either
-        way.
-
-    Raises:
-        DataError: a column the network needs has no value.
-    """
-    frame = pd.DataFrame([dict(values)])
-    inputs, notes = model_input(prepared, frame)
-    outputs = TableModel(predict, prepared, converted=True)._outputs(inputs)
-    if prepared.task == "regression":
-        value = float(outputs[0, 0])
-        return {"value": value if math.isfinite(value) else None, "notes": notes}
-    probabilities = _probabilities(np.nan_to_num(outputs, nan=0.5), prepared.task)[0]
-    best = int(probabilities.argmax())
-    return {
-        "label": prepared.classes[best],
-        "confidence": float(probabilities[best]),
-        "probabilities": {
-            label: float(p)
-            for label, p in zip(prepared.classes, probabilities, strict=True)
-        },
-        "notes": notes,
-    }
-
-
-# --- safe CSV ------------------------------------------------------------------------
-
-
-def _neutral(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        if _PLAIN_NUMBER.match(value):
-            return value
-        return "'" + value
-    return value
-
-
-def neutralise_csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy in which no text cell can run as a spreadsheet formula.
-
-    Text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
-    gets a leading apostrophe (the spreadsheet convention for "this is text"),
-    in cells and in column names. Numbers, in number columns or written as text
-    (``-1.5``), are kept as they are.
-
-    Example:
-        >>> neutralise_csv_cells(pd.DataFrame({"a": ["=1+1", "x"], "b": [-1.5, 2]}))
-               a    b
-        0  '=1+1 -1.5
-        1      x  2.0
-    """
-    result = frame.copy()
-    for column in result.columns:
-        values = result[column]
-        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-            continue
-        if isinstance(values.dtype, pd.CategoricalDtype):
-            values = values.astype(object)
-        result[column] = values.map(_neutral)
-    result.columns = [_neutral(str(c)) if isinstance(c, str) else c for c in result]
-    return result
-
-
-def csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes:
-    """The table as CSV that is safe to open in a spreadsheet.
-
-    Cells are neutralised (``neutralise_csv_cells``); the text is UTF-8 with a byte
-    order mark, so spreadsheets show accented letters right.
-    """
-    buffer = io.StringIO()
-    neutralise_csv_cells(frame).to_csv(buffer, index=index)
-    return buffer.getvalue().encode("utf-8-sig")

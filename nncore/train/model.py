@@ -1,4 +1,5 @@
-"""The network: the ``model`` part of the spec, its validation, and building it.
+"""The network: the ``model`` part of the spec (its rules are
+``nncore.spec.model``'s), what it counts, and building it.
 
 A model is a stack of hidden layers (dense, dropout, batch normalisation) followed by
 an output layer that the task decides. Everything here but ``build_model`` is plain
@@ -11,49 +12,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from nncore.core.errors import SpecError
-from nncore.spec.validation import DEFAULT_SPEC, _fail, _number, _set, merge_section
+from nncore.spec.model import validate_model_spec
 
-LAYER_TYPES = ("dense", "dropout", "batchnorm")
-ACTIVATIONS = (
-    "relu",
-    "tanh",
-    "sigmoid",
-    "elu",
-    "selu",
-    "gelu",
-    "swish",
-    "leaky_relu",
-    "linear",
-)
-INITIALIZERS = (
-    "glorot_uniform",
-    "glorot_normal",
-    "he_uniform",
-    "he_normal",
-    "lecun_normal",
-)
-MAX_LAYERS = 20
-MAX_UNITS = 4096
-MAX_PENALTY = 1.0
-OUTPUTS = ("auto",)
-
-# Every field a layer may have, with its default (None: the field is required).
-LAYER_FIELDS: dict[str, dict[str, Any]] = {
-    "dense": {
-        "units": None,
-        "activation": "relu",
-        "kernel_initializer": "glorot_uniform",
-        "l1": 0.0,
-        "l2": 0.0,
-    },
-    "dropout": {"rate": None},
-    "batchnorm": {},
-}
-EXAMPLES = {
-    "dense": '{"type": "dense", "units": 32}',
-    "dropout": '{"type": "dropout", "rate": 0.2}',
-}
 LAYER_TITLES = {"dense": "Dense", "dropout": "Dropout", "batchnorm": "BatchNorm"}
 
 PRESETS: dict[str, list[dict[str, Any]]] = {
@@ -82,111 +42,6 @@ PRESET_DESCRIPTIONS = {
     "Wide with dropout": "Two wide layers (256, 128), each followed by dropout that "
     "switches off 30% of the neurons while training to fight overfitting.",
 }
-
-
-def validate_model_spec(model: Any) -> dict[str, Any]:
-    """Check the ``model`` part of a spec and return it with defaults filled in.
-
-    Args:
-        model: the ``model`` dict of an experiment spec: ``layers`` (a list of layer
-            dicts) and ``output`` (``"auto"``).
-
-    Returns:
-        A new dict in which every layer has all its fields.
-
-    Raises:
-        SpecError: naming the field by its path (``model.layers[1].units``), the
-            value received and what is expected.
-
-    Example:
-        >>> validate_model_spec({"layers": [{"type": "dense", "units": 8}]})["layers"]
-        [{'type': 'dense', 'units': 8, 'activation': 'relu', \
-'kernel_initializer': 'glorot_uniform', 'l1': 0.0, 'l2': 0.0}]
-    """
-    merged = merge_section(
-        model,
-        DEFAULT_SPEC["model"],
-        "model",
-        "must be an object with 'layers' and 'output'",
-    )
-    if merged["output"] not in OUTPUTS:
-        raise _fail(
-            "model.output",
-            merged["output"],
-            "must be 'auto' (the task decides the output layer)",
-        )
-    layers = merged["layers"]
-    if not isinstance(layers, list):
-        raise _fail("model.layers", layers, "must be a list of layers")
-    if len(layers) > MAX_LAYERS:
-        raise SpecError(
-            f"The 'model.layers' list has {len(layers)} layers; at most {MAX_LAYERS} "
-            "are allowed. Remove some layers."
-        )
-    merged["layers"] = [_validate_layer(layer, i) for i, layer in enumerate(layers)]
-    return merged
-
-
-def _validate_layer(layer: Any, index: int) -> dict[str, Any]:
-    path = f"model.layers[{index}]"
-    if not isinstance(layer, dict):
-        raise _fail(path, layer, f"must be an object such as {EXAMPLES['dense']}")
-    kind = layer.get("type")
-    if kind not in LAYER_TYPES:
-        raise _fail(f"{path}.type", kind, "must be one of " + _set(LAYER_TYPES))
-    fields = LAYER_FIELDS[kind]
-    unknown = sorted(set(layer) - {"type", *fields}, key=str)
-    if unknown:
-        allowed = ", ".join(["type", *fields])
-        raise SpecError(
-            f"The '{path}' {kind} layer has an unknown field '{unknown[0]}'. "
-            f"Expected fields: {allowed}."
-        )
-    for name, default in fields.items():
-        if default is None and name not in layer:
-            raise SpecError(
-                f"The '{path}' {kind} layer needs the '{name}' field, e.g. "
-                f"{EXAMPLES[kind]}."
-            )
-    checked = {"type": kind, **fields, **layer}
-    if kind == "dense":
-        units = checked["units"]
-        if (
-            isinstance(units, bool)
-            or not isinstance(units, int)
-            or not 1 <= units <= MAX_UNITS
-        ):
-            raise _fail(
-                f"{path}.units", units, f"must be a whole number from 1 to {MAX_UNITS}"
-            )
-        for name, allowed in (
-            ("activation", ACTIVATIONS),
-            ("kernel_initializer", INITIALIZERS),
-        ):
-            if checked[name] not in allowed:
-                raise _fail(
-                    f"{path}.{name}", checked[name], "must be one of " + _set(allowed)
-                )
-        for name in ("l1", "l2"):
-            value = checked[name]
-            if not _number(value) or not 0 <= value <= MAX_PENALTY:
-                raise _fail(
-                    f"{path}.{name}",
-                    value,
-                    f"must be a number from 0 to {MAX_PENALTY:g}, e.g. 0.001 "
-                    "(0 switches the penalty off)",
-                )
-            checked[name] = float(value)
-    elif kind == "dropout":
-        rate = checked["rate"]
-        if not _number(rate) or not 0 <= rate < 1:
-            raise _fail(
-                f"{path}.rate",
-                rate,
-                "must be a number from 0 up to (not including) 1, e.g. 0.2",
-            )
-        checked["rate"] = float(rate)
-    return checked
 
 
 def output_layer(task: str, n_classes: int | None) -> dict[str, Any]:
@@ -372,3 +227,17 @@ def build_model(
         )
     )
     return model
+
+
+def trainable_parameters(model: dict, prepared) -> int:
+    """Trainable parameters of the spec's network on the prepared data (no Keras).
+
+    Args:
+        model: the ``model`` section of a validated spec.
+        prepared: the ``PreparedData`` it trains on.
+    """
+    n_classes = len(prepared.classes) if prepared.classes else None
+    rows = count_parameters(
+        model["layers"], prepared.n_features, prepared.task, n_classes
+    )
+    return int(rows[-1]["trainable"])

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from nncore.tune.space import _without_test, grid_size, resolve_space
+from nncore.tune.space import grid_size, resolve_space, without_test
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def measure_speed(spec: dict, prepared, epochs: int = 3) -> Speed:
     spec["train"]["reduce_lr"]["enabled"] = False
     spec["train"]["save_best"] = False
     started = time.perf_counter()
-    trainer = Trainer(spec, _without_test(prepared))
+    trainer = Trainer(spec, without_test(prepared))
     trainer.fit(1)
     first = time.perf_counter() - started
     started = time.perf_counter()

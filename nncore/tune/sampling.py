@@ -9,7 +9,8 @@ import logging
 import math
 from collections.abc import Callable
 
-from nncore.tune.space import DIMENSIONS, Dimension, _round
+from nncore.spec.schema import DIMENSIONS
+from nncore.tune.space import Dimension, round_digits
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,7 @@ PRUNE_STARTUP_TRIALS = 3
 def pruning_callback(
     trial,
     monitor: str,
+    *,
     prune: bool = True,
     on_epoch: Callable[[int, float], None] | None = None,
 ):
@@ -74,7 +76,9 @@ def pruning_callback(
     return TrialPruning()
 
 
-def _pruner(name: str, epochs: int):
+def pruner_for(name: str, epochs: int):
+    """The Optuna pruner called ``name`` (``"median"``, ``"hyperband"`` or
+    ``"none"``) for trials of ``epochs`` epochs."""
     import optuna
 
     if name == "median":
@@ -89,8 +93,9 @@ def _pruner(name: str, epochs: int):
     return optuna.pruners.NopPruner()
 
 
-def _sampler(method: str, grid: dict[str, list], seed: int, trials: int):
-    """The method's sampler, reseeded per trial number.
+def sampler_for(method: str, grid: dict[str, list], seed: int, trials: int):
+    """The method's sampler (``"grid"``, ``"random"`` or ``"tpe"``), reseeded per
+    trial number.
 
     Per-trial seeds make a search reproducible and keep workers that share a study
     (and the experiment's seed) from proposing the same settings.
@@ -134,7 +139,9 @@ def _sampler(method: str, grid: dict[str, list], seed: int, trials: int):
     return Seeded(seed=seed, **kwargs)
 
 
-def _suggest(trial, name: str, dimension: Dimension):
+def suggest(trial, dimension: Dimension):
+    """A value of ``dimension`` for an Optuna trial, drawn by the study's sampler."""
+    name = dimension.name
     if dimension.choices is not None:
         return trial.suggest_categorical(name, list(dimension.choices))
     if DIMENSIONS[name].kind == "int":
@@ -143,12 +150,4 @@ def _suggest(trial, name: str, dimension: Dimension):
         name, float(dimension.low), float(dimension.high), log=dimension.log
     )
     # Trained and shown with the digits that matter: 0.00314, not 0.0031415926.
-    return _round(value) if dimension.log else round(value, 2)
-
-
-class _TrialFailed(Exception):
-    """A trial that could not train (its reason is in the trial's "error")."""
-
-
-class _Skipped(Exception):
-    """A trial over the study's budget: it does not count and is not shown."""
+    return round_digits(value) if dimension.log else round(value, 2)

@@ -52,39 +52,29 @@ from typing import Any
 import numpy as np
 
 from nncore.core.errors import DataError, SpecError
+from nncore.spec.schema import DIMENSIONS
 from nncore.tune.cost import epochs_per_trial, trials_planned
-from nncore.tune.sampling import (
-    _pruner,
-    _sampler,
-    _Skipped,
-    _suggest,
-    _TrialFailed,
-    pruning_callback,
-)
-from nncore.tune.snapshot import study_snapshot
+from nncore.tune.sampling import pruner_for, pruning_callback, sampler_for, suggest
+from nncore.tune.snapshot import StudySnapshot, snapshot_of, trial_line
 from nncore.tune.space import (
-    DIMENSIONS,
     OBJECTIVE_TITLES,
-    _format,
-    _grid,
-    _without_test,
     apply_params,
     grid_size,
+    grid_values,
     objective_for,
     resolve_space,
     value_text,
+    without_test,
 )
 from nncore.tune.storage import (
     META_KEY,
     META_VERSION,
-    _difference,
-    _fingerprint,
-    _first_line,
-    _quiet_optuna,
-    _wait_for_meta,
+    check_joined_study,
     default_storage,
+    first_line,
     new_study_name,
     open_storage,
+    quiet_optuna,
     shown_storage,
     study_meta,
 )
@@ -106,6 +96,14 @@ _HOST = socket.gethostname()
 _WORKER = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+class _TrialFailed(Exception):
+    """A trial that could not train (its reason is in the trial's "error")."""
+
+
+class _Skipped(Exception):
+    """A trial over the study's budget: it does not count and is not shown."""
+
+
 # --- the search -------------------------------------------------------------------
 
 
@@ -116,7 +114,9 @@ class Search:
     (another worker's, or one to resume) after checking it tunes the same
     experiment. ``run`` trains trials until the study has ``trials`` of them, the
     minutes are spent, or ``should_stop`` says so (the running trial finishes).
-    ``work`` is ``run`` as a job for ``JobManager.submit_task``.
+    ``work`` is ``run`` as a job for ``JobManager.submit_task``. The study's state
+    is read as one ``StudySnapshot`` (``snapshot``), for the live progress, the
+    summary and the Tune screen alike.
 
     Args:
         spec: a validated experiment spec; its ``tune`` section says what to search.
@@ -143,6 +143,7 @@ class Search:
         self,
         spec: dict,
         prepared,
+        *,
         storage: str | None = None,
         study_name: str | None = None,
         trials: int | None = None,
@@ -150,7 +151,7 @@ class Search:
     ):
         from nncore.spec.validation import validate_tune_spec
 
-        _quiet_optuna()
+        quiet_optuna()
         self.spec = copy.deepcopy(spec)
         self.spec["tune"] = validate_tune_spec(self.spec["tune"])
         tune = self.spec["tune"]
@@ -160,7 +161,7 @@ class Search:
             tune["minutes"] = minutes or None
         self.spec["tune"] = validate_tune_spec(tune)
         tune = self.spec["tune"]
-        self.prepared = _without_test(prepared)
+        self.prepared = without_test(prepared)
         self.task = prepared.task
         self.dimensions = resolve_space(self.spec)
         if not any(d.searched for d in self.dimensions.values()):
@@ -187,7 +188,7 @@ class Search:
     def _check_limits(self) -> None:
         """Refuse a search over the server's resource limits before it starts."""
         from nncore.core import limits
-        from nncore.train.model import validate_model_spec
+        from nncore.spec import validate_model_spec
 
         limits.check_trials(self.budget)
         limits.check_rows_epochs(
@@ -201,7 +202,9 @@ class Search:
         }
         model = validate_model_spec(apply_params(self.spec, largest)["model"])
         what = "The largest network of this search" if largest else "This network"
-        limits.check_parameters(limits.trainable_parameters(model, self.prepared), what)
+        from nncore.train.model import trainable_parameters
+
+        limits.check_parameters(trainable_parameters(model, self.prepared), what)
 
     def _meta(self) -> dict:
         return {
@@ -218,10 +221,13 @@ class Search:
     def _open_study(self):
         import optuna
 
-        sampler = _sampler(
-            self.method, _grid(self.dimensions), self.spec["train"]["seed"], self.budget
+        sampler = sampler_for(
+            self.method,
+            grid_values(self.dimensions),
+            self.spec["train"]["seed"],
+            self.budget,
         )
-        pruner = _pruner(self.pruner, self.epochs)
+        pruner = pruner_for(self.pruner, self.epochs)
         try:
             study = optuna.create_study(
                 storage=self._storage,
@@ -239,7 +245,7 @@ class Search:
         except Exception as error:
             raise DataError(
                 f"Could not create the study '{self.study_name}' in "
-                f"'{shown_storage(self.storage)}' ({_first_line(error)})."
+                f"'{shown_storage(self.storage)}' ({first_line(error)})."
             ) from error
         study = optuna.load_study(
             study_name=self.study_name,
@@ -247,20 +253,7 @@ class Search:
             sampler=sampler,
             pruner=pruner,
         )
-        meta = _wait_for_meta(study)
-        if meta is None:
-            raise SpecError(
-                f"The study '{self.study_name}' was not made by NN Studio: choose "
-                "another study name."
-            )
-        mine = _fingerprint(self._meta())
-        theirs = _fingerprint(meta)
-        if mine != theirs:
-            raise SpecError(
-                f"The study '{self.study_name}' tunes a different experiment "
-                f"({_difference(theirs, mine)}). Use the same experiment file as the "
-                "study's other workers, or another study name."
-            )
+        check_joined_study(study, self._meta())
         return study
 
     def _fail_stale(self) -> None:
@@ -290,6 +283,7 @@ class Search:
         storage: str | None,
         study_name: str,
         prepared,
+        *,
         trials: int | None = None,
         minutes: float | None = None,
     ) -> Search:
@@ -299,27 +293,21 @@ class Search:
             DataError: no such study, or it was not made by NN Studio.
         """
         meta = study_meta(storage, study_name)
-        return cls(meta["spec"], prepared, storage, study_name, trials, minutes)
+        return cls(
+            meta["spec"],
+            prepared,
+            storage=storage,
+            study_name=study_name,
+            trials=trials,
+            minutes=minutes,
+        )
 
     # -- running --
 
-    def _counted(self, trials, below: int | None = None) -> int:
-        from optuna.trial import TrialState
-
-        return sum(
-            1
-            for t in trials
-            if t.state != TrialState.WAITING
-            and not t.user_attrs.get("skipped")
-            and (below is None or t.number < below)
-        )
-
-    def _finished(self) -> int:
-        return sum(
-            1
-            for t in self.study.get_trials(deepcopy=False)
-            if t.state.is_finished() and not t.user_attrs.get("skipped")
-        )
+    def snapshot(self) -> StudySnapshot:
+        """The study as it is now: its trials, counts and best trial (every
+        worker's)."""
+        return snapshot_of(self.study, self.storage)
 
     def _repeat_of(self, params: dict[str, Any], number: int) -> int | None:
         """The earlier trial (1-based) with these settings, if any."""
@@ -339,7 +327,7 @@ class Search:
             for d in self.dimensions.values()
         )
 
-    def _tried(self, waiting: bool = False) -> set[str]:
+    def _tried(self, *, waiting: bool = False) -> set[str]:
         """The settings of the trials so far (and of queued ones), as JSON."""
         from optuna.trial import TrialState
 
@@ -377,7 +365,7 @@ class Search:
         if not self._discrete():
             return
         tried = self._tried(waiting=True)
-        grid = _grid(self.dimensions)
+        grid = grid_values(self.dimensions)
         names = list(grid)
         untried = []
         for values in itertools.product(*grid.values()):
@@ -387,12 +375,12 @@ class Search:
         if not untried:
             return
         if self.method == "tpe":
+            leaders = [row["params"] for row in self.snapshot().leaders()]
             near = [
                 point
                 for point in untried
                 if any(
-                    sum(point[n] != good.get(n) for n in names) == 1
-                    for good in self._leaders()
+                    sum(point[n] != good.get(n) for n in names) == 1 for good in leaders
                 )
             ]
             untried = near or untried
@@ -417,7 +405,7 @@ class Search:
         params = {}
         for name, dimension in self.dimensions.items():
             if dimension.searched:
-                params[name] = _suggest(trial, name, dimension)
+                params[name] = suggest(trial, dimension)
             elif dimension.explicit:
                 params[name] = dimension.value
         return params
@@ -425,9 +413,12 @@ class Search:
     def _objective(self, trial, progress: Callable[..., None]) -> float:
         import optuna
 
-        from nncore.train.trainer import Trainer, metrics_from_outputs
+        from nncore.core.metrics import metrics_from_outputs
+        from nncore.train.trainer import Trainer
 
-        position = self._counted(self.study.get_trials(deepcopy=False), trial.number)
+        # Trials before this one that count towards the budget (finished or running).
+        rows = self.snapshot().rows
+        position = sum(1 for row in rows if row["trial"] <= trial.number)
         if position >= self.budget:
             trial.set_user_attr("skipped", "over the study's number of trials")
             raise _Skipped()
@@ -464,7 +455,7 @@ class Search:
             raise _TrialFailed(str(error)) from error
         except Exception as error:  # e.g. out of memory: this trial only
             log.warning("trial %s failed", trial.number, exc_info=True)
-            message = f"{type(error).__name__}: {_first_line(error)}"
+            message = f"{type(error).__name__}: {first_line(error)}"
             trial.set_user_attr("error", message)
             raise _TrialFailed(message) from error
         finally:
@@ -521,14 +512,14 @@ class Search:
         reason = "budget"
         title = OBJECTIVE_TITLES[self.objective]
 
-        def best_text() -> str:
-            best = self._best()
+        def best_text(best: dict | None) -> str:
             if best is None:
                 return ""
             value = value_text(self.objective, best["value"])
             return f" · best {title} {value} (trial {best['trial']})"
 
         def on_progress(position, number, epoch, value):
+            snapshot = self.snapshot()
             done = position
             eta = None
             if durations:
@@ -542,7 +533,7 @@ class Search:
                 text += " · stopping after this trial"
             elif value is not None:
                 text += f" · {title} {value_text(self.objective, value)}"
-            text += best_text()
+            text += best_text(snapshot.best)
             publish(
                 message=text,
                 running={
@@ -551,13 +542,16 @@ class Search:
                     "epoch": epoch,
                     "epochs": self.epochs,
                 },
-                done=self._finished(),
+                done=snapshot.finished,
                 budget=self.budget,
                 eta_s=eta,
                 stopping=stopping,
             )
 
-        publish(**self._fields(), message=f"Starting: {self.budget} trials planned")
+        publish(
+            **self._fields(self.snapshot()),
+            message=f"Starting: {self.budget} trials planned",
+        )
         while True:
             if should_stop():
                 reason = "stopped"
@@ -565,7 +559,7 @@ class Search:
             if deadline is not None and time.monotonic() >= deadline:
                 reason = "time"
                 break
-            if self._counted(self.study.get_trials(deepcopy=False)) >= self.budget:
+            if self.snapshot().started >= self.budget:
                 break
             if self.method != "grid" and self._exhausted():
                 reason = "exhausted"
@@ -585,20 +579,21 @@ class Search:
                 break  # the budget is reached: other workers took the last trials
             repeats = 0
             durations.append(time.monotonic() - before)
-            line = self._line(trial)
+            line = trial_line(trial, self.objective)
             lines.append(line)
             # Diverging settings are a result; errors that repeat are a problem.
             broken = trial.state.name == "FAIL" and not trial.user_attrs.get("diverged")
             failures = failures + 1 if broken else 0
-            publish(**self._fields(), finished=list(lines), running=None)
+            publish(**self._fields(self.snapshot()), finished=list(lines), running=None)
             if failures >= MAX_FAILURES_IN_A_ROW:
                 reason = "failures"
                 break
-        summary = self.summary()
+        snapshot = self.snapshot()
+        summary = self._summary(snapshot)
         summary["reason"] = reason
         summary["seconds"] = round(time.monotonic() - started, 3)
         publish(
-            **self._fields(),
+            **self._fields(snapshot),
             finished=list(lines),
             running=None,
             stopping=False,
@@ -633,48 +628,14 @@ class Search:
 
     # -- results --
 
-    def _best(self) -> dict | None:
-        from optuna.trial import TrialState
-
-        trials = [
-            t
-            for t in self.study.get_trials(
-                deepcopy=False, states=(TrialState.COMPLETE,)
-            )
-            if t.value is not None and not t.user_attrs.get("skipped")
-        ]
-        if not trials:
-            return None
-        pick = max if self.direction == "maximize" else min
-        best = pick(trials, key=lambda t: (t.value, -t.number))
-        return {
-            "trial": best.number + 1,
-            "value": float(best.value),
-            "params": dict(best.user_attrs.get("params") or best.params),
-        }
-
-    def _leaders(self, count: int = 3) -> list[dict]:
-        """The settings of the best few complete trials."""
-        from optuna.trial import TrialState
-
-        trials = [
-            t
-            for t in self.study.get_trials(
-                deepcopy=False, states=(TrialState.COMPLETE,)
-            )
-            if t.value is not None and t.user_attrs.get("params")
-        ]
-        sign = -1 if self.direction == "maximize" else 1
-        trials.sort(key=lambda t: (sign * t.value, t.number))
-        return [t.user_attrs["params"] for t in trials[:count]]
-
     def _last_error(self) -> str:
         for trial in reversed(self.study.get_trials(deepcopy=False)):
             if trial.user_attrs.get("error"):
                 return trial.user_attrs["error"]
         return "no reason recorded"
 
-    def _fields(self) -> dict:
+    def _fields(self, snapshot: StudySnapshot) -> dict:
+        """What the live progress shows of the search and its study."""
         return {
             "study": self.study_name,
             "storage": self.storage,
@@ -682,29 +643,9 @@ class Search:
             "direction": self.direction,
             "method": self.method,
             "budget": self.budget,
-            "done": self._finished(),
-            "best": self._best(),
+            "done": snapshot.finished,
+            "best": snapshot.best,
         }
-
-    def _line(self, trial) -> str:
-        """One line about a finished trial, for the command line."""
-        state = {"COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed"}.get(
-            trial.state.name, trial.state.name.lower()
-        )
-        params = trial.user_attrs.get("params") or trial.params
-        shown = " ".join(f"{k}={_format(v)}" for k, v in params.items())
-        value = (
-            f" {self.objective}={trial.value:.4g}" if trial.value is not None else ""
-        )
-        epochs = trial.user_attrs.get("epochs", 0)
-        seconds = trial.user_attrs.get("seconds", 0.0)
-        error = (
-            f" ({trial.user_attrs['error']})" if trial.user_attrs.get("error") else ""
-        )
-        return (
-            f"trial {trial.number + 1} {state}{value} epochs={epochs} "
-            f"({seconds:.1f} s) {shown}{error}"
-        )
 
     def _final_message(self, reason: str, summary: dict) -> str:
         done = summary["trials"]
@@ -738,7 +679,9 @@ class Search:
             ``failed``, ``epochs_total`` (epochs trained by the finished trials),
             ``study``, ``storage``, ``method``.
         """
-        snapshot = study_snapshot(self.storage, self.study_name)
+        return self._summary(self.snapshot())
+
+    def _summary(self, snapshot: StudySnapshot) -> dict:
         best = snapshot.best
         return {
             "objective": self.objective,
@@ -746,7 +689,7 @@ class Search:
             "best_value": None if best is None else best["value"],
             "best_params": None if best is None else best["params"],
             "best_trial": None if best is None else best["trial"],
-            "trials": snapshot.n_complete + snapshot.n_pruned + snapshot.n_failed,
+            "trials": snapshot.finished,
             "pruned": snapshot.n_pruned,
             "failed": snapshot.n_failed,
             "epochs_total": sum(
@@ -764,4 +707,3 @@ def _worker_is_gone(worker: str) -> bool:
     from nncore.runs.store import process_is_gone
 
     return process_is_gone(worker, _WORKER, elsewhere=False)
-    return False

@@ -1,6 +1,9 @@
 """What a study holds, for tables and charts: trials, best values, importances, CSV.
 
-Optuna is imported inside functions: importing this module is cheap.
+One ``StudySnapshot`` serves every view of a study: the Tune screen's table and
+charts, a running search's live progress and the ``tune`` command's summary
+(``Search.snapshot``). Optuna is imported inside functions: importing this module is
+cheap.
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nncore.core.errors import DataError, SpecError
+from nncore.spec.schema import DIMENSIONS
 from nncore.tune.cost import trials_planned
-from nncore.tune.space import DIMENSIONS, OBJECTIVE_TITLES
+from nncore.tune.space import OBJECTIVE_TITLES, format_value
 from nncore.tune.storage import (
     META_KEY,
-    _first_line,
     default_storage,
+    first_line,
     open_storage,
     shown_storage,
 )
@@ -81,7 +85,25 @@ class StudySnapshot:
 
     @property
     def finished(self) -> int:
+        """Trials that have ended: complete, pruned or failed."""
         return self.n_complete + self.n_pruned + self.n_failed
+
+    @property
+    def started(self) -> int:
+        """Trials that count towards the budget: finished or running."""
+        return len(self.rows)
+
+    def leaders(self, count: int = 3) -> list[dict]:
+        """The rows of the best ``count`` complete trials, the best first (on equal
+        values, the earlier trial)."""
+        sign = -1 if self.direction == "maximize" else 1
+        complete = [
+            row
+            for row in self.rows
+            if row["state"] == "complete" and row["value"] is not None
+        ]
+        complete.sort(key=lambda row: (sign * row["value"], row["trial"]))
+        return complete[:count]
 
 
 _STATES = {"COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed"}
@@ -90,7 +112,7 @@ _importance_lock = threading.Lock()
 
 
 def study_snapshot(
-    storage: str | None, study_name: str, importances: bool = False
+    storage: str | None, study_name: str, *, importances: bool = False
 ) -> StudySnapshot:
     """Read a study's trials as plain data (any Optuna study, NN Studio's or not).
 
@@ -118,9 +140,35 @@ def study_snapshot(
         ) from error
     except (ValueError, RuntimeError) as error:  # a multi-objective study
         raise DataError(
-            f"The study '{study_name}' cannot be shown here ({_first_line(error)}): "
+            f"The study '{study_name}' cannot be shown here ({first_line(error)}): "
             "only single-objective studies are supported."
         ) from error
+    return _snapshot(study, storage, trials, meta, direction, importances=importances)
+
+
+def snapshot_of(study, storage: str) -> StudySnapshot:
+    """A snapshot of a study already open (a running search's own), read from its
+    storage now.
+
+    Args:
+        study: an ``optuna.Study`` with a single objective.
+        storage: its storage URL or journal file, as given to ``open_storage``.
+    """
+    return _snapshot(
+        study,
+        storage,
+        study.get_trials(deepcopy=False),
+        study.user_attrs.get(META_KEY) or {},
+        study.direction.name.lower(),
+        importances=False,
+    )
+
+
+def _snapshot(
+    study, storage: str, trials: list, meta: dict, direction: str, *, importances: bool
+) -> StudySnapshot:
+    """The snapshot of a loaded study, from its trials and NN Studio settings."""
+    study_name = study.study_name
     objective = meta.get("objective", "value")
     snapshot = StudySnapshot(
         study=study_name,
@@ -249,7 +297,7 @@ def _importances(study, storage: str, name: str, complete: int):
         result = (
             None,
             "Parameter importance cannot be computed yet "
-            f"({_first_line(error)}); it needs completed trials whose settings and "
+            f"({first_line(error)}); it needs completed trials whose settings and "
             "results differ.",
         )
     if result[0] is not None and not all(math.isfinite(v) for v in result[0].values()):
@@ -260,6 +308,25 @@ def _importances(study, storage: str, name: str, complete: int):
     with _importance_lock:
         _importance_cache[key] = result
     return result
+
+
+def trial_line(trial, objective: str) -> str:
+    """One line about a finished Optuna trial, for the command line.
+
+    Example:
+        ``trial 3 complete val_accuracy=0.9667 epochs=20 (1.2 s) units=64``
+    """
+    state = _STATES.get(trial.state.name, trial.state.name.lower())
+    params = trial.user_attrs.get("params") or trial.params
+    shown = " ".join(f"{k}={format_value(v)}" for k, v in params.items())
+    value = f" {objective}={trial.value:.4g}" if trial.value is not None else ""
+    epochs = trial.user_attrs.get("epochs", 0)
+    seconds = trial.user_attrs.get("seconds", 0.0)
+    error = f" ({trial.user_attrs['error']})" if trial.user_attrs.get("error") else ""
+    return (
+        f"trial {trial.number + 1} {state}{value} epochs={epochs} "
+        f"({seconds:.1f} s) {shown}{error}"
+    )
 
 
 # --- the trials table as CSV ------------------------------------------------------
@@ -304,6 +371,6 @@ def trials_csv(snapshot: StudySnapshot) -> bytes:
     A text cell that begins with ``=``, ``+``, ``-`` or ``@`` (or a tab) gets a
     leading apostrophe unless it is a number, so no cell runs as a formula.
     """
-    from nncore.train.evaluation import csv_bytes
+    from nncore.core.tables import csv_bytes
 
     return csv_bytes(trials_table(snapshot))

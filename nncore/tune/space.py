@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import json
 import logging
 import math
 from dataclasses import dataclass
@@ -17,81 +16,18 @@ from typing import Any
 import numpy as np
 
 from nncore.core.errors import SpecError
+from nncore.spec.schema import DIMENSIONS
+from nncore.spec.space import validate_space
 
 log = logging.getLogger(__name__)
 
 METHOD_TITLES = {"tpe": "Smart (TPE)", "random": "Random", "grid": "Grid"}
 PRUNER_TITLES = {"median": "Median rule", "hyperband": "Hyperband", "none": "Off"}
 
-MAX_HIDDEN_LAYERS = 10
 # Values a grid takes from a range: learning rates one per decade, dropout rates
 # every 0.1, unless the range gives its own "step".
 DROPOUT_GRID_STEP = 0.1
 
-
-@dataclass(frozen=True)
-class DimensionInfo:
-    """What a search dimension is, for people and for validation."""
-
-    title: str
-    help: str
-    kind: str  # "int", "float" or "text"
-    forms: tuple[str, ...]  # of "choices" and "range"
-    example: str
-
-
-DIMENSIONS: dict[str, DimensionInfo] = {
-    "hidden_layers": DimensionInfo(
-        "Hidden layers",
-        "How many hidden layers the network has.",
-        "int",
-        ("choices", "range"),
-        '{"low": 1, "high": 3}',
-    ),
-    "units": DimensionInfo(
-        "Units per layer",
-        "Neurons in each hidden layer (every hidden layer gets the same number).",
-        "int",
-        ("choices",),
-        "[16, 64, 128]",
-    ),
-    "activation": DimensionInfo(
-        "Activation",
-        "The function each hidden neuron applies to its input.",
-        "text",
-        ("choices",),
-        '["relu", "tanh"]',
-    ),
-    "dropout_rate": DimensionInfo(
-        "Dropout rate",
-        "The share of neurons switched off while training, after each hidden "
-        "layer (0 means no dropout).",
-        "float",
-        ("choices", "range"),
-        '{"low": 0.0, "high": 0.5}',
-    ),
-    "learning_rate": DimensionInfo(
-        "Learning rate",
-        "How big a step the optimiser takes; searched on a log scale.",
-        "float",
-        ("choices", "range"),
-        '{"low": 0.0001, "high": 0.01}',
-    ),
-    "batch_size": DimensionInfo(
-        "Batch size",
-        "How many rows the network sees before each change of its weights.",
-        "int",
-        ("choices",),
-        "[16, 32, 64]",
-    ),
-    "optimizer": DimensionInfo(
-        "Optimiser",
-        "The rule that changes the weights.",
-        "text",
-        ("choices",),
-        '["adam", "rmsprop"]',
-    ),
-}
 MODEL_DIMENSIONS = ("hidden_layers", "units", "activation", "dropout_rate")
 
 # What an empty space searches: the settings that matter most on tabular data.
@@ -104,147 +40,6 @@ DEFAULT_SPACE: dict[str, Any] = {
 
 
 # --- the space ----------------------------------------------------------------------
-
-
-def _limits(name: str) -> tuple[float, float, str]:
-    """The allowed values of a numeric dimension: low, high and how to say it."""
-    from nncore.train.compiling import MAX_LEARNING_RATE, MIN_LEARNING_RATE
-    from nncore.train.model import MAX_UNITS
-
-    return {
-        "hidden_layers": (
-            1,
-            MAX_HIDDEN_LAYERS,
-            f"whole numbers from 1 to {MAX_HIDDEN_LAYERS}",
-        ),
-        "units": (1, MAX_UNITS, f"whole numbers from 1 to {MAX_UNITS}"),
-        "dropout_rate": (0.0, 0.99, "numbers from 0 up to (not including) 1"),
-        "learning_rate": (
-            MIN_LEARNING_RATE,
-            MAX_LEARNING_RATE,
-            f"numbers from {MIN_LEARNING_RATE:g} to {MAX_LEARNING_RATE:g}",
-        ),
-        "batch_size": (1, 8192, "whole numbers from 1 to 8192"),
-    }[name]
-
-
-def _allowed_words(name: str) -> tuple[str, ...]:
-    from nncore.train.compiling import OPTIMIZERS
-    from nncore.train.model import ACTIVATIONS
-
-    return tuple(ACTIVATIONS) if name == "activation" else tuple(OPTIMIZERS)
-
-
-def _shown(value: Any) -> str:
-    try:
-        text = json.dumps(value)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= 60 else text[:59] + "…"
-
-
-def _bad(name: str, value: Any, expected: str) -> SpecError:
-    return SpecError(
-        f"The 'tune.space.{name}' field {expected}, e.g. {DIMENSIONS[name].example}. "
-        f"Got {_shown(value)}."
-    )
-
-
-def _is_number(value: Any) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    )
-
-
-def _check_value(name: str, value: Any, where: Any) -> Any:
-    """One value of a dimension, checked (``where`` is what the message shows)."""
-    info = DIMENSIONS[name]
-    if info.kind == "text":
-        allowed = _allowed_words(name)
-        if value not in allowed:
-            raise _bad(
-                name,
-                where,
-                "may only hold " + "{" + ", ".join(f"'{a}'" for a in allowed) + "}",
-            )
-        return value
-    low, high, words = _limits(name)
-    if info.kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise _bad(name, where, f"may only hold {words}")
-    elif not _is_number(value):
-        raise _bad(name, where, f"may only hold {words}")
-    if not low <= value <= high:
-        raise _bad(name, where, f"may only hold {words}")
-    return value if info.kind == "int" else float(value)
-
-
-def validate_space(space: Any) -> dict[str, Any]:
-    """Check the ``tune.space`` of a spec and return it in its plain form.
-
-    Each named dimension is a list of choices (at least one), a range
-    ``{"low": a, "high": b}`` (hidden layers, dropout rate, learning rate; a dropout
-    range may add ``"step"`` for the grid) or a single value (fixed at it).
-
-    Raises:
-        SpecError: naming the field (``tune.space.units``), the value received and
-            what is expected.
-    """
-    if not isinstance(space, dict):
-        raise SpecError(
-            "The 'tune.space' field must be an object naming the settings to search, "
-            f'e.g. {{"units": [16, 64], "batch_size": [16, 32]}}. Got {_shown(space)}.'
-        )
-    unknown = sorted(set(space) - set(DIMENSIONS), key=str)
-    if unknown:
-        raise SpecError(
-            f"The 'tune.space' section has an unknown setting '{unknown[0]}'. "
-            f"Expected settings: {', '.join(DIMENSIONS)}."
-        )
-    checked: dict[str, Any] = {}
-    for name, value in space.items():
-        info = DIMENSIONS[name]
-        if isinstance(value, list):
-            if not value:
-                raise _bad(name, value, "must list at least one value")
-            values = [_check_value(name, item, value) for item in value]
-            checked[name] = list(dict.fromkeys(values))  # repeats once
-        elif isinstance(value, dict):
-            if "range" not in info.forms:
-                raise _bad(name, value, "must be a list of choices")
-            allowed = {"low", "high", "step"} if name == "dropout_rate" else None
-            allowed = allowed or {"low", "high"}
-            extra = sorted(set(value) - allowed)
-            missing = sorted({"low", "high"} - set(value))
-            if extra or missing:
-                raise _bad(
-                    name,
-                    value,
-                    "must be a range with 'low' and 'high'"
-                    + (" (and optionally 'step')" if name == "dropout_rate" else ""),
-                )
-            low = _check_value(name, value["low"], value)
-            high = _check_value(name, value["high"], value)
-            if low > high:
-                raise _bad(name, value, "must have 'low' at most 'high'")
-            if low == high:
-                checked[name] = low  # a range of one value is fixed at it
-                continue
-            checked[name] = {"low": low, "high": high}
-            if "step" in value:
-                step = value["step"]
-                if not _is_number(step) or not 0 < step <= high - low:
-                    raise _bad(
-                        name,
-                        value,
-                        "must have a 'step' above 0 and at most 'high' - 'low'",
-                    )
-                checked[name]["step"] = float(step)
-        else:
-            checked[name] = _check_value(name, value, value)
-    return checked
 
 
 @dataclass(frozen=True)
@@ -300,30 +95,33 @@ class Dimension:
         if self.log:
             decades = math.log10(self.high / self.low)
             count = max(2, round(decades) + 1)
-            return [_round(v) for v in np.geomspace(self.low, self.high, count)]
+            return [round_digits(v) for v in np.geomspace(self.low, self.high, count)]
         step = self.step or DROPOUT_GRID_STEP
         count = int(math.floor((self.high - self.low) / step + 1e-9)) + 1
-        values = [_round(self.low + i * step) for i in range(count)]
+        values = [round_digits(self.low + i * step) for i in range(count)]
         if self.high - values[-1] > 1e-9:
-            values.append(_round(self.high))
+            values.append(round_digits(self.high))
         return values
 
     def describe(self) -> str:
         """In words: ``"1 to 3"``, ``"16, 64 or 128"``, ``"fixed at 8"``."""
         if not self.searched:
-            return f"fixed at {_format(self.value)}"
+            return f"fixed at {format_value(self.value)}"
         if self.choices is not None:
-            shown = [_format(c) for c in self.choices]
+            shown = [format_value(c) for c in self.choices]
             return ", ".join(shown[:-1]) + " or " + shown[-1]
         scale = " (log scale)" if self.log else ""
-        return f"{_format(self.low)} to {_format(self.high)}{scale}"
+        return f"{format_value(self.low)} to {format_value(self.high)}{scale}"
 
 
-def _round(value: float) -> float:
+def round_digits(value: float) -> float:
+    """``value`` with the digits that matter (3 significant): 0.00314, not
+    0.0031415926."""
     return float(f"{value:.3g}")
 
 
-def _format(value: Any) -> str:
+def format_value(value: Any) -> str:
+    """A setting's value as people read it: ``0.001``, ``64``, ``relu``."""
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
@@ -390,7 +188,8 @@ def grid_size(dimensions: dict[str, Dimension]) -> int:
     return math.prod(len(d.grid()) for d in dimensions.values() if d.searched)
 
 
-def _grid(dimensions: dict[str, Dimension]) -> dict[str, list]:
+def grid_values(dimensions: dict[str, Dimension]) -> dict[str, list]:
+    """The values a grid search tries, per searched dimension."""
     return {name: d.grid() for name, d in dimensions.items() if d.searched}
 
 
@@ -504,7 +303,7 @@ def value_text(objective: str, value: float | None) -> str:
     return f"{value:.3f}" if objective == "val_accuracy" else f"{value:.4g}"
 
 
-def _without_test(prepared):
+def without_test(prepared):
     """The data with its test split emptied: tuning must never see it."""
     empty_x = prepared.X_test[:0]
     empty_y = prepared.y_test[:0]

@@ -17,8 +17,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from nncore.core.errors import DataError
-from nncore.tune.space import _shown
+from nncore.core.errors import DataError, SpecError
+from nncore.core.text import json_text
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def shown_storage(storage: str) -> str:
     return re.sub(r"(://[^:/@]+:)[^@/]*@", r"\1***@", storage)
 
 
-def open_storage(storage: str | None = None, create: bool = True):
+def open_storage(storage: str | None = None, *, create: bool = True):
     """The Optuna storage for a URL or a journal file path (one object per storage).
 
     Args:
@@ -109,26 +109,27 @@ def open_storage(storage: str | None = None, create: bool = True):
         except (OSError, ValueError, optuna.exceptions.StorageInternalError) as error:
             raise DataError(
                 f"Could not open the study storage '{shown_storage(storage)}' "
-                f"({_first_line(error)}). Expected an Optuna storage URL such as "
+                f"({first_line(error)}). Expected an Optuna storage URL such as "
                 "sqlite:///studies.db or postgresql://user:password@host/database, "
                 "or the path of a journal file."
             ) from error
         except Exception as error:  # SQLAlchemy's errors: bad URL, server down
             raise DataError(
                 f"Could not open the study storage '{shown_storage(storage)}' "
-                f"({type(error).__name__}: {_first_line(error)}). Check the URL, "
+                f"({type(error).__name__}: {first_line(error)}). Check the URL, "
                 "that the database server is running and that you may use it."
             ) from error
         _storages[storage] = opened
         return opened
 
 
-def _first_line(error: Exception) -> str:
+def first_line(error: Exception) -> str:
+    """The first line of an error's message (its type's name when it has none)."""
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__
 
 
-def _quiet_optuna() -> None:
+def quiet_optuna() -> None:
     """Optuna logs every trial at INFO level; the search reports its own progress."""
     import optuna
 
@@ -149,7 +150,7 @@ def list_studies(storage: str | None = None) -> list[dict]:
     except Exception as error:
         raise DataError(
             f"Could not read the studies in '{shown_storage(storage or '')}' "
-            f"({_first_line(error)})."
+            f"({first_line(error)})."
         ) from error
     studies = []
     for summary in summaries:
@@ -208,7 +209,7 @@ def _wait_for_meta(study, seconds: float = 10.0) -> dict | None:
 def _difference(theirs: dict, mine: dict) -> str:
     """The first field in which two fingerprints differ, in words."""
     for path, (a, b) in _diff(theirs, mine, ""):
-        return f"its {path} is {_shown(a)}, yours is {_shown(b)}"
+        return f"its {path} is {json_text(a)}, yours is {json_text(b)}"
     return "its settings differ"
 
 
@@ -219,6 +220,34 @@ def _diff(a: Any, b: Any, path: str):
             yield from _diff(a.get(key), b.get(key), inner)
     elif a != b:
         yield path.removeprefix("spec."), (a, b)
+
+
+def check_joined_study(study, meta: dict) -> None:
+    """Check that a study someone else created tunes the experiment of ``meta``.
+
+    Workers of one study must tune the same experiment (the budget may differ).
+
+    Args:
+        study: the ``optuna.Study`` joined.
+        meta: this worker's NN Studio settings (as stored under ``META_KEY``).
+
+    Raises:
+        SpecError: the study was not made by NN Studio, or tunes another
+            experiment.
+    """
+    theirs = _wait_for_meta(study)
+    if theirs is None:
+        raise SpecError(
+            f"The study '{study.study_name}' was not made by NN Studio: choose "
+            "another study name."
+        )
+    mine, theirs = _fingerprint(meta), _fingerprint(theirs)
+    if mine != theirs:
+        raise SpecError(
+            f"The study '{study.study_name}' tunes a different experiment "
+            f"({_difference(theirs, mine)}). Use the same experiment file as the "
+            "study's other workers, or another study name."
+        )
 
 
 def study_meta(storage: str | None, study_name: str) -> dict:

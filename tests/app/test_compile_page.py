@@ -2,7 +2,7 @@
 
 from streamlit.testing.v1 import AppTest
 
-from nncore.spec.validation import default_spec
+from nncore.spec import default_spec
 from tests.app.conftest import ROOT
 from tests.isolation import heavy_modules_after
 

@@ -1,20 +1,10 @@
 """The Data screen under AppTest: what a user does, and what they see."""
 
-import re
-
 import pytest
 
 from tests import files
 from tests.isolation import heavy_modules_after
-
-
-def plain(text: str) -> str:
-    """The text a user reads: Streamlit's Markdown escapes removed."""
-    return re.sub(r"\\(.)", r"\1", text)
-
-
-def texts(elements) -> list[str]:
-    return [plain(element.value) for element in elements]
+from tests.support import plain, texts
 
 
 def upload(at, name: str, data: bytes):

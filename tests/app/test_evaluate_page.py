@@ -14,8 +14,17 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import ROOT
-from tests.app.test_experiment import go
-from tests.app.test_train_page import ended, experiment, plain, poll, train_screen
+from tests.support import (
+    charts,
+    ended,
+    experiment,
+    go,
+    plain,
+    poll,
+    texts,
+    train_screen,
+    upload_frame,
+)
 
 
 def trained(spec: dict, at: AppTest | None = None) -> AppTest:
@@ -31,28 +40,8 @@ def trained(spec: dict, at: AppTest | None = None) -> AppTest:
     return at
 
 
-def charts(at: AppTest) -> dict[str, dict]:
-    """The page's Plotly figures by their title."""
-    found = {}
-    for chart in at.get("plotly_chart"):
-        figure = json.loads(chart.proto.spec)
-        title = figure["layout"].get("title", {}).get("text", "")
-        found[title] = figure
-    return found
-
-
-def texts(elements) -> list[str]:
-    return [plain(element.value) for element in elements]
-
-
 def metric(at: AppTest, label: str) -> str:
     return next(plain(m.value) for m in at.metric if plain(m.label) == label)
-
-
-def upload(at: AppTest, key: str, name: str, frame: pd.DataFrame) -> None:
-    data = frame.to_csv(index=False).encode()
-    at.file_uploader(key=key).set_value((name, data, "text/csv")).run()
-    assert not at.exception, at.exception
 
 
 def test_evaluate_a_binary_classifier_cells_threshold_test_rows_and_predictions():
@@ -112,7 +101,7 @@ def test_evaluate_a_binary_classifier_cells_threshold_test_rows_and_predictions(
     from sklearn.datasets import load_breast_cancer
 
     rows = load_breast_cancer(as_frame=True).frame.head(5)
-    upload(at, "evaluate_batch", "new.csv", rows.drop(columns=["target"]))
+    upload_frame(at, "evaluate_batch", "new.csv", rows.drop(columns=["target"]))
     predicted = at.dataframe[-1].value
     assert list(predicted.columns[-4:]) == [
         "predicted target",
@@ -122,7 +111,7 @@ def test_evaluate_a_binary_classifier_cells_threshold_test_rows_and_predictions(
     ]
     labels = [b.label for b in at.get("download_button")]
     assert "Download with predictions (.csv)" in labels
-    upload(at, "evaluate_batch", "short.csv", rows.iloc[:, :3])
+    upload_frame(at, "evaluate_batch", "short.csv", rows.iloc[:, :3])
     assert any("lacks 27 column(s) the model needs" in e for e in texts(at.error))
 
     # The test rows are held back until asked for; each look is counted.
@@ -190,7 +179,7 @@ def test_evaluate_a_network_trained_on_an_uploaded_file_with_text_columns():
     at.run()
     at.switch_page("screens/data.py").run()  # the app opens on Home
     at.radio(key="data_source_kind").set_value("My own file").run()
-    upload(at, "data_upload", "fruit.csv", frame)
+    upload_frame(at, "data_upload", "fruit.csv", frame)
     at.selectbox(key="data_target").set_value("fruit").run()
     assert not at.exception
     spec = at.session_state["spec"]
@@ -226,7 +215,7 @@ def test_evaluate_a_network_trained_on_an_uploaded_file_with_text_columns():
 
     new = frame.drop(columns=["fruit"]).head(4)
     new.loc[0, "colour"] = "=HYPERLINK(1)"
-    upload(at, "evaluate_batch", "new fruit.csv", new)
+    upload_frame(at, "evaluate_batch", "new fruit.csv", new)
     predicted = at.dataframe[-1].value
     assert "predicted fruit" in predicted.columns
     notes = " ".join(texts(at.caption))

@@ -1,17 +1,13 @@
 """Share links and experiment files restore every screen (AppTest)."""
 
 import json
-import re
 
 from streamlit.testing.v1 import AppTest
 
+from nncore.spec import default_spec
 from nncore.spec.sharing import encode_spec
-from nncore.spec.validation import default_spec
 from tests.app.conftest import ROOT
-
-
-def plain(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
+from tests.support import go, plain
 
 
 def shared_spec():
@@ -76,13 +72,6 @@ def test_a_bad_experiment_file_names_the_problem_and_keeps_the_experiment():
     assert not at.exception
     assert any("fractions must add up to 1" in plain(e.value) for e in at.error)
     assert at.session_state["spec"]["data"]["split"]["train"] == 0.7
-
-
-def go(at: AppTest, screen: str) -> None:
-    """Open a screen; AppTest resolves page paths against the last page it ran."""
-    main = str(at._script_path)
-    at.switch_page(f"{screen}.py" if "/screens/" in main else f"screens/{screen}.py")
-    at.run()
 
 
 def test_an_exported_experiment_restores_model_and_compile_in_a_fresh_session():

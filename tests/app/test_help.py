@@ -10,18 +10,15 @@ texts, captions and messages must lead to a term the Glossary explains.
 from __future__ import annotations
 
 import copy
-import re
 
 from streamlit.proto.LabelVisibility_pb2 import LabelVisibility
 from streamlit.testing.v1 import AppTest
 
 from nncore.core.glossary import TERMS, linked_terms
 from nncore.data.sources import load_builtin
-from nncore.spec.validation import default_spec, validate_spec
+from nncore.spec import default_spec, validate_spec
 from tests.app.conftest import ROOT
-from tests.app.test_evaluate_page import upload
-from tests.app.test_experiment import go
-from tests.app.test_train_page import ended, experiment, poll, train_screen
+from tests.support import ended, experiment, go, plain, poll, train_screen, upload_frame
 from ui.state import PRESENTER
 
 VISIBLE = LabelVisibility.LabelVisibilityOptions.VISIBLE
@@ -47,10 +44,6 @@ WIDGET_TYPES = (
 
 def widgets(at: AppTest) -> list:
     return [widget for kind in WIDGET_TYPES for widget in at.get(kind)]
-
-
-def plain(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
 
 
 def label_shown(widget) -> bool:
@@ -115,7 +108,7 @@ def test_every_control_on_data_model_and_compile_has_help():
     data.check(at)
     at.radio(key="data_source_kind").set_value("My own file").run()
     data.check(at)
-    upload(at, "data_upload", "mine.csv", load_builtin("iris").head(60))
+    upload_frame(at, "data_upload", "mine.csv", load_builtin("iris").head(60))
     at.selectbox(key="data_target").set_value("target").run()
     data.check(at)
     data.report(at_least=15)
@@ -153,7 +146,7 @@ def test_every_control_on_train_evaluate_and_runs_has_help():
     at.button(key="evaluate_test").click().run()
     evaluate.check(at)
     rows = load_builtin("breast_cancer").drop(columns=["target"]).head(5)
-    upload(at, "evaluate_batch", "new.csv", rows)
+    upload_frame(at, "evaluate_batch", "new.csv", rows)
     evaluate.check(at)  # the predictions to download
     evaluate.report(at_least=40)
 

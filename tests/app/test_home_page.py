@@ -1,21 +1,17 @@
 """The Home screen: the step tracker, the guided demos and presenter mode (AppTest)."""
 
-import json
 import re
 import time
 
 from streamlit.testing.v1 import AppTest
 
 from nncore.report import guide
+from nncore.spec import default_spec
 from nncore.spec.sharing import encode_spec
-from nncore.spec.validation import default_spec
 from tests.app.conftest import ROOT
+from tests.support import charts, plain
 
 POLL_LIMIT_S = 60
-
-
-def plain(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
 
 
 def app(**query) -> AppTest:
@@ -43,15 +39,6 @@ def tracker(at: AppTest) -> dict[str, str]:
         if re.match(r"\d · :\w+\[:material/", m.value)
     ]
     return dict(zip(titles, statuses, strict=True))
-
-
-def charts(at: AppTest) -> dict[str, dict]:
-    figures = {}
-    for chart in at.get("plotly_chart"):
-        figure = json.loads(chart.proto.spec)
-        title = figure["layout"].get("title", {})
-        figures[title.get("text", "") if isinstance(title, dict) else title] = figure
-    return figures
 
 
 def subheaders(at: AppTest) -> list[str]:
@@ -208,7 +195,7 @@ def test_a_demo_started_while_the_network_trains_says_why_it_cannot():
     def script():
         import streamlit as st
 
-        from nncore.spec.validation import validate_spec
+        from nncore.spec import validate_spec
         from tests.app.test_home_page import long_training
         from ui import demo, state, training
         from ui.reports import current_report

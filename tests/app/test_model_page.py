@@ -8,21 +8,13 @@ from streamlit.testing.v1 import AppTest
 
 from nncore.data.inspect import inspect_data
 from nncore.data.loading import LoadedTable
-from nncore.spec.validation import default_spec
+from nncore.spec import default_spec
 from tests import files
 from tests.app.conftest import ROOT
 from tests.isolation import heavy_modules_after
+from tests.support import texts
 
 PAGE = str(ROOT / "screens" / "model.py")
-
-
-def plain(text: str) -> str:
-    """The text a user reads: Streamlit's Markdown escapes removed."""
-    return re.sub(r"\\(.)", r"\1", text)
-
-
-def texts(elements) -> list[str]:
-    return [plain(element.value) for element in elements]
 
 
 def open_page(data: dict | None = None, layers: list | None = None, report=None):

@@ -8,9 +8,7 @@ from __future__ import annotations
 import pytest
 
 from nncore.runs.store import RunStore
-from tests.app.test_evaluate_page import charts, texts
-from tests.app.test_experiment import go
-from tests.app.test_train_page import ended, experiment, poll, train_screen
+from tests.support import charts, ended, experiment, go, poll, texts, train_screen
 
 
 @pytest.fixture

@@ -7,42 +7,12 @@
 from __future__ import annotations
 
 import json
-import re
-import time
 
 from streamlit.testing.v1 import AppTest
 
-from nncore.spec.validation import default_spec, validate_spec
+from nncore.spec import default_spec
 from tests.app.conftest import ROOT
-from tests.app.test_experiment import go
-
-POLL_LIMIT_S = 90
-
-
-def plain(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
-
-
-def experiment(source="builtin:iris", layers=(8,), **train) -> dict:
-    spec = default_spec()
-    spec["data"]["source"] = source
-    spec["model"]["layers"] = [
-        {"type": "dense", "units": units, "activation": "relu"} for units in layers
-    ]
-    spec["train"].update(epochs=5, batch_size=16)
-    spec["train"]["early_stopping"]["enabled"] = False
-    spec["train"].update(train)
-    return validate_spec(spec)
-
-
-def train_screen(spec: dict) -> AppTest:
-    """The app with ``spec`` as its experiment, on the Train screen."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["spec"] = spec
-    at.run()
-    go(at, "train")
-    assert not at.exception
-    return at
+from tests.support import ended, experiment, go, plain, poll, status, train_screen
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -58,27 +28,6 @@ def curve_points(at: AppTest) -> int:
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
     lines = [t for t in figure["data"] if t.get("name") == "training"]
     return len(lines[0]["x"]) if lines else 0
-
-
-def status(at: AppTest) -> str:
-    bars = [plain(p.proto.text) for p in at.get("progress")]
-    return bars[0] if bars else ""
-
-
-def poll(at: AppTest, done, what: str) -> None:
-    """Rerun until ``done(at)``; fail (saying ``what``) after POLL_LIMIT_S."""
-    deadline = time.monotonic() + POLL_LIMIT_S
-    while True:
-        at.run()
-        assert not at.exception, at.exception
-        if done(at):
-            return
-        assert time.monotonic() < deadline, f"gave up waiting for {what}: {status(at)}"
-        time.sleep(0.2)
-
-
-def ended(at: AppTest) -> bool:
-    return status(at).startswith(("Finished", "Stopped", "Failed"))
 
 
 def test_train_watch_the_curves_grow_stop_continue_and_see_the_results():

@@ -6,22 +6,16 @@
 
 from __future__ import annotations
 
-import re
-import time
-
 from streamlit.testing.v1 import AppTest
 
 from nncore.data.inspect import inspect_data, load_source
-from nncore.spec.validation import default_spec, validate_spec
+from nncore.spec import default_spec, validate_spec
 from nncore.tune import Search
 from tests.app.conftest import ROOT
-from tests.app.test_experiment import go
+from tests.support import ended, go, plain, poll, status
 
 POLL_LIMIT_S = 120
-
-
-def plain(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
+POLL_PAUSE_S = 0.3
 
 
 def experiment() -> dict:
@@ -42,22 +36,6 @@ def tune_screen(spec: dict) -> AppTest:
     return at
 
 
-def status(at: AppTest) -> str:
-    bars = [plain(p.proto.text) for p in at.get("progress")]
-    return bars[0] if bars else ""
-
-
-def poll(at: AppTest, done, what: str) -> None:
-    deadline = time.monotonic() + POLL_LIMIT_S
-    while True:
-        at.run()
-        assert not at.exception, at.exception
-        if done(at):
-            return
-        assert time.monotonic() < deadline, f"gave up waiting for {what}: {status(at)}"
-        time.sleep(0.3)
-
-
 def estimate(at: AppTest) -> str:
     texts = [plain(i.value) for i in at.info if "trial" in plain(i.value)]
     return texts[0] if texts else ""
@@ -68,15 +46,17 @@ def trials_table(at: AppTest):
     return tables[0] if tables else None
 
 
-def ended(at: AppTest) -> bool:
-    return status(at).startswith(("Finished", "Stopped", "Failed"))
-
-
 def test_configure_run_watch_the_table_fill_and_promote_the_best():
     at = tune_screen(experiment())
     assert "No search yet: press Start search." in [c.value for c in at.caption]
     # The speed is measured by itself, then the estimate has a time.
-    poll(at, lambda at: "at the measured speed" in estimate(at), "the speed")
+    poll(
+        at,
+        lambda at: "at the measured speed" in estimate(at),
+        "the speed",
+        limit_s=POLL_LIMIT_S,
+        pause_s=POLL_PAUSE_S,
+    )
 
     at.toggle(key="tune_search_hidden_layers").set_value(False)
     at.toggle(key="tune_search_learning_rate").set_value(False)
@@ -106,7 +86,7 @@ def test_configure_run_watch_the_table_fill_and_promote_the_best():
         seen.append(0 if table is None else len(table))
         return ended(at)
 
-    poll(at, filled, "the search to end")
+    poll(at, filled, "the search to end", limit_s=POLL_LIMIT_S, pause_s=POLL_PAUSE_S)
     assert seen == sorted(seen)  # the table only grows
     assert len({n for n in seen if n}) >= 2 or seen[-1] == 4  # filled as it ran
     assert status(at).startswith("Finished · 4 trials (0 pruned)")
@@ -145,7 +125,13 @@ def test_configure_run_watch_the_table_fill_and_promote_the_best():
     assert not at.exception
     assert at.session_state["job_id"] is not None
     assert "Train" in [t.value for t in at.title]
-    poll(at, lambda at: status(at).startswith("Finished"), "the run to end")
+    poll(
+        at,
+        lambda at: status(at).startswith("Finished"),
+        "the run to end",
+        limit_s=POLL_LIMIT_S,
+        pause_s=POLL_PAUSE_S,
+    )
     assert (
         at.session_state["spec"]["model"]["layers"][0]["units"]
         == (best["Units per layer"])
@@ -164,17 +150,29 @@ def test_stop_after_the_running_trial_then_resume_and_watch_by_storage(
     at.number_input(key="tune_trials").set_value(3)
     at.run()
     at.button(key="tune_start").click().run()
-    poll(at, lambda at: status(at).startswith("Trial 1 of 3"), "the first trial")
+    poll(
+        at,
+        lambda at: status(at).startswith("Trial 1 of 3"),
+        "the first trial",
+        limit_s=POLL_LIMIT_S,
+        pause_s=POLL_PAUSE_S,
+    )
     at.button(key="tune_stop").click().run()  # ends after the running trial
     assert not at.exception
-    poll(at, ended, "the search to stop")
+    poll(at, ended, "the search to stop", limit_s=POLL_LIMIT_S, pause_s=POLL_PAUSE_S)
     assert status(at).startswith("Stopped by you · 1 trial (0 pruned)")
     assert list(trials_table(at)["State"]) == ["complete"]
     assert not at.button(key="tune_resume").disabled
 
     at.button(key="tune_resume").click().run()
     assert not at.exception
-    poll(at, ended, "the resumed search to end")
+    poll(
+        at,
+        ended,
+        "the resumed search to end",
+        limit_s=POLL_LIMIT_S,
+        pause_s=POLL_PAUSE_S,
+    )
     assert status(at).startswith("Finished · 3 trials")
     assert len(trials_table(at)) == 3
 

@@ -19,8 +19,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from nncore.core.catalog import dataset_title
+from nncore.core.metrics import METRIC_TITLES, format_metric
 from nncore.runs.store import RunStore
-from nncore.train.trainer import METRIC_TITLES, format_metric
 
 from .conftest import (
     EXCEPTION,

@@ -24,7 +24,7 @@ from nncore.data.inspect import load_source
 from nncore.data.prepare import prepare_from_spec
 from nncore.runs.manager import JobManager
 from nncore.runs.store import RunStore
-from nncore.spec.validation import default_spec, validate_spec
+from nncore.spec import default_spec, validate_spec
 from nncore.train.trainer import train_and_evaluate
 
 ROOT = Path(__file__).resolve().parents[2]

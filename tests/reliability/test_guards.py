@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import subprocess
 import sys
 import time
@@ -18,30 +17,22 @@ from streamlit.testing.v1 import AppTest
 
 from nncore.core import limits
 from nncore.core.limits import LimitError
-from nncore.data.inspect import load_source
-from nncore.data.prepare import prepare_from_spec
 from nncore.runs.manager import JobManager
 from nncore.runs.store import RunStore
-from nncore.spec.validation import default_spec, validate_spec
+from nncore.spec import default_spec, validate_spec
+from nncore.train.model import trainable_parameters
 from nncore.tune import Search
 from tests import files
 from tests.app.conftest import ROOT
-from tests.app.test_experiment import go
+from tests.support import (
+    go,
+    keras_in_the_main_thread,  # noqa: F401
+    plain,
+    prepared_for,
+)
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def keras_in_the_main_thread():
-    """Import Keras (TensorFlow) before any test, in the main thread.
-
-    Imported first by a training job while an AppTest script runs, pytest's
-    assertion rewriting (of tensorflow's test_util.py) and Streamlit's magic would
-    both call ast.parse at once, which CPython 3.11 does not allow ("AST
-    constructor recursion depth mismatch").
-    """
-    import keras  # noqa: F401
 
 
 IRIS_TRAIN_ROWS = 104  # 70 % of iris' 150 rows, stratified
@@ -86,11 +77,6 @@ UPLOAD_MESSAGE = (
 )
 
 
-def plain(text: str) -> str:
-    """The text a user reads: Streamlit's Markdown escapes removed."""
-    return re.sub(r"\\(.)", r"\1", text)
-
-
 def iris_spec(units: int = 8, epochs: int = 3, **tune) -> dict:
     spec = default_spec()
     spec["data"]["source"] = "builtin:iris"
@@ -99,10 +85,6 @@ def iris_spec(units: int = 8, epochs: int = 3, **tune) -> dict:
     spec["train"]["early_stopping"]["enabled"] = False
     spec["tune"].update(tune)
     return validate_spec(spec)
-
-
-def prepared_for(spec: dict):
-    return prepare_from_spec(load_source(spec["data"]).frame, spec["data"])
 
 
 @pytest.fixture(scope="module")
@@ -168,8 +150,8 @@ def test_every_built_in_preset_on_the_widest_built_in_data_fits_the_defaults():
     digits = prepared_for(spec)
     for layers in PRESETS.values():
         model = {"layers": layers, "output": "auto"}
-        assert limits.trainable_parameters(model, digits) < 60_000
-        limits.check_parameters(limits.trainable_parameters(model, digits))
+        assert trainable_parameters(model, digits) < 60_000
+        limits.check_parameters(trainable_parameters(model, digits))
     # The longest built-in training the screens allow (2,000 points, 1,000 epochs)
     # and bench/train_speed.py's W1 (100,000 rows, 10 epochs) fit.
     limits.check_rows_epochs(1400, 1000)

@@ -17,8 +17,8 @@ from streamlit.testing.v1 import AppTest
 
 from tests import files
 from tests.app.conftest import ROOT
-from tests.app.test_experiment import go
 from tests.reliability import cli
+from tests.support import go, plain
 
 CASES = files.hostile_catalogue()
 IDS = [case.id for case in CASES]
@@ -34,11 +34,6 @@ def good_file() -> bytes:
         columns={"x1": "g1", "x2": "g2", "colour": "g3", "label": GOOD_TARGET}
     )
     return files.csv_bytes(frame)
-
-
-def plain(text: str) -> str:
-    """The text a user reads: Streamlit's Markdown escapes removed."""
-    return re.sub(r"\\(.)", r"\1", text)
 
 
 def texts(at: AppTest, *kinds: str) -> list[str]:

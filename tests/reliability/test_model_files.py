@@ -14,7 +14,6 @@ import ast
 import io
 import json
 import pickle
-import re
 import zipfile
 from pathlib import Path
 
@@ -23,16 +22,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import ROOT
+from tests.support import plain, texts
 
 N_INPUTS = 30  # breast cancer, the default data: 30 inputs, binary
-
-
-def plain(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
-
-
-def texts(elements) -> list[str]:
-    return [plain(element.value) for element in elements]
 
 
 class WritesMarker:

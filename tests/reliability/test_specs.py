@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import zlib
 from dataclasses import dataclass
 
@@ -20,10 +19,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nncore.core.errors import SpecError
+from nncore.spec import default_spec, validate_spec
 from nncore.spec.sharing import decode_spec, encode_spec, spec_from_json
-from nncore.spec.validation import default_spec, validate_spec
 from tests.app.conftest import ROOT
 from tests.reliability import cli
+from tests.support import plain
 
 
 @dataclass(frozen=True)
@@ -249,10 +249,6 @@ def link_cases():
 
 
 ALL_LINKS = link_cases()
-
-
-def plain(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
 
 
 def assert_says(text: str, fragments: tuple[str, ...]) -> None:

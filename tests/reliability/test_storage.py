@@ -27,23 +27,18 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nncore.spec.validation import default_spec, validate_spec
+from nncore.spec import default_spec, validate_spec
+from tests.support import (
+    go,
+    keras_in_the_main_thread,  # noqa: F401
+    plain,
+    poll,
+    status,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def keras_in_the_main_thread():
-    """Import Keras (TensorFlow) before any test, in the main thread.
-
-    Imported first by a training job while an AppTest script runs, pytest's
-    assertion rewriting (of tensorflow's test_util.py) and Streamlit's magic would
-    both call ast.parse at once, which CPython 3.11 does not allow ("AST
-    constructor recursion depth mismatch").
-    """
-    import keras  # noqa: F401
 
 
 POLL_LIMIT_S = 120
@@ -69,11 +64,6 @@ MODEL_NOT_SAVED = re.compile(
 )
 
 
-def plain(text: str) -> str:
-    """The text a user reads: Streamlit's Markdown escapes removed."""
-    return re.sub(r"\\(.)", r"\1", text)
-
-
 def iris_spec(epochs: int = 5) -> dict:
     spec = default_spec()
     spec["data"]["source"] = "builtin:iris"
@@ -83,31 +73,9 @@ def iris_spec(epochs: int = 5) -> dict:
     return validate_spec(spec)
 
 
-def go(at: AppTest, screen: str) -> None:
-    main = str(at._script_path)
-    at.switch_page(f"{screen}.py" if "/screens/" in main else f"screens/{screen}.py")
-    at.run()
-
-
-def status(at: AppTest) -> str:
-    bars = [plain(p.proto.text) for p in at.get("progress")]
-    return bars[0] if bars else ""
-
-
 def epochs_done(at: AppTest) -> int:
     values = [m.value for m in at.metric if m.label == "Epoch"]
     return int(values[0].split("/")[0]) if values else 0
-
-
-def poll(at: AppTest, done, what: str) -> None:
-    deadline = time.monotonic() + POLL_LIMIT_S
-    while True:
-        at.run()
-        assert not at.exception, at.exception
-        if done(at):
-            return
-        assert time.monotonic() < deadline, f"gave up waiting for {what}: {status(at)}"
-        time.sleep(0.2)
 
 
 def curve_points(at: AppTest) -> int:
@@ -143,7 +111,12 @@ def test_the_train_screen_trains_and_says_the_runs_folder_cannot_be_written(
     assert not at.exception and not at.error
     at.button(key="train_start").click().run()
     assert not at.exception and not at.error
-    poll(at, lambda at: status(at).startswith("Finished"), "the training to end")
+    poll(
+        at,
+        lambda at: status(at).startswith("Finished"),
+        "the training to end",
+        limit_s=POLL_LIMIT_S,
+    )
     assert status(at) == "Finished: 5 epochs"
     assert curve_points(at) == 5  # the history is shown
     assert {m.label for m in at.metric} >= {"Accuracy", "Epoch"}
@@ -293,12 +266,22 @@ def screen_scenario(folder: str, how: str) -> dict:
     at.run()
     go(at, "train")
     at.button(key="train_start").click().run()
-    poll(at, lambda at: epochs_done(at) >= 2, "two epochs")
+    poll(at, lambda at: epochs_done(at) >= 2, "two epochs", limit_s=POLL_LIMIT_S)
     fill_disk(folder, how)
     full_at = epochs_done(at)
-    poll(at, lambda at: epochs_done(at) >= full_at + 5, "more epochs")
+    poll(
+        at,
+        lambda at: epochs_done(at) >= full_at + 5,
+        "more epochs",
+        limit_s=POLL_LIMIT_S,
+    )
     at.button(key="train_stop").click().run()
-    poll(at, lambda at: status(at).startswith("Stopped"), "the training to stop")
+    poll(
+        at,
+        lambda at: status(at).startswith("Stopped"),
+        "the training to stop",
+        limit_s=POLL_LIMIT_S,
+    )
     found = {
         "status": status(at),
         "full_at": full_at,

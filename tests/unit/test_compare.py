@@ -1,4 +1,4 @@
-"""Comparing runs (nncore.report.compare): settings diff, one-line summary, runs table."""
+"""Comparing runs (nncore.report.compare): settings diff, summary line, runs table."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from nncore.report.compare import (
     validation_score,
 )
 from nncore.runs.store import Run
-from nncore.spec.validation import default_spec, validate_spec
+from nncore.spec import default_spec, validate_spec
 
 EPOCHS = range(1, 21)
 FALLING = [1 / (1 + 0.2 * e) for e in EPOCHS]

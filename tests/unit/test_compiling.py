@@ -5,7 +5,13 @@ import os
 import pytest
 
 from nncore.core.errors import SpecError
-from nncore.spec.validation import validate_spec
+from nncore.spec import (
+    LOSS_NAMES,
+    METRIC_NAMES,
+    OPTIMIZER_NAMES,
+    validate_compile_spec,
+    validate_spec,
+)
 from nncore.train.compiling import (
     LOSSES,
     METRICS,
@@ -15,7 +21,6 @@ from nncore.train.compiling import (
     metrics_for,
     resolve_compile,
     unavailable_losses,
-    validate_compile_spec,
 )
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -41,7 +46,7 @@ BAD = [
     ({"learning_rate": 0}, r"'compile.learning_rate' field must be a number from "),
     ({"learning_rate": 2.0}, r"from 1e-06 to 1.0, e.g. 0.001. Got 2.0"),
     ({"learning_rate": "fast"}, r"learning_rate.*Got 'fast'"),
-    ({"learning_rate": True}, r"learning_rate.*Got True"),
+    ({"learning_rate": True}, r"learning_rate.*Got true"),
     ({"momentum": 1.0}, r"'compile.momentum' field must be a number from 0 up to"),
     ({"loss": "crossentropy"}, r"'compile.loss' field must be one of \{'auto', "),
     ({"metrics": "accuracy"}, r"'compile.metrics' field must be a list of metric"),
@@ -72,6 +77,12 @@ BAD = [
 def test_bad_fields_are_named(compile_spec, message):
     with pytest.raises(SpecError, match=message):
         validate_compile_spec(compile_spec)
+
+
+def test_the_catalogues_describe_the_names_the_spec_allows():
+    assert tuple(OPTIMIZERS) == OPTIMIZER_NAMES
+    assert tuple(LOSSES) == LOSS_NAMES
+    assert tuple(METRICS) == METRIC_NAMES
 
 
 def test_whole_spec_validation_checks_compile():

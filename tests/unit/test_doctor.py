@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from nncore.spec.validation import default_spec
+from nncore.spec import default_spec
 from nncore.train.doctor import (
     FIXES,
     KINDS,
@@ -433,7 +433,7 @@ def test_units_stay_within_limits():
 
 
 def test_limits_match_the_spec_validation():
-    from nncore.train import model
+    from nncore.spec import schema as model
 
     assert model.MAX_UNITS == MAX_UNITS
 

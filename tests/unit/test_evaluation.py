@@ -1,4 +1,5 @@
-"""Evaluation (nncore.train.evaluation, nncore.plots.evaluation) and test-set looks in the store.
+"""Evaluation (nncore.train.evaluation and .prediction, nncore.plots.evaluation) and
+test-set looks in the store.
 
 No TensorFlow: the "network" is a scikit-learn model or fixed outputs, passed as a
 predict function, exactly as the Evaluate screen passes a Keras model's.
@@ -30,6 +31,8 @@ from sklearn.metrics import (
 )
 
 from nncore.core.errors import DataError
+from nncore.core.metrics import classification_metrics
+from nncore.core.tables import csv_bytes, neutralise_csv_cells
 from nncore.data.prepare import prepare_data
 from nncore.plots import evaluation as eval_plots
 from nncore.runs.store import SCHEMA_VERSION, RunStore
@@ -38,21 +41,20 @@ from nncore.train.evaluation import (
     baseline_sentence,
     cell_rows,
     classification_summary,
-    csv_bytes,
     evaluation_from_outputs,
     holdout_fingerprint,
-    input_fields,
-    model_input,
-    neutralise_csv_cells,
-    permutation_importance,
     pr_curves,
-    predict_one,
-    predict_table,
     probability_histogram,
     regression_summary,
     roc_curves,
 )
-from nncore.train.trainer import classification_metrics
+from nncore.train.prediction import (
+    input_fields,
+    model_input,
+    permutation_importance,
+    predict_one,
+    predict_table,
+)
 from tests.isolation import heavy_modules_after
 
 
@@ -607,6 +609,7 @@ def test_the_runs_figures_overlay_curves_and_put_scores_side_by_side():
 
 def test_evaluation_modules_import_neither_tensorflow_nor_streamlit():
     loaded = heavy_modules_after(
-        "import nncore.train.evaluation, nncore.plots.evaluation, nncore.report.compare"
+        "import nncore.train.evaluation, nncore.train.prediction, "
+        "nncore.plots.evaluation, nncore.report.compare"
     )
     assert loaded == []

@@ -9,7 +9,7 @@ import pytest
 from nncore.data.inspect import load_source
 from nncore.data.prepare import prepare_from_spec
 from nncore.report.export import export_notebook, export_script
-from nncore.spec.validation import validate_spec
+from nncore.spec import validate_spec
 from nncore.train.trainer import train_and_evaluate
 from tests.isolation import run_exported_script
 from tests.unit.test_cli import assert_bad_input, run_cli

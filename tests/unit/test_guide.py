@@ -2,13 +2,13 @@
 
 import pytest
 
+from nncore.core.metrics import baseline_metrics
 from nncore.data.inspect import inspect_data, load_source
 from nncore.report import guide
-from nncore.spec.validation import validate_spec, validate_train_spec
+from nncore.spec import validate_model_spec, validate_spec, validate_train_spec
 from nncore.train.compiling import resolve_compile
 from nncore.train.doctor import diagnose
-from nncore.train.model import validate_model_spec
-from nncore.train.trainer import Trainer, baseline_metrics
+from nncore.train.trainer import Trainer
 from tests.isolation import heavy_modules_after
 
 DEMO_NAMES = list(guide.DEMOS)

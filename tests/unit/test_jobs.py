@@ -12,11 +12,10 @@ import time
 import numpy as np
 import pytest
 
-from nncore.data.inspect import load_source
-from nncore.data.prepare import prepare_from_spec
 from nncore.runs.manager import JobError, JobManager
 from nncore.runs.store import RunStore
-from nncore.spec.validation import validate_spec
+from nncore.spec import validate_spec
+from tests.support import prepared_for
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
@@ -32,10 +31,6 @@ def make_spec(source="builtin:iris", epochs=3, batch_size=32, units=8, **train):
             "train": {"epochs": epochs, "batch_size": batch_size, **train},
         }
     )
-
-
-def prepared_for(spec):
-    return prepare_from_spec(load_source(spec["data"]).frame, spec["data"])
 
 
 @pytest.fixture
@@ -272,12 +267,15 @@ def test_an_unwritable_runs_folder_still_trains_with_a_warning(
         manager.shutdown()
 
 
+EPOCHS_TO_KILL = 150  # long enough that the process is still training when killed
+
+
 def test_a_killed_process_leaves_an_interrupted_run_that_resumes(tmp_path, big):
     """kill -9 the CLI mid-training: a new manager marks the run interrupted and
     resuming it trains the remaining epochs from the last checkpoint."""
     spec = make_spec(
         "builtin:gaussian",
-        epochs=40,
+        epochs=EPOCHS_TO_KILL,
         batch_size=8,
         early_stopping={"enabled": False},
     )
@@ -306,7 +304,12 @@ def test_a_killed_process_leaves_an_interrupted_run_that_resumes(tmp_path, big):
                 break
         else:
             pytest.fail("the CLI did not train:\n" + "".join(lines))
-        time.sleep(0.5)  # let a checkpoint land
+        # Kill as soon as a checkpoint has landed, whatever the machine's speed
+        # (a sleep let a fast machine finish all the epochs first).
+        deadline = time.monotonic() + 60
+        while not list(runs.rglob("checkpoint.keras")) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert process.poll() is None, "the CLI finished before it could be killed"
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
     finally:
@@ -323,11 +326,11 @@ def test_a_killed_process_leaves_an_interrupted_run_that_resumes(tmp_path, big):
         job_id = manager.resume(run_id, prepared_for(spec), owner="a")
         view = manager.wait(job_id, timeout=300)
         assert view.status == "finished"
-        assert view.epochs_done == 40 == len(view.history["loss"])
+        assert view.epochs_done == EPOCHS_TO_KILL == len(view.history["loss"])
         assert view.run_id == run_id
         assert view.metrics["val"]["accuracy"] > 0.8
         again = manager.store.get(run_id)
-        assert again.status == "finished" and again.epochs_run == 40
+        assert again.status == "finished" and again.epochs_run == EPOCHS_TO_KILL
         with pytest.raises(JobError, match="not interrupted"):
             manager.resume(run_id, prepared_for(spec), owner="a")
     finally:

@@ -98,3 +98,15 @@ def test_the_checker_finds_a_planted_cycle_and_an_upward_import(
     assert graph["screens.tune"] == {"nncore.train.model": 1}  # via the lazy API
     assert cycles(graph) == expected_cycles
     assert len(upward_imports(graph)) == expected_upward
+
+
+MAX_LINES = 800  # split a module that holds several concerns at 800 lines at the latest
+
+
+def test_no_module_of_the_app_is_over_800_lines():
+    lengths = {
+        str(path.relative_to(ROOT)): len(path.read_text().splitlines())
+        for folder in ("nncore", "ui", "screens")
+        for path in (ROOT / folder).rglob("*.py")
+    }
+    assert {name: n for name, n in lengths.items() if n > MAX_LINES} == {}

@@ -8,16 +8,18 @@ import pytest
 
 from nncore.core.errors import SpecError
 from nncore.plots.network import network_figure
-from nncore.spec.validation import validate_spec
-from nncore.train.model import (
+from nncore.spec import (
     ACTIVATIONS,
     INITIALIZERS,
+    validate_model_spec,
+    validate_spec,
+)
+from nncore.train.model import (
     PRESET_DESCRIPTIONS,
     PRESETS,
     build_model,
     count_parameters,
     output_layer,
-    validate_model_spec,
 )
 from tests.isolation import heavy_modules_after
 
@@ -434,7 +436,8 @@ def test_every_choice_is_a_keras_name():
 
 def test_the_model_module_loads_without_tensorflow():
     loaded = heavy_modules_after(
-        "from nncore.train.model import count_parameters, validate_model_spec, PRESETS\n"
+        "from nncore.spec import validate_model_spec\n"
+        "from nncore.train.model import count_parameters, PRESETS\n"
         "from nncore.plots.network import network_figure\n"
         "layers = validate_model_spec({'layers': PRESETS['Deeper']})['layers']\n"
         "count_parameters(layers, 4, 'binary', None)\n"

@@ -23,7 +23,7 @@ def pinned(name: str) -> list[Requirement]:
 
 
 def test_keras_is_pinned_to_the_installed_version():
-    # nncore/train/fastfit.py uses keras.src internals: a new Keras can break the
+    # nncore/train/compiled_loop.py uses keras.src internals: a new Keras can break the
     # fast loop for every new install, so the version is pinned and checked.
     (keras,) = pinned("keras")
     (wanted,) = keras.specifier

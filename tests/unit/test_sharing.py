@@ -7,8 +7,8 @@ import zlib
 import pytest
 
 from nncore.core.errors import SpecError
+from nncore.spec import default_spec, validate_spec
 from nncore.spec.sharing import decode_spec, encode_spec, spec_from_json, spec_to_json
-from nncore.spec.validation import default_spec, validate_spec
 
 
 def custom_spec():

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from nncore.core.errors import SpecError
-from nncore.spec.validation import (
+from nncore.spec import (
     default_spec,
     load_spec,
     validate_data_spec,

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from sklearn import metrics as sk
 
-from nncore.data.inspect import load_source
-from nncore.data.prepare import prepare_data, prepare_from_spec
-from nncore.spec.validation import validate_spec
+from nncore.data.prepare import prepare_data
+from nncore.spec import validate_spec
 from nncore.train.trainer import train_and_evaluate
+from tests.support import prepared_for
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
@@ -29,10 +29,6 @@ def tiny_spec(source, epochs=3, **compile_spec):
             "train": {"epochs": epochs, "batch_size": 32},
         }
     )
-
-
-def prepared_for(spec):
-    return prepare_from_spec(load_source(spec["data"]).frame, spec["data"])
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Hyper-parameter search (nncore.tune.search): space, cost, pruning, studies and the CLI.
+"""Hyper-parameter search (nncore.tune): space, cost, pruning, studies and the CLI.
 
 Every search here is tiny: iris, a network of one small layer, two to six epochs.
 """
@@ -25,7 +25,7 @@ from nncore.plots.tuning import (
     importance_figure,
     parallel_figure,
 )
-from nncore.spec.validation import default_spec, validate_spec
+from nncore.spec import default_spec, validate_space, validate_spec
 from nncore.tune import (
     DEFAULT_SPACE,
     Search,
@@ -40,7 +40,6 @@ from nncore.tune import (
     resolve_space,
     study_snapshot,
     trials_csv,
-    validate_space,
 )
 
 ROOT = Path(__file__).resolve().parents[2]

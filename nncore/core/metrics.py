@@ -1,0 +1,158 @@
+"""The final metrics of a network, computed by scikit-learn from its outputs.
+
+Every run, every screen, the command line and the exported script report the same
+numbers because they all use these functions (``nncore.report.export`` copies the
+source of ``classification_metrics``, ``regression_metrics`` and
+``metrics_from_outputs`` into the script, so they use NumPy and scikit-learn only).
+scikit-learn is imported inside functions: importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "LOWER_IS_BETTER",
+    "METRIC_TITLES",
+    "baseline_metrics",
+    "classification_metrics",
+    "format_metric",
+    "metrics_from_outputs",
+    "regression_metrics",
+]
+
+
+# What people call each final metric, and which ones are better when lower.
+METRIC_TITLES = {
+    "accuracy": "Accuracy",
+    "precision": "Precision",
+    "recall": "Recall",
+    "f1": "F1 score",
+    "roc_auc": "ROC AUC",
+    "r2": "R² (explained variance)",
+    "mae": "Mean absolute error",
+    "rmse": "Root mean squared error",
+}
+LOWER_IS_BETTER = ("mae", "rmse")
+
+
+def format_metric(value: float | None, name: str) -> str:
+    """A metric as shown to people: 3 decimals for scores, 4 significant digits
+    for errors, "—" when missing, never "-0.000"."""
+    if value is None:
+        return "—"
+    text = f"{value:.4g}" if name in LOWER_IS_BETTER else f"{value:.3f}"
+    return text.lstrip("-") if float(text) == 0 else text
+
+
+def classification_metrics(y_true, probabilities) -> dict:
+    """Accuracy, precision, recall, F1 and ROC AUC from predicted probabilities.
+
+    Binary: ``probabilities`` has one column, the probability of class 1 (the
+    positive class). Multiclass: one column per class; precision, recall and F1
+    are macro averages and ROC AUC is one-vs-rest, macro-averaged. ROC AUC is
+    None when the split lacks a class.
+    """
+    from sklearn.metrics import (
+        accuracy_score,
+        f1_score,
+        precision_score,
+        recall_score,
+        roc_auc_score,
+    )
+
+    y_true = np.asarray(y_true).astype(int)
+    probabilities = np.asarray(probabilities, dtype="float64")
+    if probabilities.ndim == 1:
+        probabilities = probabilities[:, None]
+    if probabilities.shape[1] == 1:
+        positive = probabilities[:, 0]
+        predicted = (positive >= 0.5).astype(int)
+        average = "binary"
+        both = len(np.unique(y_true)) == 2
+        roc_auc = float(roc_auc_score(y_true, positive)) if both else None
+    else:
+        predicted = probabilities.argmax(axis=1)
+        average = "macro"
+        n_classes = probabilities.shape[1]
+        # float32 softmax outputs add up to 1 only within ~1e-7.
+        scores = probabilities / probabilities.sum(axis=1, keepdims=True)
+        every = len(np.unique(y_true)) == n_classes
+        roc_auc = (
+            float(
+                roc_auc_score(
+                    y_true,
+                    scores,
+                    multi_class="ovr",
+                    average="macro",
+                    labels=np.arange(n_classes),
+                )
+            )
+            if every
+            else None
+        )
+    return {
+        "accuracy": float(accuracy_score(y_true, predicted)),
+        "precision": float(
+            precision_score(y_true, predicted, average=average, zero_division=0)
+        ),
+        "recall": float(
+            recall_score(y_true, predicted, average=average, zero_division=0)
+        ),
+        "f1": float(f1_score(y_true, predicted, average=average, zero_division=0)),
+        "roc_auc": roc_auc,
+    }
+
+
+def regression_metrics(y_true, predictions) -> dict:
+    """R², mean absolute error and root mean squared error of predictions."""
+    from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
+
+    y_true = np.asarray(y_true, dtype="float64")
+    predictions = np.asarray(predictions, dtype="float64").reshape(len(y_true))
+    return {
+        "r2": float(r2_score(y_true, predictions)),
+        "mae": float(mean_absolute_error(y_true, predictions)),
+        "rmse": float(np.sqrt(mean_squared_error(y_true, predictions))),
+    }
+
+
+def baseline_metrics(prepared: Any, split: str = "test") -> dict[str, float | None]:
+    """The metrics, on one split, of the predictor that ignores the inputs.
+
+    Classification: every example gets the training split's class frequencies as
+    its probabilities, so it is predicted as the majority class. Regression:
+    every example is predicted as the training mean.
+
+    Args:
+        prepared: the data (a ``nncore.data.PreparedData``).
+        split: ``"test"`` or ``"val"``. Default: ``"test"``.
+    """
+    y_true = getattr(prepared, f"y_{split}")
+    n = len(y_true)
+    if prepared.task == "regression":
+        mean = float(np.mean(prepared.y_train, dtype="float64"))
+        return regression_metrics(y_true, np.full(n, mean))
+    n_classes = len(prepared.classes)
+    shares = np.bincount(prepared.y_train, minlength=n_classes) / len(prepared.y_train)
+    if prepared.task == "binary":
+        return classification_metrics(y_true, np.full((n, 1), shares[1]))
+    return classification_metrics(y_true, np.tile(shares, (n, 1)))
+
+
+def metrics_from_outputs(y_true, outputs, task: str) -> dict:
+    """The task's metrics from the network's raw outputs (all None if they diverged).
+
+    ``outputs`` is what ``model.predict`` returns: one column for binary and
+    regression, one per class for multiclass.
+    """
+    outputs = np.asarray(outputs)
+    if not np.all(np.isfinite(outputs)):
+        if task == "regression":
+            return dict.fromkeys(("r2", "mae", "rmse"))
+        return dict.fromkeys(("accuracy", "precision", "recall", "f1", "roc_auc"))
+    if task == "regression":
+        return regression_metrics(y_true, outputs[:, 0])
+    return classification_metrics(y_true, outputs)

@@ -1,0 +1,160 @@
+"""The live-progress Keras callback of a training job.
+
+It copies each epoch's logs into the job, redraws the decision boundary and re-runs
+the training doctor every ``REFRESH_SECONDS``, and every
+``JobManager.checkpoint_seconds`` saves a checkpoint and records the epochs since
+the last one in the run store. It talks to the job only through the manager's
+public reporting methods (``Reporter``: ``report_epoch``, ``report_live``,
+``record_epochs`` …), which take the manager's lock themselves.
+
+This module imports Keras: the manager imports it only when a job trains.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import keras
+
+from nncore.runs.boundary import boundary_grid
+from nncore.runs.checkpoint import write_checkpoint
+from nncore.train.doctor import diagnose
+
+if TYPE_CHECKING:
+    from nncore.runs.view import Job
+
+__all__ = ["REFRESH_SECONDS", "Progress", "Reporter"]
+
+# Seconds between refreshes of the decision boundary and the live diagnosis.
+REFRESH_SECONDS = 0.3
+
+
+class Reporter(Protocol):
+    """What ``Progress`` reports to: ``nncore.runs.manager.JobManager`` is one."""
+
+    checkpoint_seconds: float
+
+    def report_epoch(self, job_id: str, epoch: int, logs: dict[str, float]) -> None:
+        """Add an epoch's logs to the job."""
+
+    def history(self, job_id: str) -> dict[str, list[float]]:
+        """A copy of the job's history so far."""
+
+    def report_live(
+        self, job_id: str, *, findings: list, boundary: dict | None = None
+    ) -> None:
+        """Show the doctor's findings and the decision boundary."""
+
+    def report_save_problem(
+        self, job_id: str, error: Exception, *, what: str = "model"
+    ) -> None:
+        """Warn that something could not be saved."""
+
+    def checkpoint_path(self, job_id: str) -> Path | None:
+        """Where to save the job's checkpoint, or None."""
+
+    def record_epochs(self, job_id: str, epochs: dict[int, dict]) -> None:
+        """Record epochs' logs in the job's run."""
+
+
+class Progress(keras.callbacks.Callback):
+    """Reports a job's epochs, live diagnosis, boundary and checkpoints.
+
+    It only reads logs (``chunk_safe``), so the fast loop may run several epochs per
+    compiled call. Checkpoint first, then the epochs since the last one, so the
+    recorded epochs never run ahead of the checkpoint.
+
+    Args:
+        manager: the job manager to report to (a ``Reporter``).
+        job: the job being trained; its trainer must be built. The callback keeps
+            what it needs of it and never changes it itself.
+
+    Example:
+
+        progress = Progress(manager, job)
+        ending = trainer.fit(epochs, [progress], stop_flag)
+        progress.flush(final=True)
+    """
+
+    chunk_safe = True
+
+    def __init__(self, manager: Reporter, job: Job):
+        super().__init__()
+        self.manager = manager
+        self.job_id = job.job_id
+        self.run_id = job.run_id
+        self.prepared = job.prepared
+        self.baseline = job.baseline
+        self.trainer = job.trainer
+        self.first_epoch = job.epochs_done
+        self.grid = boundary_grid(job.prepared)
+        self.pending: dict[int, dict] = {}
+        self.last_refresh = 0.0
+        self.last_checkpoint = time.monotonic()
+        self.start_iterations: int | None = None
+        self.start_epoch = self.trainer.epochs_done
+
+    def on_train_begin(self, logs=None):
+        self.start_iterations = int(self.model.optimizer.iterations.numpy())
+        if self.grid is not None:
+            self._refresh(self.first_epoch)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        self.pending[epoch] = logs
+        self.manager.report_epoch(self.job_id, epoch, logs)
+        now = time.monotonic()
+        if now - self.last_refresh >= REFRESH_SECONDS:
+            self._refresh(epoch + 1)
+        if now - self.last_checkpoint >= self.manager.checkpoint_seconds:
+            self._checkpoint(epoch)
+
+    def flush(self, *, final: bool = False) -> None:
+        """Record the epochs not recorded yet; at the end, draw the last boundary."""
+        if self.pending:
+            self.manager.record_epochs(self.job_id, dict(self.pending))
+            self.pending.clear()
+        if final and self.grid is not None:
+            self._refresh(self.trainer.epochs_done)
+
+    def _refresh(self, epoch: int) -> None:
+        self.last_refresh = time.monotonic()
+        history = self.manager.history(self.job_id)
+        findings = (
+            diagnose(history, baseline=self.baseline, task=self.prepared.task)
+            if history
+            else []
+        )
+        boundary = (
+            self.grid.boundary(self.trainer.predict, epoch)
+            if self.grid is not None
+            else None
+        )
+        self.manager.report_live(self.job_id, findings=findings, boundary=boundary)
+
+    def _at_epoch_end(self, epoch: int) -> bool:
+        """Whether the model's weights are those at the end of ``epoch``.
+
+        With several epochs per compiled call, the logs of a chunk's epochs are
+        handed over after the chunk: only its last epoch matches the weights.
+        """
+        done = int(self.model.optimizer.iterations.numpy()) - self.start_iterations
+        return done == (epoch + 1 - self.start_epoch) * self.trainer.steps_per_epoch
+
+    def _checkpoint(self, epoch: int) -> None:
+        if self.run_id is None:  # runs are not being kept
+            return
+        if not self._at_epoch_end(epoch):
+            return
+        self.last_checkpoint = time.monotonic()
+        path = self.manager.checkpoint_path(self.job_id)
+        if path is None:
+            return
+        try:
+            write_checkpoint(self.model, path, epochs=epoch + 1)
+        except Exception as error:  # a full disk: training goes on without
+            self.manager.report_save_problem(self.job_id, error, what="checkpoint")
+            return
+        self.flush()

@@ -1,0 +1,626 @@
+"""The compiled loop behind ``fit_fast``: the TensorFlow functions that run whole
+epochs (shuffle, every batch, validation), their cache on the model, and the
+optimiser's lean update.
+
+TensorFlow is imported inside the functions, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import threading
+
+import numpy as np
+
+# Why a compiled call ended, as its second output says.
+COMPLETED, STOPPED, NOT_FINITE = 0, 1, 2
+# Rows per validation batch: validation is a sum over rows, so the batch size does
+# not change the result; large batches just cost fewer loop iterations.
+_VALIDATION_BATCH_SIZE = 8192
+# The attribute of the model that holds the compiled functions.
+_CACHE = "_fastfit_cache"
+# The largest variable that the fused optimiser kernels update (see _lean_update).
+_FUSED_MAX_WEIGHTS = 1024
+# One trace at a time: compiled_predict may be traced in a UI thread while
+# fit_fast traces its loop in a worker thread, and Keras' tracing state is shared.
+TRACING = threading.RLock()
+# How many traced loops (shapes, batch sizes) a model keeps.
+_CACHED_FUNCTIONS = 4
+
+
+# --- the compiled loop ---------------------------------------------------------
+
+
+class _Runner:
+    """The compiled epoch loop of one model for one shape of data."""
+
+    def __init__(self, function, data_types):
+        self.function = function
+        self.data_types = data_types
+
+    def tensors(self, x, y, x_val, y_val):
+        import tensorflow as tf
+
+        return tuple(
+            tf.constant(array, dtype=dtype)
+            for array, dtype in zip((x, y, x_val, y_val), self.data_types, strict=True)
+        )
+
+    def run(self, data, epoch, n_epochs, seed):
+        import tensorflow as tf
+
+        return self.function(*data, tf.constant([epoch, n_epochs, seed], "int64"))
+
+
+def make_runner(model, x, y, x_val, y_val, batch_size, shuffle, callbacks) -> _Runner:
+    """The model's compiled epoch loop for these data shapes and batch size.
+
+    The loop is traced for the exact shapes and batch size (see ``batch_getter``
+    in ``_build_runner``); a call with others traces again.
+    """
+    import keras
+
+    stop_on_nan = any(isinstance(c, keras.callbacks.TerminateOnNaN) for c in callbacks)
+    cache = model_cache(model)
+    key = (
+        "fit",
+        *(array.shape for array in (x, y, x_val, y_val)),
+        *(array.dtype.str for array in (x, y, x_val, y_val)),
+        batch_size,
+        bool(shuffle),
+        stop_on_nan,
+    )
+    with TRACING:
+        runner = cache["functions"].pop(key, None)
+        if runner is None:
+            runner = _build_runner(
+                model, x, y, x_val, y_val, batch_size, shuffle, stop_on_nan, cache
+            )
+        # Most recently used last; a few are kept (each holds a traced graph).
+        cache["functions"][key] = runner
+        while len(cache["functions"]) > _CACHED_FUNCTIONS:
+            cache["functions"].pop(next(iter(cache["functions"])))
+    return runner
+
+
+def _build_runner(
+    model, x, y, x_val, y_val, batch_size, shuffle, stop_on_nan, cache
+) -> _Runner:
+    import tensorflow as tf
+
+    stop, epoch_variable, batch_variable = cache["variables"]
+    train_step, test_step = _steps(model)
+    metrics = model.metrics
+    n = len(x)
+    batches = -(-n // batch_size)
+    val_batch = max(batch_size, _VALIDATION_BATCH_SIZE)
+
+    def reset_metrics():
+        for metric in metrics:
+            metric.reset_state()
+
+    def results():
+        values = []
+        for value in model.get_metrics_result().values():
+            if value.shape.rank:
+                raise ValueError(
+                    "fit_fast supports metrics with one number per epoch. "
+                    f"Received a metric result of shape {value.shape}."
+                )
+            values.append(tf.cast(value, "float64"))
+        return values
+
+    def batch_getter(x, y, size):
+        """A function from a batch index to that batch of ``x`` and ``y``.
+
+        When every batch is full, batches get a static shape, so that TensorFlow
+        folds the shape arithmetic of the gradients away (each step about a fifth
+        faster). A smaller last batch would need the step traced a second time
+        (about 0.2 s), so then the batch shape is left open.
+        """
+        count, rest = divmod(x.shape[0], size)
+        if rest:
+
+            def get(batch):
+                start = batch * size
+                return x[start : start + size], y[start : start + size]
+
+            return get
+        x_batches = tf.reshape(x, (count, size, *x.shape[1:]))
+        y_batches = tf.reshape(y, (count, size, *y.shape[1:]))
+        return lambda batch: (x_batches[batch], y_batches[batch])
+
+    def not_stopped():
+        return tf.logical_not(stop.read_value())
+
+    def validate(x_val, y_val):
+        if x_val.shape[0] <= val_batch:
+            test_step(x_val, y_val)
+            return
+        get = batch_getter(x_val, y_val, val_batch)
+
+        def one_val_batch(batch):
+            test_step(*get(batch))
+            return (batch + 1,)
+
+        tf.while_loop(
+            lambda batch: batch < -(-x_val.shape[0] // val_batch),
+            one_val_batch,
+            (tf.constant(0),),
+        )
+
+    def run_epochs(x, y, x_val, y_val, scalars):
+        first_epoch, n_epochs, seed = scalars[0], scalars[1], scalars[2]
+
+        def one_epoch(index, status, logs):
+            epoch = first_epoch + tf.cast(index, "int64")
+            epoch_variable.assign(epoch)
+            batch_variable.assign(0)
+            reset_metrics()
+            xs, ys = x, y
+            if shuffle:
+                order = tf.random.experimental.stateless_shuffle(
+                    tf.range(n), seed=tf.stack([seed, epoch])
+                )
+                xs, ys = tf.gather(x, order), tf.gather(y, order)
+
+            get = batch_getter(xs, ys, batch_size)
+
+            def go_on(batch, finite):
+                return tf.logical_and(
+                    tf.logical_and(batch < batches, finite), not_stopped()
+                )
+
+            def one_batch(batch, finite):
+                loss = train_step(*get(batch))
+                batch_variable.assign(batch + 1)
+                if stop_on_nan:
+                    finite = tf.reduce_all(tf.math.is_finite(loss))
+                return batch + 1, finite
+
+            batch, finite = tf.while_loop(
+                go_on, one_batch, (tf.constant(0), tf.constant(True))
+            )
+            done = tf.logical_or(tf.equal(batch, batches), tf.logical_not(finite))
+
+            def end_epoch():
+                train_results = results()
+                reset_metrics()
+                validate(x_val, y_val)
+                row = tf.stack(train_results + results())
+                status = tf.where(finite, COMPLETED, NOT_FINITE)
+                return status, logs.write(index, row)
+
+            status, logs = tf.cond(
+                done, end_epoch, lambda: (tf.constant(STOPPED), logs)
+            )
+            return index + 1, status, logs
+
+        def more(index, status, logs):
+            return tf.logical_and(
+                tf.logical_and(index < tf.cast(n_epochs, "int32"), not_stopped()),
+                tf.equal(status, COMPLETED),
+            )
+
+        logs = tf.TensorArray("float64", size=0, dynamic_size=True)
+        _, status, logs = tf.while_loop(
+            more, one_epoch, (tf.constant(0), tf.constant(COMPLETED), logs)
+        )
+        stopped = tf.logical_and(tf.equal(status, COMPLETED), stop.read_value())
+        status = tf.where(stopped, STOPPED, status)
+        return logs.stack(), status
+
+    data_types = tuple(
+        array.dtype for array in (as_floatx(x), y, as_floatx(x_val), y_val)
+    )
+    signature = [
+        tf.TensorSpec(array.shape, dtype)
+        for array, dtype in zip((x, y, x_val, y_val), data_types, strict=True)
+    ] + [tf.TensorSpec((3,), "int64")]
+    return _Runner(Compiled(run_epochs, signature), data_types)
+
+
+def _steps(model):
+    """The training and test steps: Keras' own, or a leaner copy of them.
+
+    The copy does what ``Model.train_step``/``test_step`` (TensorFlow backend) do,
+    minus reading every metric's result after every batch, and with a leaner
+    Adam and SGD update (``_lean_update``, the same formulas). Models that
+    override ``train_step``, ``test_step`` or ``compute_metrics`` get Keras' own
+    steps.
+    """
+    import tensorflow as tf
+    from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
+    from keras.src.losses import loss as loss_module
+    from keras.src.trainers.trainer import Trainer
+
+    cls = type(model)
+    overridden = (
+        cls.train_step is not TensorFlowTrainer.train_step
+        or cls.test_step is not TensorFlowTrainer.test_step
+        or cls.compute_metrics is not Trainer.compute_metrics
+    )
+    if overridden:
+
+        def keras_train_step(x, y):
+            logs = model.train_step((x, y))
+            loss = logs.get("loss") if isinstance(logs, dict) else None
+            return tf.constant(0.0) if loss is None else loss
+
+        def keras_test_step(x, y):
+            model.test_step((x, y))
+
+        return keras_train_step, keras_test_step
+
+    optimizer = model.optimizer
+    update = _lean_update(optimizer, model.trainable_variables)
+
+    def forward(x, training):
+        if model._call_has_training_arg:
+            return model(x, training=training)
+        return model(x)
+
+    def track(x, y, y_pred, loss):
+        model._loss_tracker.update_state(
+            loss_module.unscale_loss_for_distribution(loss),
+            sample_weight=tf.shape(x)[0],
+        )
+        if model._compile_metrics is not None:
+            model._compile_metrics.update_state(y, y_pred, None)
+
+    def train_step(x, y):
+        with tf.GradientTape() as tape:
+            y_pred = forward(x, True)
+            loss = model._compute_loss(
+                x=x, y=y, y_pred=y_pred, sample_weight=None, training=True
+            )
+            track(x, y, y_pred, loss)
+            scaled = optimizer.scale_loss(loss)
+        weights = model.trainable_variables
+        if weights:
+            gradients = tape.gradient(scaled, weights)
+            if update is None:
+                optimizer.apply_gradients(zip(gradients, weights, strict=True))
+            else:
+                update(gradients, weights)
+        return loss
+
+    def test_step(x, y):
+        y_pred = forward(x, False)
+        loss = model._compute_loss(
+            x=x, y=y, y_pred=y_pred, sample_weight=None, training=False
+        )
+        track(x, y, y_pred, loss)
+
+    return train_step, test_step
+
+
+def _lean_update(optimizer, weights):
+    """An ``apply_gradients`` for plain Adam or SGD, or None for Keras' own.
+
+    Keras' own update goes through distribution-strategy and bookkeeping layers
+    that take about half a second to trace; this one computes the same formulas
+    with the optimiser's own variables (moments, iterations, learning rate) and
+    traces in a few milliseconds. For a tiny network (no variable with more than
+    about a thousand weights) it uses TensorFlow's fused kernels
+    (``ResourceApplyAdam``, ``ResourceApplyKerasMomentum``), one op per variable
+    instead of a dozen, which makes each step about a third faster; those kernels
+    always split their work across the thread pool, which costs more than it
+    saves on larger variables. Anything unusual (EMA, gradient accumulation, loss
+    scaling, AMSGrad, a subclass with its own update, sparse or missing
+    gradients, non-float32 weights) keeps Keras' own update.
+    """
+    import keras
+    import tensorflow as tf
+
+    plain = (
+        not optimizer.use_ema
+        and not optimizer.gradient_accumulation_steps
+        and optimizer.loss_scale_factor is None
+        and all(v.dtype == "float32" for v in weights)
+        and not any(getattr(v, "overwrite_with_gradient", False) for v in weights)
+    )
+    cls = type(optimizer)
+    adam = (
+        isinstance(optimizer, keras.optimizers.Adam)
+        and cls.update_step is keras.optimizers.Adam.update_step
+        and not optimizer.amsgrad
+    )
+    sgd = (
+        isinstance(optimizer, keras.optimizers.SGD)
+        and cls.update_step is keras.optimizers.SGD.update_step
+    )
+    if not plain or not (adam or sgd):
+        return None
+    fused = all(math.prod(v.shape) <= _FUSED_MAX_WEIGHTS for v in weights)
+
+    def raw(variable):
+        # The tf.Variable under a Keras variable: plain TensorFlow ops on it
+        # trace several times faster than Keras' operator overloads.
+        return variable.value
+
+    def adam_step(gradient, variable, index, learning_rate, powers):
+        momentum = raw(optimizer._momentums[index])
+        velocity = raw(optimizer._velocities[index])
+        beta_1, beta_2 = optimizer.beta_1, optimizer.beta_2
+        if fused:
+            tf.raw_ops.ResourceApplyAdam(
+                var=raw(variable).handle,
+                m=momentum.handle,
+                v=velocity.handle,
+                beta1_power=powers[0],
+                beta2_power=powers[1],
+                lr=learning_rate,
+                beta1=tf.constant(beta_1, "float32"),
+                beta2=tf.constant(beta_2, "float32"),
+                epsilon=tf.constant(optimizer.epsilon, "float32"),
+                grad=gradient,
+            )
+            return
+        # Keras' Adam.update_step, op for op.
+        alpha = learning_rate * tf.sqrt(1 - powers[1]) / (1 - powers[0])
+        m = momentum.assign_add((gradient - momentum) * (1 - beta_1))
+        v = velocity.assign_add((tf.square(gradient) - velocity) * (1 - beta_2))
+        raw(variable).assign_sub((m * alpha) / (tf.sqrt(v) + optimizer.epsilon))
+
+    def sgd_step(gradient, variable, index, learning_rate):
+        weights = raw(variable)
+        if not optimizer.momentum:
+            if fused:
+                tf.raw_ops.ResourceApplyGradientDescent(
+                    var=weights.handle, alpha=learning_rate, delta=gradient
+                )
+            else:
+                weights.assign_sub(gradient * learning_rate)
+            return
+        accumulator = raw(optimizer.momentums[index])
+        momentum = tf.cast(optimizer.momentum, "float32")
+        if fused:
+            tf.raw_ops.ResourceApplyKerasMomentum(
+                var=weights.handle,
+                accum=accumulator.handle,
+                lr=learning_rate,
+                grad=gradient,
+                momentum=momentum,
+                use_nesterov=bool(optimizer.nesterov),
+            )
+            return
+        # Keras' SGD.update_step, op for op.
+        m = accumulator.assign(accumulator * momentum - gradient * learning_rate)
+        if optimizer.nesterov:
+            weights.assign_add(m * momentum - gradient * learning_rate)
+        else:
+            weights.assign_add(m)
+
+    def update(gradients, variables):
+        if any(g is None or not isinstance(g, tf.Tensor) for g in gradients):
+            # Sparse (IndexedSlices) or missing gradients: Keras' own path.
+            optimizer.apply_gradients(zip(gradients, variables, strict=True))
+            return
+        gradients = optimizer._clip_gradients(list(gradients))
+        optimizer._apply_weight_decay(variables)
+        learning_rate = tf.cast(optimizer.learning_rate, "float32")
+        iterations = raw(optimizer.iterations)
+        if adam:
+            step = tf.cast(iterations + 1, "float32")
+            powers = (
+                tf.pow(tf.cast(optimizer.beta_1, "float32"), step),
+                tf.pow(tf.cast(optimizer.beta_2, "float32"), step),
+            )
+        for gradient, variable in zip(gradients, variables, strict=True):
+            index = optimizer._get_variable_index(variable)
+            if adam:
+                adam_step(gradient, variable, index, learning_rate, powers)
+            else:
+                sgd_step(gradient, variable, index, learning_rate)
+            if variable.constraint is not None:
+                variable.assign(variable.constraint(variable))
+        iterations.assign_add(1)
+
+    return update
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+@functools.cache
+def recorder_class():
+    import keras
+
+    class Recorder(keras.callbacks.Callback):
+        """The last callback of the list: records each epoch's logs as the
+        callbacks before it left them (``ReduceLROnPlateau`` adds
+        ``learning_rate``)."""
+
+        def __init__(self):
+            super().__init__()
+            self.logs = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.logs.append(dict(logs or {}))
+
+        def history(self, names, callbacks):
+            history = {}
+            for logs in self.logs:
+                for name, value in logs.items():
+                    history.setdefault(name, []).append(_to_float(value))
+            if not history:
+                history = {name: [] for name in sorted(names)}
+                if any(_adds_learning_rate(c) for c in callbacks):
+                    history["learning_rate"] = []
+            return history
+
+    return Recorder
+
+
+def _adds_learning_rate(callback) -> bool:
+    import keras
+
+    return isinstance(
+        callback,
+        keras.callbacks.ReduceLROnPlateau | keras.callbacks.LearningRateScheduler,
+    )
+
+
+def has_batch_hook(callback) -> bool:
+    import keras
+
+    base = keras.callbacks.Callback
+    cls = type(callback)
+    return (
+        cls.on_train_batch_end is not base.on_train_batch_end
+        or cls.on_batch_end is not base.on_batch_end
+    )
+
+
+def model_cache(model) -> dict:
+    """The compiled functions of ``model``, made again when it was recompiled."""
+    import tensorflow as tf
+
+    owners = (model.optimizer, model._loss_tracker, model._compile_metrics)
+    with TRACING:
+        cache = getattr(model, _CACHE, None)
+        if cache is None or any(
+            a is not b for a, b in zip(cache["owners"], owners, strict=True)
+        ):
+            with tf.device("/CPU:0"):
+                variables = tuple(
+                    tf.Variable(value, trainable=False, name=f"fastfit_{name}")
+                    for name, value in (
+                        ("stop", False),
+                        ("epoch", tf.constant(0, "int64")),
+                        ("batch", 0),
+                    )
+                )
+            cache = {"owners": owners, "functions": {}, "variables": variables}
+            # Keras tracks attributes of layers; this one is not model state.
+            object.__setattr__(model, _CACHE, cache)
+        return cache
+
+
+class Compiled:
+    """A Python function traced once into a TensorFlow graph, and how to call it.
+
+    On CPU it runs on TensorFlow's single-threaded executor: the default executor
+    hands each small op to a thread pool, and for a loop of thousands of tiny
+    steps running them inline is about 1.7 times faster (large ops such as big
+    matrix products still use every core). That executor needs to see the loops
+    at tracing time, and it can hang on a nested ``tf.function`` called inside a
+    loop or a condition, so a graph that calls functions (a model with a
+    ``tf.function`` inside) is traced again for the default executor.
+    """
+
+    def __init__(self, python_function, signature):
+        with TRACING:
+            self._trace(python_function, signature)
+
+    def _trace(self, python_function, signature):
+        import tensorflow as tf
+
+        self.single_threaded = _single_threaded_possible()
+        if self.single_threaded:
+            function = tf.function(
+                python_function, input_signature=signature, autograph=False
+            )
+            with _single_threaded():
+                self.concrete = function.get_concrete_function()
+            if not _calls_functions(self.concrete):
+                self.function = function
+                return
+            self.single_threaded = False
+        self.function = tf.function(
+            python_function, input_signature=signature, autograph=False
+        )
+        self.concrete = self.function.get_concrete_function()
+
+    def __call__(self, *args):
+        if self.single_threaded:
+            with _single_threaded():
+                return self.concrete(*args)
+        return self.concrete(*args)
+
+
+@functools.cache
+def _single_threaded_possible() -> bool:
+    import tensorflow as tf
+
+    try:
+        from tensorflow.python.eager import context
+    except ImportError:
+        return False
+    return hasattr(context, "function_executor_type") and not (
+        tf.config.list_logical_devices("GPU")
+    )
+
+
+def _single_threaded():
+    from tensorflow.python.eager import context
+
+    return context.function_executor_type("SINGLE_THREADED_EXECUTOR")
+
+
+def _calls_functions(concrete) -> bool:
+    """Whether a traced graph calls a function (not counting loops and conds)."""
+    calls = {"PartitionedCall", "StatefulPartitionedCall"}
+    graph = concrete.graph.as_graph_def()
+    nodes = [*graph.node]
+    for function in graph.library.function:
+        nodes.extend(function.node_def)
+    return any(node.op in calls for node in nodes)
+
+
+def check_options(epochs, batch_size, initial_epoch, max_chunk_seconds) -> None:
+    for name, value, minimum, example in (
+        ("epochs", epochs, 0, "epochs=20"),
+        ("batch_size", batch_size, 1, "batch_size=32"),
+        ("initial_epoch", initial_epoch, 0, "initial_epoch=0"),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise ValueError(
+                f"Received: {name}={value!r}. Expected an integer, e.g. {example}."
+            )
+        if value < minimum:
+            kind = "a positive" if minimum else "a non-negative"
+            raise ValueError(
+                f"Received: {name}={value}. Expected {kind} integer, e.g. {example}."
+            )
+    if not max_chunk_seconds > 0:
+        raise ValueError(
+            f"Received: max_chunk_seconds={max_chunk_seconds!r}. Expected a "
+            "positive number of seconds, e.g. max_chunk_seconds=0.25."
+        )
+
+
+def as_arrays(x, y, x_name, y_name):
+    x = as_floatx(np.asarray(x))
+    y = np.asarray(y)
+    if y.dtype.kind == "f":
+        y = as_floatx(y)
+    if x.ndim < 1 or y.ndim < 1 or len(x) != len(y):
+        raise ValueError(
+            f"Received: {x_name} of shape {x.shape} and {y_name} of shape "
+            f"{y.shape}. Expected one target per row, e.g. shapes (n, 4) and (n,)."
+        )
+    return np.ascontiguousarray(x), np.ascontiguousarray(y)
+
+
+def as_floatx(array: np.ndarray) -> np.ndarray:
+    if array.dtype.kind == "f" and array.dtype != np.float32:
+        import keras
+
+        return array.astype(keras.config.floatx())
+    return array
+
+
+def to_numpy(value):
+    import tensorflow as tf
+
+    return tf.nest.map_structure(lambda tensor: tensor.numpy(), value)
+
+
+def _to_float(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
