@@ -53,6 +53,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--out", help="folder for the trained model (.keras), result and experiment"
     )
+    report = commands.add_parser(
+        "report",
+        help="train the experiment, then write a self-contained HTML lab report",
+    )
+    report.add_argument("experiment", help="experiment spec, a JSON file")
+    report.add_argument("--data", help="data file that overrides data.source")
+    report.add_argument("--target", help="target column that overrides data.target")
+    report.add_argument(
+        "-o", "--output", required=True, help="HTML file to write, e.g. report.html"
+    )
+    report.add_argument(
+        "--notes", default="", help="text to put in the report's Notes section"
+    )
     export.add_argument("experiment", help="experiment spec, a JSON file")
     export.add_argument(
         "--format", choices=("py", "ipynb"), default="py", help="py (default) or ipynb"
@@ -161,13 +174,42 @@ def command_export(args) -> dict:
 
 
 def command_run(args) -> dict:
+    out = Path(args.out) if args.out else None
+    if out is not None and out.exists() and not out.is_dir():
+        raise SpecError(f"--out '{out}' is a file. Give a folder to write the run to.")
+    spec, report, view, model_file = _train(args)
+    prepared = report.prepared
+    summary = {
+        "run_id": view.run_id,
+        "task": prepared.task,
+        "metrics": view.metrics,
+        "baseline": view.baseline,
+        "epochs_run": view.epochs_done,
+        "warnings": report.warnings
+        + view.warnings
+        + ([view.error] if view.error else [])
+        + list(view.reference_problems.values())
+        + list(view.interval_problems.values()),
+        # Scikit-learn models on the same rows, on the test split like "baseline".
+        "reference": view.reference["test"] if view.reference is not None else None,
+        "metrics_ci": view.metrics_ci,
+    }
+    if out is not None:
+        _save_run(out, spec, model_file, summary)
+    return summary
+
+
+def _train(args):
+    """Prepare the experiment's data and train it with the app's job manager (and
+    run store), progress on stderr.
+
+    Returns:
+        ``(spec, data report, the ended job's JobView, its model file or None)``.
+    """
     from nncore.data.inspect import inspect_data, load_source
     from nncore.runs.manager import JobManager
 
     spec, base_dir = _experiment(args)
-    out = Path(args.out) if args.out else None
-    if out is not None and out.exists() and not out.is_dir():
-        raise SpecError(f"--out '{out}' is a file. Give a folder to write the run to.")
     _progress(f"loading {spec['data']['source']}")
     table = load_source(spec["data"], base_dir=base_dir)
     report = inspect_data(table, spec["data"])
@@ -191,19 +233,43 @@ def command_run(args) -> dict:
         manager.shutdown()
     if view.status == "failed" and view.metrics is None:
         raise RuntimeError(view.error)
-    summary = {
+    return spec, report, view, manager.model_file(job_id)
+
+
+def command_report(args) -> dict:
+    from nncore.report.lab import lab_report
+    from nncore.train.evaluation import evaluate, model_predictor
+    from nncore.train.modelfiles import load_trained_model
+
+    path = Path(args.output)
+    if path.is_dir() or not path.parent.is_dir():
+        raise SpecError(
+            f"-o '{path}' is "
+            + ("a folder" if path.is_dir() else "in a folder that does not exist")
+            + ". Give a file in an existing folder, e.g. -o report.html."
+        )
+    spec, report, view, model_file = _train(args)
+    evaluation = None
+    if model_file is not None:
+        _progress("scoring the network on the test rows")
+        model = load_trained_model(model_file)
+        evaluation = evaluate(model_predictor(model), report.prepared, "test")
+    text = lab_report(view, report.prepared, evaluation=evaluation, notes=args.notes)
+    try:
+        path.write_text(text, encoding="utf-8", newline="\n")
+    except OSError as error:
+        raise SpecError(
+            f"Could not write '{path}' ({error.strerror or error}). Choose a file in "
+            "a folder that exists and that you can write to."
+        ) from error
+    _progress(f"wrote {path}")
+    return {
+        "output": str(path),
+        "bytes": len(text.encode()),
         "run_id": view.run_id,
-        "task": prepared.task,
-        "metrics": view.metrics,
-        "baseline": view.baseline,
-        "epochs_run": view.epochs_done,
-        "warnings": report.warnings
-        + view.warnings
-        + ([view.error] if view.error else []),
+        "task": report.prepared.task,
+        "warnings": report.warnings + view.warnings,
     }
-    if out is not None:
-        _save_run(out, spec, manager.model_file(job_id), summary)
-    return summary
 
 
 def _follow(manager, job_id: str):
@@ -297,6 +363,7 @@ COMMANDS = {
     "data": command_data,
     "run": command_run,
     "export": command_export,
+    "report": command_report,
     "tune": command_tune,
 }
 

@@ -321,9 +321,42 @@ def show_report(report) -> None:
         st.subheader("Things to check", divider="orange")
         for message in warnings:
             safe.warning(message)
+            if message == profile.imbalance:
+                offer_class_weights()
     for note in prepared.notes:
         st.caption(safe.escape(note))
     show_profile(report)
+
+
+def use_class_weights() -> None:
+    st.session_state[state.SPEC]["train"]["class_weight"] = "balanced"
+    st.session_state.pop("train_class_weight", None)  # the Train screen's widget
+    st.session_state[state.FIX_NOTICE] = (
+        "Balanced class weights are on (set on the Data screen): each class counts "
+        "as much as the others in the loss. Press Train to train with them."
+    )
+
+
+def offer_class_weights() -> None:
+    """The imbalance pitfall's one-click fix: balanced class weights (the fix the
+    training doctor offers too), or that they are on."""
+    if st.session_state[state.SPEC]["train"].get("class_weight") == "balanced":
+        st.success(
+            "Balanced class weights are on: training weighs each class as much as "
+            "the others (Train screen).",
+            icon=":material/balance:",
+        )
+        return
+    st.button(
+        "Use balanced class weights",
+        key="data_class_weights",
+        icon=":material/balance:",
+        on_click=use_class_weights,
+        help="Sets the experiment's class weights to balanced: the rows of a rare "
+        "class weigh more in the loss, so the network learns to find them "
+        f"({glossary.link('class weights')}). You can change it back on the "
+        "Train screen.",
+    )
 
 
 def show_profile(report) -> None:

@@ -20,6 +20,7 @@ from nncore.core.errors import DataError, SpecError
 from nncore.report.compare import dataset_title, network_summary
 from ui import (
     holdout,
+    lab_report,
     model_choice,
     models,
     page,
@@ -28,6 +29,7 @@ from ui import (
     safe,
     scores,
     state,
+    verdict,
 )
 
 SPLITS = {"val": "Validation rows (for choosing)", "test": "Test rows (final check)"}
@@ -167,13 +169,15 @@ def main() -> None:
         f"How good it is on the {evaluation.n_rows:,} {evaluation.split_words} rows",
         divider="gray",
     )
+    found = verdict.verdict_for(candidate, version, prepared, evaluation)
     if evaluation.task == "regression":
-        scores.show_regression(evaluation, prepared)
+        scores.show_regression(evaluation, prepared, found)
     else:
-        scores.show_classification(evaluation, prepared, version)
+        scores.show_classification(evaluation, prepared, version, found)
     show_importance(model, prepared, version)
     predicting.show_try(model, prepared, version)
     predicting.show_batch(model, prepared, version)
+    lab_report.show_lab_report(candidate, prepared, evaluation, version)
     st.subheader("Download", divider="gray")
     show_download(candidate)
 

@@ -16,6 +16,7 @@ from streamlit.errors import StreamlitAPIException, StreamlitPageNotFoundError
 
 from nncore.core import glossary
 from nncore.core.errors import DataError, SpecError
+from nncore.core.metrics import format_metric
 from nncore.report.compare import (
     main_metric,
     run_title,
@@ -24,6 +25,7 @@ from nncore.report.compare import (
     summary_line,
 )
 from ui import models, page, presenter, safe, state, training
+from ui.metrics import interval_of
 
 CHOSEN = "runs_chosen"
 SELECTED = "runs_selected"
@@ -141,8 +143,38 @@ def show_notice() -> None:
         st.success(safe.escape(text), icon=":material/check_circle:")
 
 
+def validation_interval(run) -> str | None:
+    """A run's validation score's 95 % interval as "low-high", or None (runs
+    recorded before intervals were kept, or without final metrics)."""
+    metric = main_metric(run.task)
+    final = ((run.metrics or {}).get("val") or {}).get(metric)
+    bounds = interval_of(((run.metrics_ci or {}).get("val") or {}), metric)
+    if final is None or bounds is None:
+        return None
+    return "-".join(format_metric(bound, metric) for bound in bounds)
+
+
+def with_intervals(table: pd.DataFrame, runs) -> pd.DataFrame:
+    """The table with each validation score's 95 % interval in the next column."""
+    for label in ("accuracy", "RMSE"):
+        column = f"validation {label}"
+        if column not in table.columns:
+            continue
+        wanted = "accuracy" if label == "accuracy" else "rmse"
+        values = [
+            validation_interval(run) if main_metric(run.task) == wanted else None
+            for run in runs
+        ]
+        if any(values):
+            values = [value or "—" for value in values]
+            table.insert(
+                table.columns.get_loc(column) + 1, f"{label}: 95 % interval", values
+            )
+    return table
+
+
 def show_table(runs) -> None:
-    table = runs_table(runs)
+    table = with_intervals(runs_table(runs), runs)
     score = st.column_config.NumberColumn(format="%.3f")
     error = st.column_config.NumberColumn(format="%.4g")
     st.dataframe(
@@ -159,8 +191,10 @@ def show_table(runs) -> None:
         key="runs_table",
     )
     st.caption(
-        "Click a column's name to sort by it. Test scores appear once a run's test "
-        "rows were looked at on the Evaluate screen."
+        "Click a column's name to sort by it. The 95 % interval is the range the "
+        "validation score could have landed in by chance alone: two runs whose "
+        "intervals overlap a lot may differ by luck. Test scores appear once a "
+        "run's test rows were looked at on the Evaluate screen."
     )
 
 
@@ -236,7 +270,19 @@ def show_comparison(chosen) -> None:
             (n, (run.metrics or {}).get("val") or {})
             for n, run in zip(names, chosen, strict=True)
         ]
-        st.plotly_chart(runs_metrics_figure(scores, shown), key="runs_scores")
+        intervals = {
+            n: (run.metrics_ci or {}).get("val") or {}
+            for n, run in zip(names, chosen, strict=True)
+        }
+        st.plotly_chart(
+            runs_metrics_figure(scores, shown, intervals=intervals), key="runs_scores"
+        )
+        if any(intervals.values()):
+            st.caption(
+                "The black bars are the 95 % intervals "
+                f"({glossary.link('confidence interval', 'error bars')}): scores "
+                "whose bars overlap may differ by chance alone."
+            )
         if main_metric(first.task) == "rmse":
             st.caption("R²: higher is better. MAE and RMSE: lower is better.")
     st.markdown("**Settings that differ**")

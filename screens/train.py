@@ -13,7 +13,7 @@ import streamlit as st
 
 from nncore.core import glossary
 from nncore.core.errors import DataError, SpecError
-from nncore.core.metrics import METRIC_TITLES, format_metric
+from nncore.core.metrics import METRIC_TITLES, shown_metrics
 from nncore.plots.training import (
     boundary_figure,
     curves_figure,
@@ -23,8 +23,14 @@ from nncore.plots.training import (
     metric_title,
 )
 from nncore.spec import bounds, validate_train_spec
-from ui import page, presenter, safe, state, training
-from ui.metrics import metric_card
+from ui import crossval, page, presenter, safe, state, training
+from ui.metrics import (
+    PENDING,
+    comparison_rows,
+    imbalanced,
+    metric_cards,
+    show_reference,
+)
 
 LIVE_SECONDS = 0.5
 # Widget key -> where its value lives in the spec's ``train`` section.
@@ -39,7 +45,9 @@ SETTINGS = {
     "train_reduce_lr": ("reduce_lr", "enabled"),
     "train_reduce_lr_patience": ("reduce_lr", "patience"),
     "train_reduce_lr_factor": ("reduce_lr", "factor"),
+    "train_class_weight": ("class_weight",),
 }
+CLASS_WEIGHT_LABELS = {"none": "None", "balanced": "Balanced"}
 MORE_EPOCHS = "train_more_epochs"
 DOWNLOAD_HELP = {
     "model": "The trained network as a Keras file (.keras): load it in Python with "
@@ -86,7 +94,9 @@ def read_settings(train: dict) -> None:
             _set(train, path, st.session_state[key])
 
 
-def choose_settings(train: dict, n_train: int | None, locked: bool) -> None:
+def choose_settings(
+    train: dict, n_train: int | None, locked: bool, task: str | None = None
+) -> None:
     st.subheader("Settings", divider="gray")
     bind_settings(train)
     # Presenter mode hides the expert settings; the spec keeps their values.
@@ -128,6 +138,23 @@ def choose_settings(train: dict, n_train: int | None, locked: bool) -> None:
                 help="Fixes the random starting weights and the order of the rows "
                 f"({glossary.link('seed')}), so training again gives the same "
                 "curves.",
+            )
+        if advanced and task != "regression":  # regression has no classes
+            st.radio(
+                "Class weights",
+                list(CLASS_WEIGHT_LABELS),
+                format_func=CLASS_WEIGHT_LABELS.get,
+                horizontal=True,
+                key="train_class_weight",
+                disabled=locked,
+                help="Balanced: each training row's loss counts in inverse "
+                "proportion to its class's size "
+                f"({glossary.link('class weights')}), so a rare class weighs as "
+                "much as a common one and the network cannot score well by "
+                "ignoring it. Use it when the classes are "
+                f"{glossary.link('class imbalance', 'imbalanced')}; judge the "
+                f"result by {glossary.link('balanced accuracy')} and "
+                f"{glossary.link('pr auc', 'PR AUC')}.",
             )
     with stopping:
         st.toggle(
@@ -439,36 +466,57 @@ def show_results(view) -> None:
         safe.warning(warning)
     if view.error:
         safe.error(view.error)
+    if training.verdict_pending(view):
+        st.caption(":material/hourglass_top: " + safe.escape(PENDING))
     if not view.metrics or not view.metrics.get("val"):
         return
     st.subheader("Validation results", divider="gray")
     val = view.metrics["val"]
     baseline = view.baseline_val or {}
-    shown = [name for name in METRIC_TITLES if name in val]
-    columns = st.columns(min(len(shown), 5) or 1)
-    for column, name in zip(columns, shown, strict=False):
-        metric_card(
-            column,
-            name,
-            val[name],
-            baseline.get(name),
-            help=f"{glossary.link(name, METRIC_TITLES[name])} on the validation rows; "
-            f"the arrow compares it with the naive {glossary.link('baseline')}.",
-        )
+    intervals = (view.metrics_ci or {}).get("val") or {}
+    reference = (view.reference or {}).get("val") or {}
+    prepared = training.manager().prepared(view.job_id)
+    shown = shown_metrics(val, imbalanced=imbalanced(prepared))
+    metric_cards(
+        shown,
+        val,
+        baseline,
+        intervals=intervals,
+        help_for=lambda name: (
+            f"{glossary.link(name, METRIC_TITLES[name])} on the "
+            "validation rows, with the range it could have landed in by chance "
+            f"({glossary.link('confidence interval', '95 % interval')}); the arrow "
+            f"compares it with the naive {glossary.link('baseline')}."
+        ),
+    )
+    show_reference(
+        view.task,
+        val,
+        reference,
+        view.reference_problems,
+        intervals=intervals,
+        imbalanced=imbalanced(prepared),
+    )
+    problem = (view.interval_problems or {}).get("val")
+    if problem:
+        st.caption(safe.escape(problem))
     st.dataframe(
-        [
-            {
-                "Metric": METRIC_TITLES[name],
-                "Your network (validation)": format_metric(val[name], name),
-                "Naive baseline": format_metric(baseline.get(name), name),
-            }
-            for name in shown
-        ],
+        comparison_rows(
+            shown,
+            val,
+            baseline,
+            reference,
+            intervals=intervals,
+            network_column="Your network (validation)",
+        ),
         hide_index=True,
     )
     st.caption(
         f"The naive {glossary.link('baseline')} ignores the inputs: it always "
-        "predicts the most common class (for numbers: the mean). The test rows are "
+        "predicts the most common class (for numbers: the mean). The "
+        f"{glossary.link('reference model', 'reference models')} are scikit-learn "
+        "models trained on the same rows. In brackets: the "
+        f"{glossary.link('confidence interval', '95 % interval')}. The test rows are "
         f"kept apart for the final evaluation ({glossary.link('test set')})."
     )
 
@@ -574,7 +622,10 @@ def main() -> None:
         return
     active = view is not None and view.status in training.ACTIVE
     choose_settings(
-        spec["train"], None if prepared is None else len(prepared.y_train), active
+        spec["train"],
+        None if prepared is None else len(prepared.y_train),
+        active,
+        task=None if prepared is None else prepared.task,
     )
     show_buttons(view, prepared)
     if view is None:
@@ -583,6 +634,7 @@ def main() -> None:
     st.fragment(run_every=LIVE_SECONDS if active else None)(show_job)(
         view.job_id, active
     )
+    crossval.show_crossval(spec, prepared, view)
     show_downloads(view)
 
 

@@ -138,7 +138,9 @@ def main() -> None:
         "start from the defaults.",
     ):
         return
-    search_settings.choose_space(spec, locked=active)
+    search_settings.choose_space(
+        spec, locked=active, task=None if prepared is None else prepared.task
+    )
     search_settings.choose_method(spec, locked=active)
     try:
         spec["tune"] = validate_tune_spec(spec["tune"])

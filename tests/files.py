@@ -30,6 +30,23 @@ def simple_frame(n: int = 60, seed: int = 0) -> pd.DataFrame:
     )
 
 
+def imbalanced_frame(n: int = 600, seed: int = 0, apart: float = 1.0) -> pd.DataFrame:
+    """A 90/10 table: "rare" rows sit apart from the "common" ones but overlap
+    them, so a network trained without class weights mostly ignores them (less so
+    the further ``apart`` puts them)."""
+    rng = np.random.default_rng(seed)
+    rare = np.arange(n) % 10 == 0
+    x1 = rng.normal(size=n) + 1.5 * apart * rare
+    x2 = rng.normal(size=n) + 1.0 * apart * rare
+    return pd.DataFrame(
+        {
+            "x1": x1.round(3),
+            "x2": x2.round(3),
+            "outcome": np.where(rare, "rare", "common"),
+        }
+    )
+
+
 def xlsx_bytes(frame: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     frame.to_excel(buffer, index=False, engine="openpyxl")

@@ -140,3 +140,35 @@ def prepared_for(spec: dict):
     from nncore.data.prepare import prepare_from_spec
 
     return prepare_from_spec(load_source(spec["data"]).frame, spec["data"])
+
+
+def trained_run(spec: dict, prepared, folder: Path, split: str = "val"):
+    """Train ``spec`` with a job manager of its own (runs in ``folder``), as the app
+    and the command line do; wait for its reference models too.
+
+    Returns:
+        ``(the Run from the run store, the network's Evaluation on split)``.
+    """
+    from nncore.runs.manager import JobManager
+    from nncore.runs.store import RunStore
+    from nncore.train.evaluation import evaluate, model_predictor
+    from nncore.train.modelfiles import load_trained_model
+
+    store = RunStore(folder)
+    manager = JobManager(store=store)
+    try:
+        job_id = manager.submit(spec, prepared, owner="test")
+        deadline = time.monotonic() + POLL_LIMIT_S
+        view = manager.wait(job_id, timeout=POLL_LIMIT_S)
+        # The reference models and intervals are worked out after the metrics.
+        while view.status == "finished" and not (
+            view.reference is not None or view.reference_problems
+        ):
+            assert time.monotonic() < deadline, "gave up waiting for the references"
+            time.sleep(0.1)
+            view = manager.view(job_id)
+        assert view.status == "finished", view.error
+        model = load_trained_model(manager.model_file(job_id))
+    finally:
+        manager.shutdown()
+    return store.get(view.run_id), evaluate(model_predictor(model), prepared, split)

@@ -1,41 +1,49 @@
 """How good the network is on one split, as the Evaluate screen shows it: the
-metric cards against the naive baseline and the charts, for classification (with
-the threshold and the rows behind a confusion-matrix cell) and for regression.
+metric cards with their 95 % intervals against the naive baseline, the reference
+models on the same rows, and the charts, for classification (with the threshold
+and the rows behind a confusion-matrix cell) and for regression.
 
 The numbers are ``nncore.train.evaluation``'s, computed once per model, data and
-split and kept in the session (``ui.models``); the figures are
+split and kept in the session (``ui.models``); the reference models and intervals
+are those the training job worked out (``ui.verdict``); the figures are
 ``nncore.plots.evaluation``'s.
 """
 
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 
 import streamlit as st
 
 from nncore.core import glossary
-from nncore.core.metrics import METRIC_TITLES, format_metric
+from nncore.core.metrics import METRIC_TITLES, format_metric, shown_metrics
 from nncore.core.text import preview, short
 from ui import models, safe
-from ui.metrics import metric_card
+from ui.metrics import metric_cards
+from ui.verdict import Verdict, show_verdict
 
 CHART = "evaluate_confusion"
 
 CELL = "evaluate_cell"
+# Metrics that do not depend on the decision threshold: their interval (worked
+# out at 0.5) holds for any threshold.
+THRESHOLD_FREE = ("roc_auc", "pr_auc")
 
 
-def show_metrics(metrics: dict, baseline: dict, names: list[str]) -> None:
-    columns = st.columns(len(names))
-    for column, name in zip(columns, names, strict=True):
-        value, naive = metrics.get(name), baseline.get(name)
-        metric_card(
-            column,
-            name,
-            value,
-            naive,
-            help=f"{glossary.link(name, METRIC_TITLES[name])}. The naive "
-            f"{glossary.link('baseline')} scores {format_metric(naive, name)}.",
+def show_metrics(
+    metrics: dict, baseline: dict, names: list[str], *, intervals: dict | None = None
+) -> None:
+    def help_for(name: str) -> str:
+        naive = format_metric(baseline.get(name), name)
+        return (
+            f"{glossary.link(name, METRIC_TITLES[name])}, with the range it could "
+            "have landed in by chance "
+            f"({glossary.link('confidence interval', '95 % interval')}). The naive "
+            f"{glossary.link('baseline')} scores {naive}."
         )
+
+    metric_cards(names, metrics, baseline, intervals=intervals, help_for=help_for)
 
 
 def evaluation_for(version: str, model, prepared, split: str):
@@ -78,7 +86,9 @@ def cell_options(confusion: list[list[int]]) -> list[str]:
     return [f"{i},{j}" for i, j in cells]
 
 
-def show_classification(evaluation, prepared, version: str) -> None:
+def show_classification(
+    evaluation, prepared, version: str, verdict: Verdict | None = None
+) -> None:
     from nncore.plots import evaluation as eval_plots
     from nncore.train.evaluation import (
         baseline_sentence,
@@ -110,11 +120,12 @@ def show_classification(evaluation, prepared, version: str) -> None:
     st.markdown(
         "**" + safe.escape(baseline_sentence(evaluation, summary["metrics"])) + "**"
     )
-    show_metrics(
-        summary["metrics"],
-        evaluation.baseline,
-        ["accuracy", "precision", "recall", "f1", "roc_auc"],
-    )
+    verdict = verdict or Verdict()
+    names = shown_metrics(summary["metrics"], imbalanced=verdict.imbalanced)
+    intervals = verdict.intervals
+    if threshold != 0.5:  # the intervals are those of the 0.5 threshold
+        intervals = {k: v for k, v in intervals.items() if k in THRESHOLD_FREE}
+    show_metrics(summary["metrics"], evaluation.baseline, names, intervals=intervals)
     if evaluation.task == "binary":
         st.caption(
             safe.escape(
@@ -129,6 +140,14 @@ def show_classification(evaluation, prepared, version: str) -> None:
             f"class counting the same (macro average); {glossary.link('roc auc')} is "
             "one class against the rest, averaged."
         )
+    if threshold != 0.5 and verdict.intervals:
+        st.caption(
+            "The 95 % intervals of the scores that depend on the threshold are "
+            "worked out at 0.5: set it back to 0.5 to see them."
+        )
+    show_verdict(
+        evaluation, summary["metrics"], names, replace(verdict, intervals=intervals)
+    )
     show_per_class(summary)
 
     left, right = st.columns(2, gap="medium")
@@ -267,7 +286,7 @@ def show_cell_rows(evaluation, prepared, summary, options, threshold) -> None:
     )
 
 
-def show_regression(evaluation, prepared) -> None:
+def show_regression(evaluation, prepared, verdict: Verdict | None = None) -> None:
     from nncore.plots import evaluation as eval_plots
     from nncore.train.evaluation import (
         baseline_sentence,
@@ -279,13 +298,18 @@ def show_regression(evaluation, prepared) -> None:
     st.markdown(
         "**" + safe.escape(baseline_sentence(evaluation, summary["metrics"])) + "**"
     )
-    show_metrics(summary["metrics"], evaluation.baseline, ["r2", "mae", "rmse"])
+    verdict = verdict or Verdict()
+    names = ["r2", "mae", "rmse"]
+    show_metrics(
+        summary["metrics"], evaluation.baseline, names, intervals=verdict.intervals
+    )
     st.caption(
         f"The naive {glossary.link('baseline')} always guesses the training mean. "
         f"{glossary.link('r2', 'R²')} is 1 for perfect predictions and 0 for the "
         f"naive guess; {glossary.link('mae', 'MAE')} and RMSE are the typical error "
         "in the target's units."
     )
+    show_verdict(evaluation, summary["metrics"], names, verdict)
     left, right = st.columns(2, gap="medium")
     left.plotly_chart(
         eval_plots.predicted_actual_figure(summary, evaluation.target),

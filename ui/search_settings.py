@@ -25,7 +25,9 @@ CHOICES = {
     "activation": list(choices("tune.space.activation")),
     "batch_size": [8, 16, 32, 64, 128, 256, 512, 1024],
     "optimizer": list(choices("tune.space.optimizer")),
+    "class_weight": list(choices("tune.space.class_weight")),
 }
+CLASS_WEIGHT_TITLES = {"none": "None", "balanced": "Balanced"}
 
 LEARNING_RATES = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0]
 
@@ -35,6 +37,7 @@ STARTING_VALUES = {
     "activation": ["relu", "tanh"],
     "dropout_rate": {"low": 0.0, "high": 0.5},
     "optimizer": ["adam", "rmsprop"],
+    "class_weight": ["none", "balanced"],
 }
 
 METHOD_HELP = {
@@ -99,10 +102,11 @@ def bind_space(tune: dict) -> dict:
     return seeds
 
 
-def read_space() -> dict:
-    """The search space the widgets describe (searched settings only)."""
+def read_space(names=None) -> dict:
+    """The search space the widgets describe (searched settings only), of the
+    settings ``names`` (default: every one)."""
     space = {}
-    for name in DIMENSIONS:
+    for name in names or DIMENSIONS:
         if not st.session_state.get(_search_key(name)):
             continue
         value = st.session_state.get(_value_key(name))
@@ -122,6 +126,7 @@ def _fixed_text(name: str, current: dict) -> str:
         "learning_rate": "Compile",
         "optimizer": "Compile",
         "batch_size": "Train",
+        "class_weight": "Train",
     }.get(name, "Model")
     return f"Fixed at **{safe.escape(value)}**, as on the {where} screen."
 
@@ -170,19 +175,22 @@ def space_widget(name: str, seed, *, locked: bool) -> None:
         options = list(dict.fromkeys([*CHOICES[name], *st.session_state[key]]))
         if DIMENSIONS[name].kind == "int":
             options.sort()
-        titles = {name: choice.title for name, choice in OPTIMIZERS.items()}
+        titles = {
+            "optimizer": {name: choice.title for name, choice in OPTIMIZERS.items()},
+            "class_weight": CLASS_WEIGHT_TITLES,
+        }.get(name, {})
         st.multiselect(
             label,
             options,
             key=key,
             disabled=locked,
-            format_func=(lambda v: titles.get(v, v)) if name == "optimizer" else str,
+            format_func=lambda v: titles.get(v, str(v)),
             placeholder="Choose the values to try",
             help=CHOICES_HELP,
         )
 
 
-def choose_space(spec: dict, *, locked: bool) -> None:
+def choose_space(spec: dict, *, locked: bool, task: str | None = None) -> None:
     st.subheader("What to search", divider="gray")
     st.caption(
         "Switch on the settings to vary; the others stay as the experiment has them. "
@@ -192,7 +200,10 @@ def choose_space(spec: dict, *, locked: bool) -> None:
     tune = spec["tune"]
     seeds = bind_space(tune)
     current = current_values(spec)
-    names = list(DIMENSIONS)
+    # Regression has no classes to weigh.
+    names = [
+        n for n in DIMENSIONS if not (n == "class_weight" and task == "regression")
+    ]
     columns = st.columns(2, gap="medium")
     for index, name in enumerate(names):
         info = DIMENSIONS[name]
@@ -212,7 +223,7 @@ def choose_space(spec: dict, *, locked: bool) -> None:
                     )
             else:
                 st.caption(_fixed_text(name, current))
-    tune["space"] = read_space()
+    tune["space"] = read_space(names)
 
 
 # --- how to search: method and budget ---------------------------------------------

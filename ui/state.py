@@ -40,6 +40,9 @@ TUNE_STUDY = "tuning_study"  # {"storage", "name"}: the study the Tune screen sh
 TUNE_PROBLEM = "tuning_problem"  # why the last Start/Stop/Resume/promote failed
 TUNE_SPEED = "tuning_speed"  # {data key: measured speed} for the cost estimate
 TUNE_SPEED_JOB = "tuning_speed_job"  # (data key, job id) measuring the speed
+# Cross-validation on the Train screen. Not "train_" keys: those are its widgets'.
+CROSSVAL = "crossval"  # {"job_id", "key"}: this session's cross-validation job
+CROSSVAL_PROBLEM = "crossval_problem"  # why the last cross-validation did not start
 # Presenter mode and the guided demo. Not widget keys.
 PRESENTER = "presenter_mode"  # larger text, advanced controls hidden, captions on
 VISITED = "visited_steps"  # the steps whose screens this session opened
@@ -74,6 +77,8 @@ _DEFAULTS = {
     TUNE_PROBLEM: None,
     TUNE_SPEED: None,
     TUNE_SPEED_JOB: None,
+    CROSSVAL: None,
+    CROSSVAL_PROBLEM: None,
     PRESENTER: False,
     VISITED: None,
     DEMO: None,

@@ -135,6 +135,17 @@ def is_training() -> bool:
     return view is not None and view.status in ACTIVE
 
 
+def verdict_pending(view) -> bool:
+    """Whether a training's last epoch is done and the worker is scoring it:
+    training the reference models and working out the 95 % intervals."""
+    return (
+        view.kind == "train"
+        and view.status == "running"
+        and view.epochs_planned > 0
+        and view.epochs_done >= view.epochs_planned
+    )
+
+
 def replace_job(spec: dict, prepared) -> str:
     """Train ``spec`` on ``prepared`` as this session's job, in place of the last.
 
@@ -193,6 +204,7 @@ FIELD_NAMES = {
     "train.early_stopping.patience": "early stopping patience",
     "train.early_stopping.restore_best": "go back to the best epoch",
     "train.reduce_lr.enabled": "lower the learning rate on a plateau",
+    "train.class_weight": "class weights",
 }
 
 

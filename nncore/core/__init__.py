@@ -1,5 +1,6 @@
 """The foundation: errors, text for messages, the dataset catalog, the glossary,
-resource limits, metrics and CSV output. Imports nothing else from nncore.
+resource limits, metrics, their error bars (intervals) and CSV output. Imports
+nothing else from nncore.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ _WHERE = {
     "advice": "nncore.core.glossary",
     "Advice": "nncore.core.glossary",
     "baseline_metrics": "nncore.core.metrics",
+    "bootstrap_intervals": "nncore.core.intervals",
     "BUILTIN_DATASETS": "nncore.core.catalog",
     "BuiltinDataset": "nncore.core.catalog",
     "check_upload_size": "nncore.core.limits",
@@ -19,7 +21,9 @@ _WHERE = {
     "dataset_title": "nncore.core.catalog",
     "find": "nncore.core.glossary",
     "format_metric": "nncore.core.metrics",
+    "format_with_interval": "nncore.core.metrics",
     "GROUPS": "nncore.core.glossary",
+    "interval_problem": "nncore.core.intervals",
     "is_generated": "nncore.core.catalog",
     "json_text": "nncore.core.text",
     "LimitError": "nncore.core.limits",
@@ -28,6 +32,7 @@ _WHERE = {
     "listing": "nncore.core.text",
     "LOWER_IS_BETTER": "nncore.core.metrics",
     "METRIC_TITLES": "nncore.core.metrics",
+    "MIN_INTERVAL_ROWS": "nncore.core.intervals",
     "metrics_from_outputs": "nncore.core.metrics",
     "neutralise_csv_cells": "nncore.core.tables",
     "parameters_problem": "nncore.core.limits",
@@ -35,6 +40,7 @@ _WHERE = {
     "preview": "nncore.core.text",
     "quoted": "nncore.core.text",
     "regression_metrics": "nncore.core.metrics",
+    "resampled_metrics": "nncore.core.intervals",
     "search": "nncore.core.glossary",
     "short": "nncore.core.text",
     "SpecError": "nncore.core.errors",

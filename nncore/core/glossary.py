@@ -165,6 +165,15 @@ TERMS: dict[str, Term] = _terms(
         ("imbalance", "imbalanced"),
     ),
     (
+        "class-weights",
+        "Class weights",
+        DATA,
+        "Weights that make each class count as much as the others in the loss while "
+        "the network trains. Balanced weights give the rows of a rare class more "
+        "weight, so the network cannot score well by ignoring it.",
+        ("class weight", "balanced class weights", "class weighting"),
+    ),
+    (
         "leakage",
         "Data leakage",
         DATA,
@@ -495,12 +504,51 @@ TERMS: dict[str, Term] = _terms(
         ("roc", "auc", "roc curve"),
     ),
     (
+        "balanced-accuracy",
+        "Balanced accuracy",
+        JUDGING,
+        "The average, over the classes, of the share of each class the network "
+        "finds (its recall). Always guessing the big class scores only 0.5 with two "
+        "classes, so it suits imbalanced classes better than accuracy.",
+        (),
+    ),
+    (
+        "pr-auc",
+        "PR AUC (average precision)",
+        JUDGING,
+        "The area under the precision-recall curve of a class: how well the network "
+        "finds a class without false alarms, whatever the threshold. A guess scores "
+        "the class's share of the rows, so it shows clearly how well a rare class "
+        "is found.",
+        ("pr auc", "average precision", "precision-recall auc"),
+    ),
+    (
         "confusion-matrix",
         "Confusion matrix",
         JUDGING,
         "A table of true classes against predicted classes. The diagonal holds the "
         "right answers; every other cell is a kind of mistake.",
         ("confusion",),
+    ),
+    (
+        "confidence-interval",
+        "Confidence interval (error bar)",
+        JUDGING,
+        "The range a score could have landed in by chance alone, from which rows "
+        "happened to be held out: 93 % (89-96 %) means a 95 % chance that the true "
+        "score lies between 89 and 96. Fewer rows give a wider range, so a small "
+        "difference between two networks may be luck.",
+        ("error bar", "error bars", "interval", "bootstrap", "95 % interval"),
+    ),
+    (
+        "reference-model",
+        "Reference model",
+        JUDGING,
+        "A standard model from scikit-learn (logistic or linear regression, and "
+        "gradient boosting, a set of decision trees) trained on the same rows as "
+        "your network. On tables these are often hard to beat, so they show whether "
+        "a network is worth it here.",
+        ("reference models", "gradient boosting", "logistic regression"),
     ),
     (
         "threshold",
@@ -549,6 +597,16 @@ TERMS: dict[str, Term] = _terms(
         "How well the network does on new rows it never saw. It is the real goal: "
         "a good score on the training rows alone proves little.",
         ("generalization", "generalise"),
+    ),
+    (
+        "cross-validation",
+        "Cross-validation",
+        JUDGING,
+        "Training the network several times (k folds), each time holding out a "
+        "different part of the rows and scoring it there. The spread of the k "
+        "scores shows how much one validation score owes to which rows happened to "
+        "be held out; on small tables it can be several points.",
+        ("k-fold", "k-fold cross-validation", "folds", "fold", "cross validation"),
     ),
     # --- tuning ---
     (

@@ -14,13 +14,16 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "IMBALANCE_METRICS",
     "LOWER_IS_BETTER",
     "METRIC_TITLES",
     "baseline_metrics",
     "classification_metrics",
     "format_metric",
+    "format_with_interval",
     "metrics_from_outputs",
     "regression_metrics",
+    "shown_metrics",
 ]
 
 
@@ -31,11 +34,15 @@ METRIC_TITLES = {
     "recall": "Recall",
     "f1": "F1 score",
     "roc_auc": "ROC AUC",
+    "balanced_accuracy": "Balanced accuracy",
+    "pr_auc": "PR AUC",
     "r2": "R² (explained variance)",
     "mae": "Mean absolute error",
     "rmse": "Root mean squared error",
 }
 LOWER_IS_BETTER = ("mae", "rmse")
+# The metrics that suit imbalanced classes: the screens show them only then.
+IMBALANCE_METRICS = ("balanced_accuracy", "pr_auc")
 
 
 def format_metric(value: float | None, name: str) -> str:
@@ -47,16 +54,57 @@ def format_metric(value: float | None, name: str) -> str:
     return text.lstrip("-") if float(text) == 0 else text
 
 
+def format_with_interval(
+    value: float | None, interval: list[float] | None, name: str
+) -> str:
+    """A metric with its error bar: ``"0.930 (0.891-0.962)"``.
+
+    The bounds are formatted like the value (``format_metric``); a bound below
+    zero (R² can be) is joined with " to " so the minus sign cannot be misread:
+    ``"0.120 (-0.050 to 0.270)"``. Just ``format_metric(value, name)`` when
+    ``interval`` is None (or ``value`` is missing).
+
+    Args:
+        value: the metric's value, or None.
+        interval: its ``[low, high]`` (``nncore.core.intervals``), or None.
+        name: the metric's name, e.g. ``"accuracy"`` or ``"rmse"``.
+    """
+    text = format_metric(value, name)
+    if value is None or interval is None:
+        return text
+    low, high = (format_metric(bound, name) for bound in interval)
+    joint = " to " if low.startswith("-") or high.startswith("-") else "-"
+    return f"{text} ({low}{joint}{high})"
+
+
+def shown_metrics(names, *, imbalanced: bool) -> list[str]:
+    """The metrics of ``names`` a screen shows, in ``METRIC_TITLES`` order:
+    balanced accuracy and PR AUC only when the classes are imbalanced
+    (``nncore.data.profile.is_imbalanced``)."""
+    names = set(names)
+    return [
+        name
+        for name in METRIC_TITLES
+        if name in names and (imbalanced or name not in IMBALANCE_METRICS)
+    ]
+
+
 def classification_metrics(y_true, probabilities) -> dict:
-    """Accuracy, precision, recall, F1 and ROC AUC from predicted probabilities.
+    """Accuracy, precision, recall, F1, ROC AUC, balanced accuracy and PR AUC from
+    predicted probabilities.
 
     Binary: ``probabilities`` has one column, the probability of class 1 (the
     positive class). Multiclass: one column per class; precision, recall and F1
-    are macro averages and ROC AUC is one-vs-rest, macro-averaged. ROC AUC is
-    None when the split lacks a class.
+    are macro averages, ROC AUC and PR AUC (average precision) one-vs-rest,
+    macro-averaged. Balanced accuracy is the mean recall of the classes in
+    ``y_true``. ROC AUC and PR AUC are None when the split lacks a class.
     """
+    import warnings
+
     from sklearn.metrics import (
         accuracy_score,
+        average_precision_score,
+        balanced_accuracy_score,
         f1_score,
         precision_score,
         recall_score,
@@ -73,6 +121,7 @@ def classification_metrics(y_true, probabilities) -> dict:
         average = "binary"
         both = len(np.unique(y_true)) == 2
         roc_auc = float(roc_auc_score(y_true, positive)) if both else None
+        pr_auc = float(average_precision_score(y_true, positive)) if both else None
     else:
         predicted = probabilities.argmax(axis=1)
         average = "macro"
@@ -93,6 +142,19 @@ def classification_metrics(y_true, probabilities) -> dict:
             if every
             else None
         )
+        pr_auc = (
+            float(
+                average_precision_score(
+                    np.eye(n_classes)[y_true], scores, average="macro"
+                )
+            )
+            if every
+            else None
+        )
+    with warnings.catch_warnings():
+        # A class predicted but absent from y_true: the mean of the others' recall.
+        warnings.filterwarnings("ignore", "y_pred contains classes not in y_true")
+        balanced = float(balanced_accuracy_score(y_true, predicted))
     return {
         "accuracy": float(accuracy_score(y_true, predicted)),
         "precision": float(
@@ -103,6 +165,8 @@ def classification_metrics(y_true, probabilities) -> dict:
         ),
         "f1": float(f1_score(y_true, predicted, average=average, zero_division=0)),
         "roc_auc": roc_auc,
+        "balanced_accuracy": balanced,
+        "pr_auc": pr_auc,
     }
 
 
@@ -152,7 +216,17 @@ def metrics_from_outputs(y_true, outputs, task: str) -> dict:
     if not np.all(np.isfinite(outputs)):
         if task == "regression":
             return dict.fromkeys(("r2", "mae", "rmse"))
-        return dict.fromkeys(("accuracy", "precision", "recall", "f1", "roc_auc"))
+        return dict.fromkeys(
+            (
+                "accuracy",
+                "precision",
+                "recall",
+                "f1",
+                "roc_auc",
+                "balanced_accuracy",
+                "pr_auc",
+            )
+        )
     if task == "regression":
         return regression_metrics(y_true, outputs[:, 0])
     return classification_metrics(y_true, outputs)

@@ -11,6 +11,7 @@ _WHERE = {
     "DataProfile": "nncore.data.profile",
     "detect_task": "nncore.data.detect",
     "inspect_data": "nncore.data.inspect",
+    "is_imbalanced": "nncore.data.profile",
     "load_builtin": "nncore.data.sources",
     "load_source": "nncore.data.inspect",
     "LoadedTable": "nncore.data.loading",

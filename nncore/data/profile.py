@@ -20,6 +20,9 @@ from nncore.data.prepare import MAX_MAGNITUDE, PreparedData
 
 SAMPLE_ROWS = 100_000
 MAX_HISTOGRAMS = 12
+# Classes are strongly imbalanced when the rarest has fewer than a quarter as many
+# rows as the most common: always guessing the big class then scores 80 % or more
+# (two classes), and accuracy hides a network that never finds the rare one.
 IMBALANCE_RATIO = 0.25
 LEAKAGE_SCORE = 0.99
 SCALE_RATIO = 100
@@ -41,6 +44,9 @@ class DataProfile:
         target_histogram: (counts, bin edges) of a regression target.
         pitfalls: plain-language warnings, each an ``nncore.core.glossary.Advice``: what
             it means, why it matters and what to do.
+        imbalance: the class-imbalance pitfall (also in ``pitfalls``), beside which
+            the Data screen offers balanced class weights; None when the classes
+            are not imbalanced.
     """
 
     n_rows: int
@@ -53,6 +59,22 @@ class DataProfile:
     histograms: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     target_histogram: tuple[np.ndarray, np.ndarray] | None = None
     pitfalls: list[str] = field(default_factory=list)
+    imbalance: str | None = None
+
+
+def is_imbalanced(prepared: PreparedData) -> bool:
+    """Whether the classes are strongly imbalanced: the rarest class has fewer than
+    ``IMBALANCE_RATIO`` (a quarter) as many rows as the most common one, counted
+    over every row. False for regression.
+
+    The screens then show the metrics that suit imbalance (balanced accuracy, PR
+    AUC), and the Data screen offers balanced class weights.
+    """
+    if prepared.task == "regression" or not prepared.classes:
+        return False
+    y = np.concatenate([prepared.y_train, prepared.y_val, prepared.y_test])
+    counts = np.bincount(y.astype(np.int64), minlength=len(prepared.classes))
+    return bool(counts.max() > 0 and counts.min() / counts.max() < IMBALANCE_RATIO)
 
 
 def profile_data(prepared: PreparedData, split: dict | None = None) -> DataProfile:
@@ -234,7 +256,9 @@ def _histograms(sample: pd.DataFrame, numeric: list[str]):
 def _pitfalls(prepared, profile, sample, y, split) -> list[str]:
     pitfalls: list[str] = []
     pitfalls += _scale_pitfall(prepared, sample)
-    pitfalls += _imbalance_pitfall(prepared, profile)
+    imbalance = _imbalance_pitfall(prepared, profile)
+    profile.imbalance = imbalance[0] if imbalance else None
+    pitfalls += imbalance
     pitfalls += _rows_per_class_pitfall(prepared, profile, split)
     pitfalls += _leakage_pitfall(prepared, profile, sample, y)
     pitfalls += _id_pitfall(prepared)
@@ -275,7 +299,7 @@ def _scale_pitfall(prepared, sample) -> list[str]:
 
 def _imbalance_pitfall(prepared, profile) -> list[str]:
     counts = profile.class_counts
-    if not counts or min(counts.values()) / max(counts.values()) >= IMBALANCE_RATIO:
+    if not counts or not is_imbalanced(prepared):
         return []
     rare = min(counts, key=counts.get)
     label, accuracy = profile.baseline["label"], profile.baseline["accuracy"]
@@ -286,8 +310,9 @@ def _imbalance_pitfall(prepared, profile) -> list[str]:
             f"Always guessing {quoted(label)} already scores {accuracy:.0%} "
             "accuracy, so a high accuracy can hide a network that never finds the "
             "rare class.",
-            "judge the model by precision, recall and F1 (Evaluate screen), and "
-            "collect more rows of the rare class if you can.",
+            "train with balanced class weights (Train screen), judge the model by "
+            "balanced accuracy, PR AUC, precision and recall, and collect more rows "
+            "of the rare class if you can.",
         )
     ]
 

@@ -8,6 +8,7 @@ from nncore.core.lazy import lazy_exports
 
 _WHERE = {
     "boundary_figure": "nncore.plots.training",
+    "crossval_figure": "nncore.plots.crossval",
     "curves_figure": "nncore.plots.training",
     "epoch_table": "nncore.plots.training",
     "finding_label": "nncore.plots.training",
@@ -21,6 +22,7 @@ _WHERE = {
     "parallel_figure": "nncore.plots.tuning",
     "param_title": "nncore.plots.tuning",
     "prediction_figure": "nncore.plots.evaluation",
+    "reference_figure": "nncore.plots.evaluation",
     "runs_curves_figure": "nncore.plots.evaluation",
     "runs_metrics_figure": "nncore.plots.evaluation",
     "scatter_figure": "nncore.plots.base",

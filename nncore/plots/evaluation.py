@@ -30,6 +30,7 @@ __all__ = [
     "predicted_actual_figure",
     "prediction_figure",
     "probability_figure",
+    "reference_figure",
     "residual_histogram_figure",
     "residuals_figure",
     "roc_figure",
@@ -40,13 +41,23 @@ __all__ = [
 BLUE, ORANGE, GREEN, PINK, SKY, VERMILLION = PALETTE[:6]
 GREY = "#888888"
 # Scores from 0 to 1 that can share one axis.
-UNIT_SCORES = ("accuracy", "precision", "recall", "f1", "roc_auc")
+UNIT_SCORES = (
+    "accuracy",
+    "balanced_accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "roc_auc",
+    "pr_auc",
+)
 METRIC_TITLES = {
     "accuracy": "Accuracy",
     "precision": "Precision",
     "recall": "Recall",
     "f1": "F1 score",
     "roc_auc": "ROC AUC",
+    "balanced_accuracy": "Balanced accuracy",
+    "pr_auc": "PR AUC",
     "r2": "R²",
     "mae": "MAE",
     "rmse": "RMSE",
@@ -548,6 +559,8 @@ def runs_metrics_figure(
     runs: Sequence[tuple[str, Mapping[str, Any]]],
     metrics: Sequence[str],
     title: str = "Validation scores",
+    *,
+    intervals: Mapping[str, Mapping[str, Sequence[float]]] | None = None,
 ) -> go.Figure:
     """The runs' scores as bars, one colour per run.
 
@@ -559,24 +572,136 @@ def runs_metrics_figure(
         runs: ``(name, metric name -> value or None)`` per run.
         metrics: the metrics to draw, e.g. ``["accuracy", "f1", "roc_auc"]``.
         title: the figure's title. Default: "Validation scores".
+        intervals: run name -> metric -> ``[low, high]``, drawn as error bars
+            (95 % bootstrap intervals); runs or metrics without one get none.
+            Default: None (no error bars).
     """
+    colours = [_colour(i) for i in range(len(runs))]
+    return _scores_figure(runs, metrics, colours, title, intervals or {})
+
+
+def reference_figure(
+    models: Sequence[tuple[str, Mapping[str, Any]]],
+    metrics: Sequence[str],
+    *,
+    intervals: Mapping[str, Mapping[str, Sequence[float]]] | None = None,
+    title: str = "Your network against the naive guess and the reference models",
+) -> go.Figure:
+    """The network, the naive guess and the reference models, side by side.
+
+    The first model is the network (blue), the second the naive guess (grey),
+    the others (logistic or linear regression, gradient boosting) take the next
+    colours of the palette. Laid out like ``runs_metrics_figure``.
+
+    Args:
+        models: ``(title, metric name -> value or None)`` per model: the network,
+            the naive guess, then the reference models, e.g. ``[("Your network",
+            {...}), ("Naive baseline", {...}), ("Gradient boosting", {...})]``.
+        metrics: the metrics to draw, e.g. ``["accuracy", "f1", "roc_auc"]``.
+        intervals: model title -> metric -> ``[low, high]`` (the network's 95 %
+            bootstrap intervals), drawn as error bars. Default: None.
+        title: the figure's title. Default: "Your network against the naive guess
+            and the reference models".
+
+    Example:
+        >>> reference_figure(
+        ...     [("Your network", {"accuracy": 0.93}),
+        ...      ("Naive baseline", {"accuracy": 0.6})],
+        ...     ["accuracy"],
+        ...     intervals={"Your network": {"accuracy": [0.89, 0.96]}},
+        ... )
+    """
+    others = [BLUE, GREY, *PALETTE[1:]]
+    colours = [others[i] if i < len(others) else GREY for i in range(len(models))]
+    return _scores_figure(models, metrics, colours, title, intervals or {})
+
+
+def _error_bars(
+    values: Sequence[float | None], ranges: Sequence[Sequence[float] | None]
+) -> dict | None:
+    """Plotly's asymmetric ``error_y`` for the values that have a [low, high]."""
+    plus, minus, any_bar = [], [], False
+    for value, bounds in zip(values, ranges, strict=True):
+        low, high = _bounds(bounds)
+        if value is None or low is None or high is None:
+            plus.append(None)
+            minus.append(None)
+            continue
+        any_bar = True
+        plus.append(max(high - value, 0.0))
+        minus.append(max(value - low, 0.0))
+    if not any_bar:
+        return None
+    return dict(
+        type="data",
+        symmetric=False,
+        array=plus,
+        arrayminus=minus,
+        color="#444444",
+        thickness=1.5,
+        width=4,
+    )
+
+
+def _bounds(bounds: Sequence[float] | None) -> tuple[float | None, float | None]:
+    if bounds is None or len(bounds) != 2:
+        return None, None
+    low, high = _series(bounds)
+    return low, high
+
+
+def _hover_range(bounds: Sequence[float] | None) -> str:
+    low, high = _bounds(bounds)
+    if low is None or high is None:
+        return ""
+    return f" (95 % interval {low:.4g} to {high:.4g})"
+
+
+def _text_places(
+    values: Sequence[float | None], tallest: float, barred: bool
+) -> str | list[str]:
+    """Where each bar's value is written: above the bar, or, when error bars would
+    cross it there, inside at its foot (above a bar too short to hold it)."""
+    if not barred:
+        return "outside"
+    return [
+        "inside" if v is not None and abs(v) >= 0.15 * tallest else "outside"
+        for v in values
+    ]
+
+
+def _scores_figure(
+    entries: Sequence[tuple[str, Mapping[str, Any]]],
+    metrics: Sequence[str],
+    colours: Sequence[str],
+    title: str,
+    intervals: Mapping[str, Mapping[str, Sequence[float]]],
+) -> go.Figure:
     metrics = list(metrics) or ["accuracy"]
-    names = [plot_label(name, 20) for name, _ in runs]
+    names = [plot_label(name, 20) for name, _ in entries]
+    ranges = [intervals.get(name) or {} for name, _ in entries]
+    barred = any(ranges)
     if all(m in UNIT_SCORES for m in metrics):
         figure = go.Figure()
-        for i, (_, scores) in enumerate(runs):
-            values = [scores.get(metric) for metric in metrics]
+        for i, (_, scores) in enumerate(entries):
+            values = _series([scores.get(metric) for metric in metrics])
+            bounds = [ranges[i].get(metric) for metric in metrics]
             figure.add_trace(
                 go.Bar(
                     x=[METRIC_TITLES.get(m, plot_label(m, 20)) for m in metrics],
-                    y=[None if v is None else float(v) for v in values],
+                    y=values,
                     name=names[i],
-                    marker_color=_colour(i),
+                    marker_color=colours[i],
+                    error_y=_error_bars(values, bounds),
                     text=["—" if v is None else f"{v:.3f}" for v in values],
-                    textposition="outside",
+                    textposition=_text_places(values, 1.0, barred),
+                    insidetextanchor="start",
                     textfont=dict(size=11),
                     cliponaxis=False,
-                    hovertemplate=f"{names[i]}, %{{x}}: %{{y:.4f}}<extra></extra>",
+                    customdata=[_hover_range(b) for b in bounds],
+                    hovertemplate=(
+                        f"{names[i]}, %{{x}}: %{{y:.4f}}%{{customdata}}<extra></extra>"
+                    ),
                 )
             )
         figure.update_yaxes(range=[0, 1.1], title="score")
@@ -594,17 +719,26 @@ def runs_metrics_figure(
         horizontal_spacing=0.08,
     )
     for column, metric in enumerate(metrics, start=1):
-        values = [scores.get(metric) for _, scores in runs]
+        values = _series([scores.get(metric) for _, scores in entries])
+        bounds = [one.get(metric) for one in ranges]
+        error_y = _error_bars(values, bounds)
+        if error_y is not None:
+            # One trace holds every model: a model without a bar would get a cap.
+            error_y["width"] = 0
+        tallest = max((abs(v) for v in values if v is not None), default=0.0)
         figure.add_trace(
             go.Bar(
                 x=names,
-                y=[None if v is None else float(v) for v in values],
-                marker_color=[_colour(i) for i in range(len(runs))],
+                y=values,
+                marker_color=list(colours),
+                error_y=error_y,
                 text=["—" if v is None else f"{v:.3g}" for v in values],
-                textposition="outside",
+                textposition=_text_places(values, tallest, barred),
+                insidetextanchor="start",
                 cliponaxis=False,
                 showlegend=False,
-                hovertemplate="%{x}: %{y:.4g}<extra></extra>",
+                customdata=[_hover_range(b) for b in bounds],
+                hovertemplate="%{x}: %{y:.4g}%{customdata}<extra></extra>",
             ),
             row=1,
             col=column,

@@ -53,6 +53,7 @@ _FINDING_WORDS = {
     "divergence": "diverged at epoch {}",
     "oscillation": "oscillating from epoch {}",
     "plateau": "plateau since epoch {}",
+    "ignored_class": "rare class ignored (epoch {})",
 }
 _TITLES = {
     "loss": "Loss",

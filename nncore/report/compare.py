@@ -2,10 +2,13 @@
 
 Works on ``nncore.runs.store.Run`` objects (or anything with ``spec``, ``task``,
 ``metrics`` and ``history``): plain Python and pandas, no TensorFlow. The one-line
-summary says what the second run changed, what it did to the validation score and
-whether it overfits (``nncore.train.doctor.diagnose``), e.g.
+summary says what the second run changed, what it did to the validation score,
+whether it overfits (``nncore.train.doctor.diagnose``) and whether the change is
+within chance (the runs' bootstrap intervals), e.g.
 
     "B added a 32-unit layer: validation accuracy +3.1 points, overfits from epoch 14"
+    "B raised the learning rate (0.001 → 0.01): validation accuracy +0.8 points;
+    within chance on 105 validation rows"
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ __all__ = [
     "summary_line",
     "test_score",
     "validation_score",
+    "within_chance",
 ]
 
 # The score people compare runs by: accuracy for classification, RMSE for regression.
@@ -139,6 +143,7 @@ def settings(spec: Mapping[str, Any]) -> dict[str, str]:
             "Loss": str(compile_.get("loss")),
             "Epochs": _number(train.get("epochs")),
             "Batch size": _number(train.get("batch_size")),
+            "Class weights": str(train.get("class_weight", "none")),
             "Early stopping": (
                 f"on (patience {stopping.get('patience')})"
                 if stopping.get("enabled")
@@ -414,6 +419,64 @@ def _score_change(run_a: Any, run_b: Any) -> str:
     )
 
 
+def _interval(run: Any, metric: str) -> tuple[float, float] | None:
+    """The run's 95 % interval of its final validation ``metric``, if kept."""
+    bounds = ((getattr(run, "metrics_ci", None) or {}).get("val") or {}).get(metric)
+    if not isinstance(bounds, list | tuple) or len(bounds) != 2:
+        return None
+    low, high = (_finite(bound) for bound in bounds)
+    return None if low is None or high is None else (low, high)
+
+
+def within_chance(run_a: Any, run_b: Any, metric: str | None = None) -> bool | None:
+    """Whether the runs' validation scores differ by less than chance explains.
+
+    The difference is within chance when either run's score lies inside the other's
+    95 % bootstrap interval (``Run.metrics_ci``). That is stricter than asking
+    whether the intervals overlap, and looser than a paired test on the same rows,
+    which the runs' kept metrics do not allow.
+
+    Returns:
+        None when the runs have no final score or no interval to judge by (older
+        runs, interrupted ones).
+    """
+    metric = metric or main_metric(run_b.task or run_a.task)
+    scores = [
+        _finite(((run.metrics or {}).get("val") or {}).get(metric))
+        for run in (run_a, run_b)
+    ]
+    bounds = [_interval(run, metric) for run in (run_a, run_b)]
+    if None in scores or bounds == [None, None]:
+        return None
+    inside = [
+        bound is not None and bound[0] <= score <= bound[1]
+        for bound, score in zip(bounds, reversed(scores), strict=True)
+    ]
+    return any(inside)
+
+
+def _noise(run_a: Any, run_b: Any) -> str:
+    """``", within chance on 105 validation rows"``, or ``""`` when the difference
+    is larger than chance explains, too small to mention, or cannot be judged."""
+    if run_a.task != run_b.task and run_a.task and run_b.task:
+        return ""
+    metric = main_metric(run_b.task or run_a.task)
+    if not within_chance(run_a, run_b, metric):
+        return ""
+    score_a = _finite(run_a.metrics["val"][metric])
+    score_b = _finite(run_b.metrics["val"][metric])
+    if metric == "accuracy" and abs(score_b - score_a) * 100 < 0.05:
+        return ""
+    if metric != "accuracy" and (score_a == score_b or score_a == 0):
+        return ""
+    # B's validation rows (A's when B's were not kept): usually the same rows.
+    counts = [(getattr(run, "rows", None) or {}).get("val") for run in (run_b, run_a)]
+    rows = next((count for count in counts if isinstance(count, int)), None)
+    if isinstance(rows, int):
+        return f", within chance on {rows} validation rows"
+    return ", within chance (inside the 95 % error bars)"
+
+
 def _overfit_change(run_a: Any, run_b: Any, name_a: str) -> str:
     epoch_a, epoch_b = overfitting_epoch(run_a), overfitting_epoch(run_b)
     if epoch_b is not None and epoch_a is not None:
@@ -434,14 +497,16 @@ def summary_line(run_a: Any, run_b: Any, names: Sequence[str] = ("A", "B")) -> s
 
     Returns:
         e.g. ``"B added a 32-unit layer: validation accuracy +3.1 points, overfits
-        from epoch 14"``.
+        from epoch 14"``; when both runs kept error bars (``Run.metrics_ci``) and
+        the difference is within them (``within_chance``), it says so: ``"...
+        +0.8 points, within chance on 105 validation rows"``.
     """
     name_a, name_b = names
     phrases = _changes(run_a.spec or {}, run_b.spec or {})
     what = _joined(phrases) if phrases else f"has the same settings as {name_a}"
     return (
         f"{name_b} {what}: {_score_change(run_a, run_b)}"
-        f"{_overfit_change(run_a, run_b, name_a)}"
+        f"{_overfit_change(run_a, run_b, name_a)}{_noise(run_a, run_b)}"
     )
 
 

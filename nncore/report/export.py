@@ -197,7 +197,11 @@ def _sections(spec, table, prepared) -> list[_Section]:
             "decides how the weights change to reduce it.",
             _compile_code(resolved, prepared.task),
         ),
-        _Section("Train", LEARNING, _train_code(spec)),
+        _Section(
+            "Train",
+            _train_explanation(spec, prepared.task),
+            _train_code(spec, prepared.task),
+        ),
         _Section(
             "Evaluate",
             "The final scores come from scikit-learn on the network's predictions "
@@ -628,8 +632,37 @@ def _compile_code(resolved: dict, task: str) -> str:
     )
 
 
-def _train_code(spec) -> str:
+def _balanced(spec, task: str) -> bool:
+    """Whether the training uses balanced class weights (never for regression)."""
+    return task != "regression" and spec["train"]["class_weight"] == "balanced"
+
+
+def _train_explanation(spec, task: str) -> str:
+    if not _balanced(spec, task):
+        return LEARNING
+    return (
+        f"{LEARNING} Balanced class weights multiply each training row's loss by "
+        "the weight of its class, so a rare class counts as much as a common one "
+        "and the network cannot score well by ignoring it."
+    )
+
+
+def _class_weight_code() -> str:
+    return (
+        "# Balanced class weights: each training row's loss is multiplied by its\n"
+        "# class's weight, n_samples / (n_classes * rows of the class), so a rare\n"
+        "# class counts as much as a common one. Validation is not weighted.\n"
+        "from sklearn.utils.class_weight import compute_class_weight\n\n"
+        "present = np.unique(y_train)\n"
+        'weights = compute_class_weight("balanced", classes=present, y=y_train)\n'
+        "class_weight = {int(c): float(w) for c, w in zip(present, weights)}\n"
+        'print("class weights:", class_weight)\n'
+    )
+
+
+def _train_code(spec, task: str) -> str:
     train = spec["train"]
+    balanced = _balanced(spec, task)
     stopping = train["early_stopping"]
     reduce_lr = train["reduce_lr"]
     entries = []
@@ -669,7 +702,7 @@ def _train_code(spec) -> str:
         "callbacks = [\n" + "".join(entries) + "]" if entries else "callbacks = []"
     )
     return (
-        f"{callbacks}\n"
+        (_class_weight_code() if balanced else "") + f"{callbacks}\n"
         "history = model.fit(\n"
         "    X_train,\n"
         "    y_train,\n"
@@ -677,7 +710,8 @@ def _train_code(spec) -> str:
         f"    epochs={train['epochs']},\n"
         f"    batch_size={train['batch_size']},\n"
         "    callbacks=callbacks,\n"
-        "    shuffle=True,\n"
+        + ("    class_weight=class_weight,\n" if balanced else "")
+        + "    shuffle=True,\n"
         "    verbose=2,\n"
         ")\n"
         'epochs_run = len(history.history["loss"])'

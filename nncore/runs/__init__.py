@@ -1,5 +1,6 @@
 """Runs: the SQLite run store and the background job manager (queue, worker,
-progress, checkpoints, the live decision boundary).
+progress, checkpoints, the live decision boundary, the reference models and error
+bars of each training).
 """
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 from nncore.core.lazy import lazy_exports
 
 _WHERE = {
+    "assess": "nncore.runs.verdict",
     "BoundaryGrid": "nncore.runs.boundary",
     "DATABASE_NAME": "nncore.runs.store",
     "DEFAULT_RUNS_DIR": "nncore.runs.store",
@@ -20,10 +22,11 @@ _WHERE = {
     "RUNS_DIR_ENV": "nncore.runs.store",
     "RunRecorder": "nncore.runs.recorder",
     "RunStore": "nncore.runs.store",
-    "SCHEMA_VERSION": "nncore.runs.store",
+    "SCHEMA_VERSION": "nncore.runs.database",
     "STATUSES": "nncore.runs.store",
     "TaskContext": "nncore.runs.manager",
     "UnknownRunError": "nncore.runs.store",
+    "Verdict": "nncore.runs.verdict",
 }
 __all__ = sorted(_WHERE)
 __getattr__, __dir__ = lazy_exports(__name__, _WHERE)

@@ -44,6 +44,7 @@ from nncore.core.errors import DataError
 from nncore.data.prepare import PreparedData
 from nncore.runs.checkpoint import ResumePoint, load_checkpoint
 from nncore.runs.recorder import RunRecorder
+from nncore.runs.verdict import assess
 from nncore.runs.view import Job, JobView, snapshot
 from nncore.train.model import trainable_parameters
 from nncore.train.modelfiles import discard_file, save_model
@@ -655,10 +656,21 @@ class JobManager:
         ending = trainer.fit(job.epochs_planned, [progress], job.stop_flag)
         progress.flush(final=True)
         metrics = trainer.evaluate()
+        # Reference models and error bars, here and not on the page; never raises.
+        verdict = assess(
+            trainer.predict,
+            job.prepared,
+            seed=job.spec["train"]["seed"],
+            previous=job.verdict,
+        )
         model_file, best_file = self._save_models(job, trainer)
         status = "stopped" if ending == "stopped" else "finished"
         findings = diagnose(
-            trainer.history, baseline=job.baseline, task=job.prepared.task
+            trainer.history,
+            baseline=job.baseline,
+            task=job.prepared.task,
+            scores=metrics["val"],
+            class_weight=job.spec["train"].get("class_weight", "none"),
         )
         with self._lock:
             job.history = {k: list(v) for k, v in trainer.history.items()}
@@ -666,6 +678,8 @@ class JobManager:
             job.best_epoch = _best_epoch(job.history)
             job.findings = findings
             job.metrics = metrics
+            job.verdict = verdict
+            job.warnings.extend(w for w in verdict.warnings if w not in job.warnings)
             job.ending = ending
             job.model_file = model_file
             job.best_file = best_file

@@ -123,7 +123,12 @@ class Progress(keras.callbacks.Callback):
         self.last_refresh = time.monotonic()
         history = self.manager.history(self.job_id)
         findings = (
-            diagnose(history, baseline=self.baseline, task=self.prepared.task)
+            diagnose(
+                history,
+                baseline=self.baseline,
+                task=self.prepared.task,
+                class_weight=self.trainer.spec["train"].get("class_weight", "none"),
+            )
             if history
             else []
         )

@@ -66,6 +66,10 @@ class RunRecorder:
                 dataset=job.dataset,
                 task=job.prepared.task,
                 epochs_planned=job.epochs_planned,
+                rows={
+                    split: len(getattr(job.prepared, f"y_{split}"))
+                    for split in ("train", "val", "test")
+                },
             ),
             new_run=True,
         )
@@ -87,11 +91,25 @@ class RunRecorder:
     def finish(
         self, job: Job, metrics: dict | None, baseline: dict | None, *, status: str
     ) -> None:
-        """Record the run's final metrics and baseline, and end it with ``status``."""
+        """Record the run's final metrics and baseline, and end it with ``status``;
+        with the reference models and error bars of ``job.verdict`` once the job
+        has metrics."""
+        verdict = job.verdict if metrics is not None else None
+        reference = verdict.reference if verdict is not None else None
         self._write(
             job,
             "finish",
-            lambda store: store.finish(job.run_id, metrics, baseline, status=status),
+            lambda store: store.finish(
+                job.run_id,
+                metrics,
+                baseline,
+                status=status,
+                reference=reference.metrics if reference is not None else None,
+                reference_problems=reference.problems
+                if reference is not None
+                else None,
+                metrics_ci=verdict.metrics_ci if verdict is not None else None,
+            ),
         )
 
     def add_epochs(self, job: Job, epochs: dict[int, dict]) -> None:

@@ -19,6 +19,9 @@ Example:
     store.set_status(run_id, "running")
     store.add_epoch(run_id, 0, {"loss": 0.9, "val_loss": 1.1})
     store.finish(run_id, metrics={"val": {...}, "test": {...}}, baseline={...})
+
+The tables, their versions and the migrations of older databases are in
+``nncore.runs.database``.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from nncore.core.errors import DataError
+from nncore.runs.database import SCHEMA_VERSION, WRITE_FAILURES, migrate
 from nncore.runs.encoding import (
     history_from_logs,
     numbers_from_json,
@@ -47,7 +51,6 @@ from nncore.runs.encoding import (
 RUNS_DIR_ENV = "NNSTUDIO_RUNS_DIR"
 DEFAULT_RUNS_DIR = "nnstudio-runs"
 DATABASE_NAME = "runs.sqlite"
-SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 30.0
 STATUSES = ("queued", "running", "finished", "stopped", "interrupted", "failed")
 FINAL_STATUSES = ("finished", "stopped", "failed")
@@ -58,63 +61,6 @@ CHECKPOINT_FILE = "checkpoint.keras"
 # touches runs that this process (or another live one on this host) is training.
 _HOST = socket.gethostname()
 _PROCESS_TOKEN = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    run_id TEXT PRIMARY KEY,
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN
-        ('queued', 'running', 'finished', 'stopped', 'interrupted', 'failed')),
-    spec TEXT NOT NULL,
-    dataset TEXT,
-    task TEXT,
-    epochs_planned INTEGER,
-    epochs_run INTEGER NOT NULL DEFAULT 0,
-    metrics TEXT,
-    baseline TEXT,
-    error TEXT,
-    model_path TEXT,
-    checkpoint_path TEXT,
-    owner TEXT
-);
-CREATE INDEX IF NOT EXISTS runs_created ON runs (created);
-CREATE TABLE IF NOT EXISTS epochs (
-    run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
-    epoch INTEGER NOT NULL,
-    logs TEXT NOT NULL,
-    PRIMARY KEY (run_id, epoch)
-);
-"""
-# Schema 2: every look at a test set (Evaluate's "Evaluate on the test set"), by the
-# test set's fingerprint, so the app can say how often it was used. Looks stay when
-# their run is deleted: the test set was seen all the same.
-_LOOKS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS test_looks (
-    identity TEXT NOT NULL,
-    run_id TEXT,
-    looked TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS test_looks_identity ON test_looks (identity);
-CREATE INDEX IF NOT EXISTS test_looks_run ON test_looks (run_id);
-"""
-
-# SQLite result codes (the low byte of ``sqlite_errorcode``) that mean the runs
-# folder cannot be written: the disk is full, it is read-only, or it is gone.
-_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = (
-    3,
-    8,
-    10,
-    13,
-    14,
-)
-_WRITE_FAILURES = {
-    _SQLITE_PERM,
-    _SQLITE_READONLY,
-    _SQLITE_IOERR,
-    _SQLITE_FULL,
-    _SQLITE_CANTOPEN,
-}
 
 
 class StoreWriteError(DataError):
@@ -157,6 +103,14 @@ class Run:
         checkpoint_path: where the last checkpoint is, None if never asked.
         test_looks: how often its test set was looked at with this run's model
             (``record_test_look``); its test metrics are shown only after one.
+        reference: the reference models' scores on the same rows, ``{"val":
+            {model_name: metrics}, "test": {...}}`` (``nncore.train.reference``);
+            None for runs without them (older runs, unfinished ones).
+        reference_problems: model name -> why it could not be trained.
+        metrics_ci: the error bars of ``metrics``, ``{"val": {metric: [low,
+            high]}, "test": {...}}``; None for runs without them.
+        rows: rows per split, ``{"train": 120, "val": 15, "test": 15}``; None for
+            older runs.
     """
 
     run_id: str
@@ -175,6 +129,10 @@ class Run:
     model_path: Path | None = None
     checkpoint_path: Path | None = None
     test_looks: int = 0
+    reference: dict | None = None
+    reference_problems: dict[str, str] = field(default_factory=dict)
+    metrics_ci: dict | None = None
+    rows: dict[str, int] | None = None
 
 
 class RunStore:
@@ -222,6 +180,7 @@ class RunStore:
         dataset: str | None = None,
         task: str | None = None,
         epochs_planned: int | None = None,
+        rows: dict[str, int] | None = None,
     ) -> str:
         """Record a new run with status ``"queued"``; return its id.
 
@@ -230,6 +189,8 @@ class RunStore:
             dataset: the data source, e.g. ``"builtin:iris"``. Default: None.
             task: ``"binary"``, ``"multiclass"`` or ``"regression"``. Default: None.
             epochs_planned: the epochs asked for. Default: None.
+            rows: rows per split, e.g. ``{"train": 120, "val": 15, "test": 15}``.
+                Default: None.
 
         Returns:
             The new run's id, 12 hexadecimal characters.
@@ -256,8 +217,8 @@ class RunStore:
                 try:
                     connection.execute(
                         "INSERT INTO runs (run_id, created, updated, status, spec, "
-                        "dataset, task, epochs_planned, owner) "
-                        "VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
+                        "dataset, task, epochs_planned, owner, rows) "
+                        "VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
                         (
                             run_id,
                             now,
@@ -267,6 +228,7 @@ class RunStore:
                             task,
                             None if epochs_planned is None else int(epochs_planned),
                             _PROCESS_TOKEN,
+                            numbers_json(rows),
                         ),
                     )
                     return run_id
@@ -372,6 +334,9 @@ class RunStore:
         baseline: dict | None,
         *,
         status: str = "finished",
+        reference: dict | None = None,
+        reference_problems: dict[str, str] | None = None,
+        metrics_ci: dict | None = None,
     ) -> None:
         """Record a run's final metrics and baseline and end it.
 
@@ -381,6 +346,13 @@ class RunStore:
             baseline: as ``TrainResult.baseline``.
             status: ``"finished"``, ``"stopped"`` or ``"failed"``. Default:
                 ``"finished"``.
+            reference: the reference models' scores, ``{"val": {model_name:
+                metrics}, "test": {...}}`` (``nncore.train.reference``). Default:
+                None.
+            reference_problems: model name -> why it could not be trained.
+                Default: None.
+            metrics_ci: the metrics' error bars, ``{"val": {metric: [low, high]},
+                "test": {...}}``. Default: None.
 
         Raises:
             ValueError: a status that does not end a run.
@@ -391,8 +363,16 @@ class RunStore:
             self._update(
                 connection,
                 run_id,
-                "status = ?, metrics = ?, baseline = ?",
-                (status, numbers_json(metrics), numbers_json(baseline)),
+                "status = ?, metrics = ?, baseline = ?, reference = ?, "
+                "reference_problems = ?, metrics_ci = ?",
+                (
+                    status,
+                    numbers_json(metrics),
+                    numbers_json(baseline),
+                    numbers_json(reference),
+                    numbers_json(reference_problems),
+                    numbers_json(metrics_ci),
+                ),
             )
 
     def model_path(self, run_id: str) -> Path:
@@ -587,7 +567,7 @@ class RunStore:
                     # Another process may have created it while we waited.
                     version = connection.execute("PRAGMA user_version").fetchone()[0]
                     if version < SCHEMA_VERSION:
-                        _migrate(connection, version)
+                        migrate(connection, version)
                     connection.execute("COMMIT")
                 except BaseException:
                     connection.execute("ROLLBACK")
@@ -638,7 +618,7 @@ class RunStore:
         """The error to raise for a failed SQLite call: the folder cannot be
         written (disk full, read-only), or the file is not a run database."""
         code = getattr(error, "sqlite_errorcode", None)
-        if code is not None and code & 0xFF in _WRITE_FAILURES:
+        if code is not None and code & 0xFF in WRITE_FAILURES:
             return self._unwritable(str(error))
         return self._unreadable(error)
 
@@ -720,6 +700,10 @@ class RunStore:
             model_path=self._absolute(row["model_path"]),
             checkpoint_path=self._absolute(row["checkpoint_path"]),
             test_looks=int(looks),
+            reference=numbers_from_json(row["reference"]),
+            reference_problems=numbers_from_json(row["reference_problems"]) or {},
+            metrics_ci=numbers_from_json(row["metrics_ci"]),
+            rows=numbers_from_json(row["rows"]),
         )
 
     @staticmethod
@@ -756,22 +740,6 @@ def process_is_gone(owner: str | None, current: str, *, elsewhere: bool) -> bool
     except OSError:  # alive but not ours to signal
         return False
     return False
-
-
-def _migrate(connection: sqlite3.Connection, version: int) -> None:
-    """Bring the schema from ``version`` to ``SCHEMA_VERSION``, in a transaction."""
-    if version == 0:
-        _execute(connection, _SCHEMA)
-    if version < 2:
-        _execute(connection, _LOOKS_SCHEMA)
-    # Later versions add steps here: `if version < 3: ALTER TABLE ...`.
-    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-
-
-def _execute(connection: sqlite3.Connection, script: str) -> None:
-    for statement in script.split(";"):
-        if statement.strip():
-            connection.execute(statement)
 
 
 def _check_status(status: str, allowed: tuple[str, ...]) -> None:

@@ -17,6 +17,7 @@ from nncore.data.prepare import PreparedData
 
 if TYPE_CHECKING:
     from nncore.runs.checkpoint import ResumePoint
+    from nncore.runs.verdict import Verdict
     from nncore.train.fastfit import StopFlag
     from nncore.train.trainer import Trainer
 
@@ -58,6 +59,15 @@ class JobView:
         baseline: the naive predictor's test metrics (what the run store keeps).
         baseline_val: the naive predictor's validation metrics, to show beside
             the validation metrics.
+        reference: the reference models' scores on the same rows,
+            ``{"val": {model_name: metrics}, "test": {...}}``
+            (``nncore.train.reference``); None while ``metrics`` is None.
+        reference_problems: model name -> why that reference model could not be
+            trained.
+        metrics_ci: the error bars of ``metrics``, ``{"val": {metric: [low,
+            high]}, "test": {...}}`` (``nncore.core.intervals``); None while
+            ``metrics`` is None. A split without error bars has an empty dict.
+        interval_problems: split -> why it has no error bars, and what to do.
         warnings: what the user should know, in plain words.
         error: what went wrong (failed jobs), and what to do.
         message: one line for people about where the job is.
@@ -108,6 +118,10 @@ class JobView:
     kind: str = "train"
     progress: dict = field(default_factory=dict)
     baseline_val: dict | None = None
+    reference: dict | None = None
+    reference_problems: dict = field(default_factory=dict)
+    metrics_ci: dict | None = None
+    interval_problems: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -151,6 +165,7 @@ class Job:
     kind: str = "train"
     work: Callable[[Any], Any] | None = None  # a task job's function
     progress: dict = field(default_factory=dict)
+    verdict: Verdict | None = None  # reference models and error bars, once fitted
 
 
 def snapshot(job: Job, *, queue_position: int | None, queue_length: int) -> JobView:
@@ -163,6 +178,10 @@ def snapshot(job: Job, *, queue_position: int | None, queue_length: int) -> JobV
     """
     prepared = job.prepared
     flag = job.stop_flag
+    # Shown with the metrics they go with: none while a Continue trains.
+    verdict = job.verdict if job.metrics is not None else None
+    reference = verdict.reference if verdict is not None else None
+    measured = verdict is not None
     running = job.status == "running"
     batch = flag.batch if running and flag is not None else 0
     per_epoch = -(-len(prepared.y_train) // job.spec["train"]["batch_size"])
@@ -213,6 +232,10 @@ def snapshot(job: Job, *, queue_position: int | None, queue_length: int) -> JobV
         kind=job.kind,
         progress=dict(job.progress),
         baseline_val=job.baseline_val,
+        reference=reference.metrics if reference is not None else None,
+        reference_problems=dict(reference.problems) if reference is not None else {},
+        metrics_ci=verdict.metrics_ci if measured else None,
+        interval_problems=dict(verdict.interval_problems) if measured else {},
     )
 
 

@@ -59,6 +59,7 @@ LOSS_NAMES = (
     "huber",
 )
 METRIC_NAMES = ("accuracy", "auc", "precision", "recall", "mae", "rmse")
+CLASS_WEIGHTS = ("none", "balanced")
 TUNE_METHODS = ("grid", "random", "tpe")
 TUNE_PRUNERS = ("median", "hyperband", "none")
 
@@ -253,6 +254,14 @@ SCHEMA: dict[str, Field] = {
         0, 1, 0.5, closed="neither", note="e.g. 0.5 halves the learning rate"
     ),
     "train.seed": integer(0, MAX_SEED, 42),
+    "train.class_weight": choice(
+        CLASS_WEIGHTS,
+        "none",
+        help="Classification only: 'balanced' weighs each training row's loss by "
+        "n_samples / (n_classes * rows of its class), scikit-learn's "
+        "compute_class_weight('balanced'), so a rare class counts as much as a "
+        "common one.",
+    ),
     # What the Tune screen searches (see nncore.tune.search).
     "tune.method": choice(TUNE_METHODS, "random"),
     "tune.trials": integer(1, 10_000, 20, help="The study's number of trials."),
@@ -399,6 +408,15 @@ DIMENSIONS: dict[str, DimensionInfo] = {
         ("choices",),
         '["adam", "rmsprop"]',
         choices=OPTIMIZER_NAMES,
+    ),
+    "class_weight": DimensionInfo(
+        "Class weights",
+        "Whether each class counts as much as the others in the loss (balanced), "
+        "however rare it is; classification only.",
+        "text",
+        ("choices",),
+        '["none", "balanced"]',
+        choices=CLASS_WEIGHTS,
     ),
 }
 

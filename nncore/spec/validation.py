@@ -87,7 +87,7 @@ def validate_train_spec(train: Any) -> dict[str, Any]:
     merged = merge_section(
         train, section_defaults("train"), "train", expected=SECTION_EXPECTED["train"]
     )
-    for name in ("epochs", "batch_size", "seed"):
+    for name in ("epochs", "batch_size", "seed", "class_weight"):
         check_field(merged, f"train.{name}")
     merged["early_stopping"] = _subsection(
         merged, "train.early_stopping", ("enabled", "restore_best", "patience")

@@ -1,6 +1,6 @@
 """Training: the network, compiling, the fast loop, the trainer, the doctor,
-evaluation, predictions on new rows and model files. TensorFlow is imported inside
-functions.
+evaluation, reference models, predictions on new rows and model files. TensorFlow
+is imported inside functions.
 """
 
 from __future__ import annotations
@@ -20,6 +20,13 @@ _WHERE = {
     "compile_model": "nncore.train.compiling",
     "compiled_predict": "nncore.train.fastfit",
     "count_parameters": "nncore.train.model",
+    "cross_validate": "nncore.train.crossval",
+    "CrossValidation": "nncore.train.crossval",
+    "check_crossval": "nncore.train.crossval",
+    "crossval_folds": "nncore.train.crossval",
+    "crossval_metric": "nncore.train.crossval",
+    "crossval_problem": "nncore.train.crossval",
+    "crossval_work": "nncore.train.crossval",
     "diagnose": "nncore.train.doctor",
     "divergence": "nncore.train.doctor",
     "evaluate": "nncore.train.evaluation",
@@ -40,7 +47,9 @@ _WHERE = {
     "LOSSES": "nncore.train.compiling",
     "losses_for": "nncore.train.compiling",
     "MAX_CELL_ROWS": "nncore.train.evaluation",
+    "MAX_FOLDS": "nncore.train.crossval",
     "metric_code": "nncore.train.compiling",
+    "class_weights": "nncore.train.trainer",
     "metric_warnings": "nncore.train.trainer",
     "METRICS": "nncore.train.compiling",
     "metrics_for": "nncore.train.compiling",
@@ -64,9 +73,14 @@ _WHERE = {
     "PRESETS": "nncore.train.model",
     "probability_histogram": "nncore.train.evaluation",
     "read_model": "nncore.train.modelfiles",
+    "Reference": "nncore.train.reference",
+    "reference_models": "nncore.train.reference",
+    "reference_sentence": "nncore.train.reference",
+    "REFERENCE_TITLES": "nncore.train.reference",
     "regression_summary": "nncore.train.evaluation",
     "resolve_compile": "nncore.train.compiling",
     "roc_curves": "nncore.train.evaluation",
+    "SAME_SCORE": "nncore.train.reference",
     "save_model": "nncore.train.modelfiles",
     "SPLITS": "nncore.train.evaluation",
     "StopFlag": "nncore.train.fastfit",

@@ -33,18 +33,23 @@ _CACHED_FUNCTIONS = 4
 
 
 class _Runner:
-    """The compiled epoch loop of one model for one shape of data."""
+    """The compiled epoch loop of one model for one shape of data.
+
+    Its data are ``(x, y, x_val, y_val)``, with the training rows' sample weights
+    after ``y`` when the loop was built with them: ``(x, y, weights, x_val,
+    y_val)``.
+    """
 
     def __init__(self, function, data_types):
         self.function = function
         self.data_types = data_types
 
-    def tensors(self, x, y, x_val, y_val):
+    def tensors(self, *arrays):
         import tensorflow as tf
 
         return tuple(
             tf.constant(array, dtype=dtype)
-            for array, dtype in zip((x, y, x_val, y_val), self.data_types, strict=True)
+            for array, dtype in zip(arrays, self.data_types, strict=True)
         )
 
     def run(self, data, epoch, n_epochs, seed):
@@ -53,29 +58,35 @@ class _Runner:
         return self.function(*data, tf.constant([epoch, n_epochs, seed], "int64"))
 
 
-def make_runner(model, x, y, x_val, y_val, batch_size, shuffle, callbacks) -> _Runner:
+def make_runner(
+    model, x, y, x_val, y_val, batch_size, shuffle, callbacks, weights=None
+) -> _Runner:
     """The model's compiled epoch loop for these data shapes and batch size.
 
     The loop is traced for the exact shapes and batch size (see ``batch_getter``
-    in ``_build_runner``); a call with others traces again.
+    in ``_build_runner``); a call with others traces again. ``weights`` (one per
+    training row, e.g. from class weights) weigh each row's loss and training
+    metrics as ``model.fit(sample_weight=...)`` does; validation is not weighted.
     """
     import keras
 
     stop_on_nan = any(isinstance(c, keras.callbacks.TerminateOnNaN) for c in callbacks)
     cache = model_cache(model)
+    arrays = (x, y, x_val, y_val) if weights is None else (x, y, weights, x_val, y_val)
     key = (
         "fit",
-        *(array.shape for array in (x, y, x_val, y_val)),
-        *(array.dtype.str for array in (x, y, x_val, y_val)),
+        *(array.shape for array in arrays),
+        *(array.dtype.str for array in arrays),
         batch_size,
         bool(shuffle),
         stop_on_nan,
+        weights is not None,
     )
     with TRACING:
         runner = cache["functions"].pop(key, None)
         if runner is None:
             runner = _build_runner(
-                model, x, y, x_val, y_val, batch_size, shuffle, stop_on_nan, cache
+                model, arrays, batch_size, shuffle, stop_on_nan, cache
             )
         # Most recently used last; a few are kept (each holds a traced graph).
         cache["functions"][key] = runner
@@ -84,11 +95,10 @@ def make_runner(model, x, y, x_val, y_val, batch_size, shuffle, callbacks) -> _R
     return runner
 
 
-def _build_runner(
-    model, x, y, x_val, y_val, batch_size, shuffle, stop_on_nan, cache
-) -> _Runner:
+def _build_runner(model, arrays, batch_size, shuffle, stop_on_nan, cache) -> _Runner:
     import tensorflow as tf
 
+    x = arrays[0]
     stop, epoch_variable, batch_variable = cache["variables"]
     train_step, test_step = _steps(model)
     metrics = model.metrics
@@ -111,25 +121,27 @@ def _build_runner(
             values.append(tf.cast(value, "float64"))
         return values
 
-    def batch_getter(x, y, size):
-        """A function from a batch index to that batch of ``x`` and ``y``.
+    def batch_getter(columns, size):
+        """A function from a batch index to that batch of each of ``columns``
+        (``x``, ``y`` and maybe the sample weights).
 
         When every batch is full, batches get a static shape, so that TensorFlow
         folds the shape arithmetic of the gradients away (each step about a fifth
         faster). A smaller last batch would need the step traced a second time
         (about 0.2 s), so then the batch shape is left open.
         """
-        count, rest = divmod(x.shape[0], size)
+        count, rest = divmod(columns[0].shape[0], size)
         if rest:
 
             def get(batch):
                 start = batch * size
-                return x[start : start + size], y[start : start + size]
+                return tuple(column[start : start + size] for column in columns)
 
             return get
-        x_batches = tf.reshape(x, (count, size, *x.shape[1:]))
-        y_batches = tf.reshape(y, (count, size, *y.shape[1:]))
-        return lambda batch: (x_batches[batch], y_batches[batch])
+        batched = tuple(
+            tf.reshape(column, (count, size, *column.shape[1:])) for column in columns
+        )
+        return lambda batch: tuple(column[batch] for column in batched)
 
     def not_stopped():
         return tf.logical_not(stop.read_value())
@@ -138,7 +150,7 @@ def _build_runner(
         if x_val.shape[0] <= val_batch:
             test_step(x_val, y_val)
             return
-        get = batch_getter(x_val, y_val, val_batch)
+        get = batch_getter((x_val, y_val), val_batch)
 
         def one_val_batch(batch):
             test_step(*get(batch))
@@ -150,7 +162,8 @@ def _build_runner(
             (tf.constant(0),),
         )
 
-    def run_epochs(x, y, x_val, y_val, scalars):
+    def run_epochs(*data):
+        *train, x_val, y_val, scalars = data  # train: x, y (and the weights)
         first_epoch, n_epochs, seed = scalars[0], scalars[1], scalars[2]
 
         def one_epoch(index, status, logs):
@@ -158,14 +171,14 @@ def _build_runner(
             epoch_variable.assign(epoch)
             batch_variable.assign(0)
             reset_metrics()
-            xs, ys = x, y
+            columns = tuple(train)
             if shuffle:
                 order = tf.random.experimental.stateless_shuffle(
                     tf.range(n), seed=tf.stack([seed, epoch])
                 )
-                xs, ys = tf.gather(x, order), tf.gather(y, order)
+                columns = tuple(tf.gather(column, order) for column in columns)
 
-            get = batch_getter(xs, ys, batch_size)
+            get = batch_getter(columns, batch_size)
 
             def go_on(batch, finite):
                 return tf.logical_and(
@@ -211,12 +224,14 @@ def _build_runner(
         status = tf.where(stopped, STOPPED, status)
         return logs.stack(), status
 
+    # The inputs (x and x_val) in Keras' float type; targets and weights as given.
     data_types = tuple(
-        array.dtype for array in (as_floatx(x), y, as_floatx(x_val), y_val)
+        as_floatx(array).dtype if index in (0, len(arrays) - 2) else array.dtype
+        for index, array in enumerate(arrays)
     )
     signature = [
         tf.TensorSpec(array.shape, dtype)
-        for array, dtype in zip((x, y, x_val, y_val), data_types, strict=True)
+        for array, dtype in zip(arrays, data_types, strict=True)
     ] + [tf.TensorSpec((3,), "int64")]
     return _Runner(Compiled(run_epochs, signature), data_types)
 
@@ -243,8 +258,9 @@ def _steps(model):
     )
     if overridden:
 
-        def keras_train_step(x, y):
-            logs = model.train_step((x, y))
+        def keras_train_step(x, y, sample_weight=None):
+            data = (x, y) if sample_weight is None else (x, y, sample_weight)
+            logs = model.train_step(data)
             loss = logs.get("loss") if isinstance(logs, dict) else None
             return tf.constant(0.0) if loss is None else loss
 
@@ -261,21 +277,21 @@ def _steps(model):
             return model(x, training=training)
         return model(x)
 
-    def track(x, y, y_pred, loss):
+    def track(x, y, y_pred, loss, sample_weight=None):
         model._loss_tracker.update_state(
             loss_module.unscale_loss_for_distribution(loss),
             sample_weight=tf.shape(x)[0],
         )
         if model._compile_metrics is not None:
-            model._compile_metrics.update_state(y, y_pred, None)
+            model._compile_metrics.update_state(y, y_pred, sample_weight)
 
-    def train_step(x, y):
+    def train_step(x, y, sample_weight=None):
         with tf.GradientTape() as tape:
             y_pred = forward(x, True)
             loss = model._compute_loss(
-                x=x, y=y, y_pred=y_pred, sample_weight=None, training=True
+                x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True
             )
-            track(x, y, y_pred, loss)
+            track(x, y, y_pred, loss, sample_weight)
             scaled = optimizer.scale_loss(loss)
         weights = model.trainable_variables
         if weights:

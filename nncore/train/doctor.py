@@ -31,13 +31,21 @@ __all__ = [
     "apply_fix",
     "diagnose",
     "divergence",
+    "ignored_class",
     "oscillation",
     "overfitting",
     "plateau",
     "underfitting",
 ]
 
-KINDS = ("overfitting", "underfitting", "divergence", "oscillation", "plateau")
+KINDS = (
+    "overfitting",
+    "underfitting",
+    "divergence",
+    "oscillation",
+    "plateau",
+    "ignored_class",
+)
 TASKS = ("binary", "multiclass", "regression")
 
 # Fewer epochs than this are mostly the warm-up of any network: nothing but a
@@ -93,6 +101,16 @@ OSCILLATION_REVERSALS = 3
 PLATEAU_TOLERANCE = 0.01
 PLATEAU_EPOCHS = 10
 
+# Ignored class: the validation balanced accuracy (the mean of the classes' recall)
+# at least 0.15 below the accuracy. With equal classes the two are equal; a gap this
+# wide needs imbalanced classes and a network that misses most rows of the rare
+# ones (on 90/10 rows, always guessing the big class: 0.9 against 0.5).
+IGNORED_CLASS_GAP = 0.15
+_MORE_RARE = (
+    "collect more rows of the rare class, and lower the decision threshold on the "
+    "Evaluate screen to find more of it."
+)
+
 # Limits the fixes respect, the same as the spec's (nncore.spec.schema: MAX_UNITS, the
 # learning-rate range, train.epochs); copied so that the doctor imports no nncore.
 MAX_UNITS = 4096
@@ -102,59 +120,40 @@ MAX_EPOCHS = 1000
 DROPOUT_RATE = 0.2
 EARLY_STOPPING = {"enabled": True, "patience": 5}
 
+# The class-weight setting of the spec (nncore.spec.schema.CLASS_WEIGHTS).
+CLASS_WEIGHTS = ("none", "balanced")
+
+
+def _fix(label: str, action: str | None = None, changes: dict | None = None) -> dict:
+    return {"label": label, "action": action, "changes": changes or {}}
+
+
 # Every one-click fix. ``changes`` is deep-merged into the spec; ``action`` (when not
 # None) then derives the new values from the spec's own (halving, doubling, ...).
 FIXES: dict[str, dict[str, Any]] = {
-    "add_dropout": {
-        "label": "Add dropout (rate 0.2) after each dense layer",
-        "action": "add_dropout",
-        "changes": {},
-    },
-    "enable_early_stopping": {
-        "label": "Turn on early stopping (patience 5)",
-        "action": None,
-        "changes": {"train": {"early_stopping": dict(EARLY_STOPPING)}},
-    },
-    "fewer_units": {
-        "label": "Halve the units of each dense layer",
-        "action": "fewer_units",
-        "changes": {},
-    },
-    "more_units": {
-        "label": "Double the units of each dense layer",
-        "action": "more_units",
-        "changes": {},
-    },
-    "train_longer": {
-        "label": "Train twice as many epochs",
-        "action": "train_longer",
-        "changes": {},
-    },
-    "higher_learning_rate": {
-        "label": "Triple the learning rate",
-        "action": "higher_learning_rate",
-        "changes": {},
-    },
-    "halve_learning_rate": {
-        "label": "Halve the learning rate",
-        "action": "halve_learning_rate",
-        "changes": {},
-    },
-    "scale_data": {
-        "label": "Standardise the inputs",
-        "action": None,
-        "changes": {"data": {"scaling": "standard"}},
-    },
-    "reduce_learning_rate": {
-        "label": "Divide the learning rate by 10",
-        "action": "reduce_learning_rate",
-        "changes": {},
-    },
-    "stop_early": {
-        "label": "Stop at the best epoch (early stopping, patience 5)",
-        "action": None,
-        "changes": {"train": {"early_stopping": dict(EARLY_STOPPING)}},
-    },
+    "add_dropout": _fix("Add dropout (rate 0.2) after each dense layer", "add_dropout"),
+    "enable_early_stopping": _fix(
+        "Turn on early stopping (patience 5)",
+        changes={"train": {"early_stopping": dict(EARLY_STOPPING)}},
+    ),
+    "fewer_units": _fix("Halve the units of each dense layer", "fewer_units"),
+    "more_units": _fix("Double the units of each dense layer", "more_units"),
+    "train_longer": _fix("Train twice as many epochs", "train_longer"),
+    "higher_learning_rate": _fix("Triple the learning rate", "higher_learning_rate"),
+    "halve_learning_rate": _fix("Halve the learning rate", "halve_learning_rate"),
+    "scale_data": _fix(
+        "Standardise the inputs", changes={"data": {"scaling": "standard"}}
+    ),
+    "reduce_learning_rate": _fix(
+        "Divide the learning rate by 10", "reduce_learning_rate"
+    ),
+    "stop_early": _fix(
+        "Stop at the best epoch (early stopping, patience 5)",
+        changes={"train": {"early_stopping": dict(EARLY_STOPPING)}},
+    ),
+    "balanced_class_weights": _fix(
+        "Use balanced class weights", changes={"train": {"class_weight": "balanced"}}
+    ),
 }
 
 
@@ -344,7 +343,7 @@ def underfitting(
     Returns:
         A finding at the epoch from which training stalled, or None.
     """
-    _check_task(task)
+    _check_choice("task", task, TASKS, none=True)
     remedy = (
         "Give the network more capacity (more units or layers), train for more "
         "epochs, or raise the learning rate so it can get past the starting point."
@@ -416,11 +415,11 @@ def _baseline_accuracy(baseline: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def _check_task(task: Any) -> None:
-    if task is not None and task not in TASKS:
+def _check_choice(name: str, value: Any, allowed: tuple, *, none: bool) -> None:
+    if value not in allowed and not (none and value is None):
+        words = "{" + ", ".join(f"'{a}'" for a in allowed) + "}"
         raise ValueError(
-            "task must be one of {'binary', 'multiclass', 'regression'} or None. "
-            f"Got {task!r}."
+            f"{name} must be one of {words}{' or None' if none else ''}. Got {value!r}."
         )
 
 
@@ -566,10 +565,59 @@ def plateau(history: Mapping[str, Any]) -> Finding | None:
     return Finding("plateau", last_improvement + 1, message, remedy, fixes)
 
 
+def ignored_class(
+    history: Mapping[str, Any],
+    scores: Mapping[str, Any] | None = None,
+    *,
+    class_weight: str = "none",
+) -> Finding | None:
+    """A classifier that gets the common class right and misses the rare one(s):
+    its balanced accuracy far below its accuracy.
+
+    Args:
+        history: Keras-style history with ``loss``; the finding is at its last epoch.
+        scores: the network's validation metrics after training, with
+            ``accuracy`` and ``balanced_accuracy`` (``TrainResult.metrics["val"]``).
+            Defaults to None (nothing to judge).
+        class_weight: the experiment's ``train.class_weight``. Balanced class
+            weights, the fix, are offered unless in place already. Defaults to
+            ``"none"``.
+    """
+    _check_choice("class_weight", class_weight, CLASS_WEIGHTS, none=False)
+    _check_history(history)
+    loss = _column(history, "loss")
+    scores = scores if isinstance(scores, Mapping) else {}
+    accuracy, balanced = scores.get("accuracy"), scores.get("balanced_accuracy")
+    finite = all(
+        isinstance(v, int | float) and math.isfinite(v) for v in (accuracy, balanced)
+    )
+    if loss is None or not finite or accuracy - balanced < IGNORED_CLASS_GAP:
+        return None
+    message = (
+        f"After epoch {loss.size} the network ignores the rare class: its balanced "
+        f"accuracy (the average share of each class it finds) is {balanced:.2f} on "
+        f"the validation rows, while its accuracy is {accuracy:.2f}. It scores well "
+        "by mostly predicting the common class, so it misses most rows of the rare "
+        "class, which is often the one that matters."
+    )
+    remedy = (
+        "Train with balanced class weights, so that each class counts as much as "
+        "the others in the loss, and judge the network by balanced accuracy and PR "
+        "AUC rather than accuracy."
+    )
+    fixes = _fixes("balanced_class_weights")
+    if class_weight == "balanced":  # the fix is in place already
+        remedy, fixes = "The class weights are balanced already: " + _MORE_RARE, []
+    return Finding("ignored_class", loss.size, message, remedy, fixes)
+
+
 def diagnose(
     history: Mapping[str, Any],
     baseline: Mapping[str, Any] | float | None = None,
     task: str | None = None,
+    *,
+    scores: Mapping[str, Any] | None = None,
+    class_weight: str = "none",
 ) -> list[Finding]:
     """Run every detector on a (possibly partial) history.
 
@@ -581,6 +629,11 @@ def diagnose(
         baseline: the naive predictor's metrics (``TrainResult.baseline``) or its
             accuracy. Defaults to None.
         task: ``"binary"``, ``"multiclass"`` or ``"regression"``. Defaults to None.
+        scores: the network's validation metrics once training ended (see
+            ``ignored_class``). Defaults to None.
+        class_weight: the experiment's ``train.class_weight``. With balanced
+            weights Keras weighs the training accuracy by class, so the naive
+            guess scores its balanced accuracy. Defaults to ``"none"``.
 
     Returns:
         The findings, in the order of ``KINDS``; empty for a healthy history.
@@ -591,7 +644,10 @@ def diagnose(
             is unknown.
     """
     _check_history(history)
-    _check_task(task)
+    _check_choice("task", task, TASKS, none=True)
+    if class_weight == "balanced":
+        weighted = isinstance(baseline, Mapping) and "balanced_accuracy" in baseline
+        baseline = {"accuracy": baseline["balanced_accuracy"]} if weighted else None
     found = {
         "overfitting": overfitting(history),
         "underfitting": underfitting(history, baseline=baseline, task=task),
@@ -603,6 +659,11 @@ def diagnose(
         found["oscillation"] = oscillation(history)
     if not any(found.values()):
         found["plateau"] = plateau(history)
+    found["ignored_class"] = (
+        None
+        if task == "regression"
+        else ignored_class(history, scores, class_weight=class_weight)
+    )
     return [found[kind] for kind in KINDS if found[kind] is not None]
 
 

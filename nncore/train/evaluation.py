@@ -244,11 +244,13 @@ def predicted_classes(evaluation: Evaluation, threshold: float = 0.5) -> np.ndar
 
 
 def classification_summary(evaluation: Evaluation, threshold: float = 0.5) -> dict:
-    """Accuracy, precision, recall, F1 (per class and averaged), ROC AUC, confusion.
+    """Accuracy, precision, recall, F1 (per class and averaged), ROC AUC, balanced
+    accuracy, PR AUC, confusion.
 
     Binary precision, recall and F1 are those of the positive (second) class, as
     scikit-learn's ``average="binary"``; multiclass ones are macro averages. Both
-    as in ``nncore.core.metrics.classification_metrics`` at the threshold 0.5.
+    as in ``nncore.core.metrics.classification_metrics`` at the threshold 0.5
+    (ROC AUC and PR AUC do not depend on the threshold).
 
     Args:
         evaluation: a classification ``Evaluation``.
@@ -256,18 +258,24 @@ def classification_summary(evaluation: Evaluation, threshold: float = 0.5) -> di
             predicted as that class. Default: 0.5.
 
     Returns:
-        ``{"metrics": {accuracy, precision, recall, f1, roc_auc},
+        ``{"metrics": {accuracy, precision, recall, f1, roc_auc,
+        balanced_accuracy, pr_auc},
         "per_class": [{class, precision, recall, f1, support}, ...],
         "averages": {"macro": {...}, "weighted": {...}},
         "confusion": [[count of true i predicted j]], "predicted": array,
         "threshold": float}``. Metrics are None when the network diverged.
     """
+    import warnings
+
     from sklearn.metrics import (
         accuracy_score,
+        balanced_accuracy_score,
         confusion_matrix,
         precision_recall_fscore_support,
         roc_auc_score,
     )
+
+    from nncore.core.metrics import classification_metrics
 
     if evaluation.task == "regression":
         raise ValueError(
@@ -281,7 +289,17 @@ def classification_summary(evaluation: Evaluation, threshold: float = 0.5) -> di
     predicted = predicted_classes(evaluation, threshold)
     confusion = confusion_matrix(y_true, predicted, labels=labels).tolist()
     if not evaluation.finite:
-        empty = dict.fromkeys(("accuracy", "precision", "recall", "f1", "roc_auc"))
+        empty = dict.fromkeys(
+            (
+                "accuracy",
+                "precision",
+                "recall",
+                "f1",
+                "roc_auc",
+                "balanced_accuracy",
+                "pr_auc",
+            )
+        )
         return {
             "metrics": empty,
             "per_class": [],
@@ -332,12 +350,22 @@ def classification_summary(evaluation: Evaluation, threshold: float = 0.5) -> di
             if len(present) == len(classes)
             else None
         )
+    with warnings.catch_warnings():  # as in classification_metrics
+        warnings.filterwarnings("ignore", "y_pred contains classes not in y_true")
+        balanced = float(balanced_accuracy_score(y_true, predicted))
+    # PR AUC does not depend on the threshold: classification_metrics' own.
+    outputs = evaluation.outputs
+    pr_auc = classification_metrics(
+        y_true, outputs[:, 1:] if evaluation.task == "binary" else outputs
+    )["pr_auc"]
     metrics = {
         "accuracy": float(accuracy_score(y_true, predicted)),
         "precision": main["precision"],
         "recall": main["recall"],
         "f1": main["f1"],
         "roc_auc": roc_auc,
+        "balanced_accuracy": balanced,
+        "pr_auc": pr_auc,
     }
     return {
         "metrics": metrics,

@@ -136,6 +136,7 @@ def fit_fast(
     seed: int = 42,
     stop_flag: StopFlag | None = None,
     max_chunk_seconds: float = 0.25,
+    class_weight: dict[int, float] | None = None,
 ) -> dict[str, list[float]]:
     """Trains a compiled Keras model like ``model.fit``, several times faster.
 
@@ -187,6 +188,11 @@ def fit_fast(
             ``on_train_end``. Default: None.
         max_chunk_seconds: how long one compiled call may take when several
             epochs run per call. Default: 0.25.
+        class_weight: class index -> weight, as in ``model.fit``: each training
+            row's loss (and training metrics) is multiplied by the weight of its
+            class (1 for a class not named); validation is not weighted. E.g.
+            scikit-learn's ``compute_class_weight("balanced", ...)``. Default:
+            None (every row counts the same).
 
     Returns:
         The history of the epochs trained in this call, as ``model.fit(...)
@@ -210,6 +216,7 @@ def fit_fast(
             f"{type(validation_data).__name__}. Expected a pair (x_val, y_val)."
         ) from error
     x_val, y_val = as_arrays(x_val, y_val, "x_val", "y_val")
+    weights = _sample_weights(y, class_weight)
     if len(x) == 0 or len(x_val) == 0:
         raise ValueError(
             f"Received: {len(x)} training rows and {len(x_val)} validation rows. "
@@ -259,9 +266,10 @@ def fit_fast(
         while epoch < epochs and not model.stop_training:
             if runner is None:
                 runner = make_runner(
-                    model, x, y, x_val, y_val, batch_size, shuffle, callbacks
+                    model, x, y, x_val, y_val, batch_size, shuffle, callbacks, weights
                 )
-                data = runner.tensors(x, y, x_val, y_val)
+                train = (x, y) if weights is None else (x, y, weights)
+                data = runner.tensors(*train, x_val, y_val)
             n_epochs = 1
             if chunked and per_epoch_seconds is not None:
                 n_epochs = int(max_chunk_seconds / max(per_epoch_seconds, 1e-6))
@@ -302,6 +310,38 @@ def fit_fast(
             stop_flag._detach()
     callback_list.on_train_end(logs=last_logs)
     return recorder.history(names, callbacks)
+
+
+def _sample_weights(y: np.ndarray, class_weight: dict | None) -> np.ndarray | None:
+    """Each training row's weight from ``class_weight``, as ``model.fit`` makes
+    them (Keras' own conversion), or None without class weights.
+
+    Raises:
+        ValueError: when ``class_weight`` is not a dict of class index to a
+            non-negative finite number.
+    """
+    if class_weight is None:
+        return None
+    if not isinstance(class_weight, dict) or not all(
+        isinstance(key, int | np.integer)
+        and not isinstance(key, bool)
+        and isinstance(value, int | float | np.number)
+        and not isinstance(value, bool)
+        and np.isfinite(value)
+        and value >= 0
+        for key, value in class_weight.items()
+    ):
+        raise ValueError(
+            f"Received: class_weight={class_weight!r}. Expected a dict of class "
+            "index to a non-negative number, e.g. class_weight={0: 1.0, 1: 5.0}."
+        )
+    from keras.src.trainers.data_adapters.data_adapter_utils import (
+        class_weight_to_sample_weights,
+    )
+
+    return class_weight_to_sample_weights(
+        y, {int(key): float(value) for key, value in class_weight.items()}
+    )
 
 
 def compiled_predict(model, x, batch_size: int = 4096) -> np.ndarray:

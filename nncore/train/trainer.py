@@ -23,6 +23,7 @@ __all__ = [
     "ENDINGS",
     "TrainResult",
     "Trainer",
+    "class_weights",
     "metric_warnings",
     "nan_message",
     "result_warnings",
@@ -69,14 +70,41 @@ def nan_message(epoch: int) -> str:
     )
 
 
+def class_weights(spec: dict, prepared: PreparedData) -> dict[int, float] | None:
+    """The class weights the spec's training uses, as ``model.fit`` takes them.
+
+    With ``train.class_weight`` ``"balanced"`` (classification): scikit-learn's
+    ``compute_class_weight("balanced")`` on the training labels, n_samples /
+    (n_classes * rows of the class), so every class adds up to the same weight.
+    None otherwise (regression ignores the setting).
+
+    Example:
+        >>> class_weights(spec, prepared)  # 90 rows of class 0, 10 of class 1
+        {0: 0.5555555555555556, 1: 5.0}
+    """
+    if prepared.task == "regression" or (
+        spec["train"].get("class_weight", "none") != "balanced"
+    ):
+        return None
+    from sklearn.utils.class_weight import compute_class_weight
+
+    classes = np.unique(prepared.y_train)
+    weights = compute_class_weight("balanced", classes=classes, y=prepared.y_train)
+    return {
+        int(label): float(weight)
+        for label, weight in zip(classes, weights, strict=True)
+    }
+
+
 class Trainer:
     """One network being trained on prepared data, over one or more ``fit`` calls.
 
     Builds and compiles the spec's network (or takes a model, e.g. a checkpoint),
     trains it with the fast loop of ``nncore.train.fastfit`` and the spec's callbacks
     (early stopping, reduce learning rate on plateau, keep the best epoch, stop on
-    NaN), and evaluates it with scikit-learn. Calling ``fit`` again continues from
-    the model as it is, like Keras' ``model.fit(initial_epoch=...)``.
+    NaN) and class weights (``class_weights``), and evaluates it with scikit-learn.
+    Calling ``fit`` again continues from the model as it is, like Keras'
+    ``model.fit(initial_epoch=...)``.
 
     Args:
         spec: a validated experiment spec (``model``, ``compile``, ``train``).
@@ -189,6 +217,7 @@ class Trainer:
             shuffle=True,
             seed=train["seed"],
             stop_flag=stop_flag,
+            class_weight=class_weights(self.spec, prepared),
         )
         trained = len(history.get("loss", []))
         for name, values in history.items():
@@ -338,7 +367,8 @@ def metric_warnings(metrics: dict) -> list[str]:
     if any(value is None for value in test.values()):
         return [
             advice(
-                "ROC AUC could not be computed because the test split lacks a class.",
+                "ROC AUC and PR AUC could not be computed because the test split "
+                "lacks a class.",
                 "The test scores then say nothing about how that class is recognised.",
                 "add rows of the rare classes, or give the test split a bigger "
                 "share on the Data screen.",

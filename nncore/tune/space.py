@@ -144,6 +144,7 @@ def current_values(spec: dict) -> dict[str, Any]:
         "learning_rate": float(spec["compile"]["learning_rate"]),
         "batch_size": int(spec["train"]["batch_size"]),
         "optimizer": spec["compile"]["optimizer"],
+        "class_weight": spec["train"].get("class_weight", "none"),
     }
 
 
@@ -256,6 +257,8 @@ def apply_params(spec: dict, params: dict[str, Any]) -> dict:
         new["compile"]["optimizer"] = params["optimizer"]
     if "batch_size" in params:
         new["train"]["batch_size"] = int(params["batch_size"])
+    if "class_weight" in params:
+        new["train"]["class_weight"] = params["class_weight"]
     return new
 
 

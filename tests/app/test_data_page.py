@@ -212,3 +212,32 @@ def test_generated_data_has_one_seed_for_points_and_split(data_page):
     at.number_input(key="data_seed_generator").set_value(7).run()
     assert at.session_state["spec"]["data"]["seed"] == 7
     assert at.session_state["data_report"].prepared.frame["x1"].iloc[0] != before
+
+
+def test_the_imbalance_pitfall_sets_balanced_class_weights_in_one_click():
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import ROOT
+    from tests.support import go
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    go(at, "data")
+    at = upload(at, "claims.csv", files.csv_bytes(files.imbalanced_frame()))
+    at.selectbox(key="data_target").set_value("outcome").run()
+    assert any("Strong class imbalance" in w for w in texts(at.warning))
+    assert at.session_state["spec"]["train"]["class_weight"] == "none"
+    at.button(key="data_class_weights").click().run()
+    assert not at.exception
+    assert at.session_state["spec"]["train"]["class_weight"] == "balanced"
+    assert any("Balanced class weights are on" in s for s in texts(at.success))
+    assert not [b for b in at.button if b.key == "data_class_weights"]
+    # The Train screen shows the setting and says where it came from.
+    go(at, "train")
+    assert not at.exception
+    assert at.radio(key="train_class_weight").value == "balanced"
+    assert any("set on the Data screen" in s for s in texts(at.success))
+
+
+def test_balanced_tables_get_no_class_weight_offer(data_page):
+    assert not any("class imbalance" in w for w in texts(data_page.warning))
+    assert not [b for b in data_page.button if b.key == "data_class_weights"]

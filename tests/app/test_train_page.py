@@ -99,6 +99,8 @@ def test_train_watch_the_curves_grow_stop_continue_and_see_the_results():
         "Metric",
         "Your network (validation)",
         "Naive baseline",
+        "Logistic regression",
+        "Gradient boosting",
     ]
     assert "Accuracy" in table["Metric"].tolist()
     labels = [b.label for b in at.get("download_button")]
@@ -179,6 +181,18 @@ def test_the_settings_are_written_into_the_experiment():
     assert train["early_stopping"]["enabled"] is False
     assert train["reduce_lr"] == {"enabled": True, "patience": 3, "factor": 0.2}
     assert not at.exception
+
+
+def test_class_weights_are_chosen_for_classification_only():
+    at = train_screen(experiment("builtin:iris", epochs=2))
+    weights = at.radio(key="train_class_weight")
+    assert weights.value == "none" and weights.options == ["None", "Balanced"]
+    weights.set_value("balanced").run()
+    assert not at.exception
+    assert at.session_state["spec"]["train"]["class_weight"] == "balanced"
+    # Regression has no classes to weigh: no control, the spec keeps its value.
+    regression = train_screen(experiment("builtin:diabetes", epochs=2))
+    assert not [r for r in regression.radio if r.key == "train_class_weight"]
 
 
 def test_without_data_the_screen_says_where_to_get_it():

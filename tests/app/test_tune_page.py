@@ -207,6 +207,22 @@ def test_stop_after_the_running_trial_then_resume_and_watch_by_storage(
     assert status(at) == "2 of 2 trials finished"
 
 
+def test_class_weights_can_be_searched_for_classification_only():
+    at = tune_screen(experiment())
+    assert "Fixed at **none**, as on the Train screen." in [c.value for c in at.caption]
+    at.toggle(key="tune_search_class_weight").set_value(True).run()
+    assert not at.exception
+    assert at.multiselect(key="tune_value_class_weight").value == ["none", "balanced"]
+    assert at.session_state["spec"]["tune"]["space"]["class_weight"] == [
+        "none",
+        "balanced",
+    ]
+    regression = experiment()
+    regression["data"]["source"] = "builtin:diabetes"
+    at = tune_screen(regression)
+    assert not [t for t in at.toggle if t.key == "tune_search_class_weight"]
+
+
 def test_a_large_grid_is_warned_about_and_switches_to_smart_search():
     at = tune_screen(experiment())
     for name in ("activation", "optimizer", "dropout_rate"):

@@ -130,3 +130,8 @@ def test_the_cli_gives_the_same_metrics_in_two_fresh_processes(tmp_path):
     assert first["epochs_run"] == second["epochs_run"] == 8
     assert spread([numbers(r["metrics"], {}) for r in results]) <= TOLERANCE
     assert first["metrics"] == second["metrics"]
+    # The reference models and the bootstrap intervals are seeded too.
+    assert first["reference"] == second["reference"]
+    assert first["metrics_ci"] == second["metrics_ci"]
+    low, high = first["metrics_ci"]["val"]["accuracy"]
+    assert low <= first["metrics"]["val"]["accuracy"] <= high

@@ -170,6 +170,8 @@ def test_run_trains_and_prints_the_contract_json(tmp_path, runs_dir):
             "recall",
             "f1",
             "roc_auc",
+            "balanced_accuracy",
+            "pr_auc",
         }
     assert summary["baseline"]["accuracy"] == pytest.approx(54 / 86)
     assert summary["epochs_run"] == 3
@@ -184,6 +186,19 @@ def test_run_trains_and_prints_the_contract_json(tmp_path, runs_dir):
     run = RunStore(runs_dir).get(summary["run_id"])
     assert run.status == "finished" and run.epochs_run == 3
     assert run.metrics["test"]["accuracy"] == summary["metrics"]["test"]["accuracy"]
+    # Reference models on the test split, like the baseline, and the error bars.
+    assert set(summary["reference"]) == {"logistic_regression", "gradient_boosting"}
+    for scores in summary["reference"].values():
+        assert set(scores) == set(summary["metrics"]["test"])
+    assert summary["reference"]["logistic_regression"]["accuracy"] > 0.9
+    assert set(summary["metrics_ci"]) == {"val", "test"}
+    for split in ("val", "test"):
+        intervals = summary["metrics_ci"][split]
+        assert set(intervals) == set(summary["metrics"][split])
+        for name, (low, high) in intervals.items():
+            assert low <= summary["metrics"][split][name] <= high, name
+    assert run.reference["test"] == summary["reference"]
+    assert run.metrics_ci == summary["metrics_ci"] == saved["metrics_ci"]
 
 
 def test_run_with_bad_input_exits_2(tmp_path):

@@ -16,6 +16,7 @@ from nncore.report.compare import (
     settings_diff,
     summary_line,
     validation_score,
+    within_chance,
 )
 from nncore.runs.store import Run
 from nncore.spec import default_spec, validate_spec
@@ -239,3 +240,56 @@ def test_the_runs_table_shows_test_scores_only_after_a_look():
 def test_a_run_title_names_when_what_and_how():
     title = run_title(run(spec((8, 4))))
     assert title.endswith("Iris flowers (3 classes) · 8-4 · finished · r1")
+
+
+# --- within chance -------------------------------------------------------------------
+
+
+def with_bars(accuracy, low, high, rows=105, **fields):
+    return run(
+        accuracy=accuracy,
+        metrics_ci={"val": {"accuracy": [low, high]}, "test": {}},
+        rows={"train": 490, "val": rows, "test": 105},
+        **fields,
+    )
+
+
+def test_a_difference_inside_the_error_bars_is_said_to_be_within_chance():
+    a = with_bars(0.910, 0.857, 0.962)
+    b = with_bars(0.918, 0.867, 0.971, spec_=spec((64, 32)))
+    assert summary_line(a, b) == (
+        "B added a 32-unit layer: validation accuracy +0.8 points, within chance on "
+        "105 validation rows"
+    )
+    assert within_chance(a, b) is True
+
+
+def test_a_difference_beyond_the_error_bars_is_said_as_before():
+    a = with_bars(0.80, 0.74, 0.85)
+    b = with_bars(0.95, 0.91, 0.98, spec_=spec((64, 32)))
+    assert summary_line(a, b) == (
+        "B added a 32-unit layer: validation accuracy +15.0 points"
+    )
+    assert within_chance(a, b) is False
+
+
+def test_a_regression_difference_within_chance_gives_the_rmse_change():
+    a = run(
+        accuracy=50.0,
+        task="regression",
+        metrics_ci={"val": {"rmse": [44.0, 57.0]}},
+        rows={"train": 300, "val": 66, "test": 66},
+    )
+    b = run(spec((64, 32)), accuracy=48.0, task="regression")
+    assert summary_line(a, b) == (
+        "B added a 32-unit layer: validation RMSE 50 → 48 (4 % lower, better), "
+        "within chance on 66 validation rows"
+    )
+
+
+def test_runs_without_error_bars_compare_as_before():
+    a, b = run(accuracy=0.91), run(spec((64, 32)), accuracy=0.918)
+    assert (
+        summary_line(a, b) == "B added a 32-unit layer: validation accuracy +0.8 points"
+    )
+    assert within_chance(a, b) is None

@@ -16,6 +16,7 @@ from nncore.train.doctor import (
     apply_fix,
     diagnose,
     divergence,
+    ignored_class,
     oscillation,
     overfitting,
     plateau,
@@ -142,6 +143,12 @@ FIRES = [
     (oscillation, oscillating(), {}, 7),
     (plateau, plateaued(), {}, 9),
     (plateau, {"loss": plateaued()["val_loss"]}, {}, 9),
+    (
+        ignored_class,
+        healthy(20),
+        {"scores": {"accuracy": 0.9, "balanced_accuracy": 0.55}},
+        20,
+    ),
 ]
 FIRES_IDS = [
     "val-loss-rising",
@@ -158,6 +165,7 @@ FIRES_IDS = [
     "oscillation",
     "plateau-val-loss",
     "plateau-loss-only",
+    "rare-class-ignored",
 ]
 
 
@@ -200,6 +208,21 @@ QUIET = [
     ("plateau-of-9-epochs", _cut(plateaued(), 18), {}),
     ("empty", {}, {}),
     ("only-accuracy", _history(accuracy=[0.5, 0.6, 0.7, 0.8, 0.9]), {}),
+    (
+        "every-class-found",
+        healthy(),
+        {"task": "binary", "scores": {"accuracy": 0.93, "balanced_accuracy": 0.85}},
+    ),
+    (
+        "regression-has-no-classes",
+        healthy(),
+        {"task": "regression", "scores": {"accuracy": 0.9, "balanced_accuracy": 0.5}},
+    ),
+    (
+        "diverged-scores",
+        healthy(),
+        {"scores": {"accuracy": None, "balanced_accuracy": None}},
+    ),
 ]
 
 
@@ -298,7 +321,45 @@ def test_bad_input_is_named(call, error, match):
 def test_every_finding_kind_is_known():
     histories = [val_rising(), flat_high_loss(), spiking(), oscillating(), plateaued()]
     kinds = {finding.kind for history in histories for finding in diagnose(history)}
-    assert kinds == set(KINDS)
+    ignored = diagnose(healthy(), scores={"accuracy": 0.9, "balanced_accuracy": 0.5})
+    assert kinds | {finding.kind for finding in ignored} == set(KINDS)
+
+
+IGNORING = {"accuracy": 0.91, "balanced_accuracy": 0.52}
+
+
+def test_a_network_that_ignores_the_rare_class_is_offered_balanced_class_weights():
+    findings = diagnose(healthy(), task="binary", scores=IGNORING)
+    assert [finding.kind for finding in findings] == ["ignored_class"]
+    finding = findings[0]
+    assert "balanced accuracy" in finding.message and "0.52" in finding.message
+    assert [fix["label"] for fix in finding.fixes] == ["Use balanced class weights"]
+    spec = apply_fix(_spec(), finding.fixes[0])
+    assert spec["train"]["class_weight"] == "balanced"
+
+
+def test_with_class_weights_training_accuracy_is_judged_against_balanced_chance():
+    # Keras weighs the training accuracy by the class weights: always guessing the
+    # big class then scores 0.5 (two classes), not its share of the rows.
+    naive = {"accuracy": 0.95, "balanced_accuracy": 0.5}
+    history = healthy()  # training accuracy rises to about 0.95
+    assert [f.kind for f in diagnose(history, naive, "binary")] == ["underfitting"]
+    assert diagnose(history, naive, "binary", class_weight="balanced") == []
+    stuck = {**history, "accuracy": [0.51] * len(history["loss"])}
+    found = diagnose(stuck, naive, "binary", class_weight="balanced")
+    assert [f.kind for f in found] == ["underfitting"]
+    assert "baseline's 0.5 " in found[0].message
+
+
+def test_balanced_class_weights_already_in_place_are_not_offered_again():
+    findings = diagnose(
+        healthy(), task="binary", scores=IGNORING, class_weight="balanced"
+    )
+    assert [finding.kind for finding in findings] == ["ignored_class"]
+    assert findings[0].fixes == []
+    assert "balanced already" in findings[0].remedy
+    with pytest.raises(ValueError, match=r"class_weight must be one of"):
+        diagnose(healthy(), scores=IGNORING, class_weight="auto")
 
 
 # --- fixes -------------------------------------------------------------------------
@@ -370,6 +431,7 @@ APPLIED = [
     ("higher_learning_rate", ("compile", "learning_rate"), 0.003),
     ("reduce_learning_rate", ("compile", "learning_rate"), 0.0001),
     ("scale_data", ("data", "scaling"), "standard"),
+    ("balanced_class_weights", ("train", "class_weight"), "balanced"),
 ]
 
 

@@ -18,6 +18,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import (
     accuracy_score,
     average_precision_score,
+    balanced_accuracy_score,
     confusion_matrix,
     f1_score,
     mean_absolute_error,
@@ -132,6 +133,8 @@ def test_binary_metrics_equal_scikit_learns_at_any_threshold(binary, threshold):
             "recall": recall_score(y, predicted, zero_division=0),
             "f1": f1_score(y, predicted, zero_division=0),
             "roc_auc": roc_auc_score(y, p),
+            "balanced_accuracy": balanced_accuracy_score(y, predicted),
+            "pr_auc": average_precision_score(y, p),
         }
     )
     assert summary["confusion"] == confusion_matrix(y, predicted).tolist()
@@ -160,6 +163,10 @@ def test_multiclass_metrics_equal_scikit_learns(multiclass):
             "recall": recall_score(y, predicted, average="macro"),
             "f1": f1_score(y, predicted, average="macro"),
             "roc_auc": roc_auc_score(y, outputs, multi_class="ovr"),
+            "balanced_accuracy": balanced_accuracy_score(y, predicted),
+            "pr_auc": np.mean(
+                [average_precision_score(y == k, outputs[:, k]) for k in range(3)]
+            ),
         }
     )
     assert summary["metrics"] == pytest.approx(classification_metrics(y, outputs))
@@ -510,7 +517,7 @@ def test_a_version_1_run_store_is_upgraded_and_keeps_its_runs(tmp_path):
     assert run.test_looks == 0
     assert store.record_test_look("abc", "old") == 1
     check = sqlite3.connect(tmp_path / "runs.sqlite")
-    assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 2
     check.close()
 
 
@@ -605,6 +612,59 @@ def test_the_runs_figures_overlay_curves_and_put_scores_side_by_side():
         ["r2", "rmse"],
     )
     assert [list(trace.y) for trace in units.data] == [[0.5, 0.6], [40.0, 35.0]]
+
+
+def test_the_reference_figure_puts_the_network_beside_the_others_with_error_bars():
+    models = [
+        ("Your network", {"accuracy": 0.93, "f1": 0.9}),
+        ("Naive baseline", {"accuracy": 0.6, "f1": 0.0}),
+        ("Logistic regression", {"accuracy": 0.95, "f1": 0.94}),
+        ("Gradient boosting", {"accuracy": 0.94, "f1": None}),
+    ]
+    figure = eval_plots.reference_figure(
+        models,
+        ["accuracy", "f1"],
+        intervals={"Your network": {"accuracy": [0.89, 0.96]}},
+    )
+    assert [trace.name for trace in figure.data] == [name for name, _ in models]
+    assert [trace.marker.color for trace in figure.data] == [
+        "#0072B2",  # the network: blue
+        "#888888",  # the naive guess: grey
+        "#E69F00",
+        "#009E73",
+    ]
+    network = figure.data[0]
+    assert list(network.error_y.array) == pytest.approx([0.03, None])
+    assert list(network.error_y.arrayminus) == pytest.approx([0.04, None])
+    assert "95 % interval 0.89 to 0.96" in network.customdata[0]
+    assert all(trace.error_y.array is None for trace in figure.data[1:])
+    assert list(figure.data[3].text) == ["0.940", "—"]
+
+    # Regression: one small chart per metric, the models as bars.
+    units = eval_plots.reference_figure(
+        [
+            ("Your network", {"r2": 0.5, "rmse": 50.0}),
+            ("Naive baseline", {"r2": 0.0, "rmse": 70.0}),
+            ("Linear regression", {"r2": 0.45, "rmse": 52.0}),
+        ],
+        ["r2", "rmse"],
+        intervals={"Your network": {"r2": [0.4, 0.6], "rmse": [45.0, float("nan")]}},
+    )
+    assert [list(trace.x) for trace in units.data] == [
+        ["Your network", "Naive baseline", "Linear regression"]
+    ] * 2
+    assert list(units.data[0].error_y.array) == pytest.approx([0.1, None, None])
+    assert units.data[1].error_y.array is None  # a bound that is not a number
+
+
+def test_the_runs_scores_get_error_bars_where_runs_have_intervals():
+    bars = eval_plots.runs_metrics_figure(
+        [("A", {"accuracy": 0.9}), ("B", {"accuracy": 0.95})],
+        ["accuracy"],
+        intervals={"B": {"accuracy": [0.9, 0.99]}},
+    )
+    assert bars.data[0].error_y.array is None
+    assert list(bars.data[1].error_y.array) == pytest.approx([0.04])
 
 
 def test_evaluation_modules_import_neither_tensorflow_nor_streamlit():

@@ -11,6 +11,7 @@ from nncore.data.prepare import prepare_from_spec
 from nncore.report.export import export_notebook, export_script
 from nncore.spec import validate_spec
 from nncore.train.trainer import train_and_evaluate
+from tests import files
 from tests.isolation import run_exported_script
 from tests.unit.test_cli import assert_bad_input, run_cli
 
@@ -122,6 +123,28 @@ def test_csv_file_script_reproduces_the_split_and_metrics(tmp_path):
     assert "MinMaxScaler()" in code
     assert prepared.classes == ["no", "yes"]
     assert len(prepared.frame) == 146  # four rows had no label
+
+
+def test_balanced_class_weights_script_reproduces_the_metrics(tmp_path):
+    source = tmp_path / "imbalanced.csv"
+    files.imbalanced_frame(2000, apart=2.5).to_csv(source, index=False)
+    spec = experiment(
+        {"source": str(source), "target": "outcome"}, class_weight="balanced"
+    )
+    code, prepared = assert_reproduced(spec, tmp_path)
+    assert 'compute_class_weight("balanced", classes=present, y=y_train)' in code
+    assert "    class_weight=class_weight,\n" in code
+    assert prepared.classes == ["common", "rare"]
+    # Without class weights the script has none; regression ignores them.
+    for plain in (
+        experiment({"source": str(source), "target": "outcome"}),
+        experiment({"source": "builtin:diabetes"}, class_weight="balanced"),
+    ):
+        table = load_source(plain["data"])
+        other = export_script(
+            plain, table, prepare_from_spec(table.frame, plain["data"])
+        )
+        assert "compute_class_weight" not in other and "class_weight=" not in other
 
 
 def test_notebook_validates_and_holds_the_scripts_code():

@@ -173,6 +173,53 @@ def test_unshuffled_history_and_weights_equal_model_fit(case):
     assert int(model.optimizer.iterations) == int(reference.optimizer.iterations)
 
 
+# (task, optimizer, units, extras, class weights). Keras weighs each row's loss
+# and training metrics by its class's weight and leaves validation unweighted.
+WEIGHTED = {
+    "binary": ("binary", "adam", 8, True, {0: 0.6, 1: 2.5}),
+    "multiclass": ("multiclass", "sgd", 300, False, {0: 1.5, 1: 0.5, 2: 3.0}),
+    "keras-update": ("binary", "rmsprop", 8, False, {0: 0.2}),  # class 1: 1
+}
+
+
+@pytest.mark.parametrize("case", list(WEIGHTED), ids=list(WEIGHTED))
+def test_class_weights_give_model_fits_history_and_weights(case):
+    task, optimizer, units, extras, class_weight = WEIGHTED[case]
+    x, y, x_val, y_val = make_data(task, n=203)
+    settings = dict(task=task, optimizer=optimizer, extras=extras, units=units)
+    metrics = CASES[task][5]
+    reference = make_model(**settings, metrics=metrics())
+    expected = reference.fit(
+        x, y, validation_data=(x_val, y_val), epochs=3, batch_size=16,
+        shuffle=False, verbose=0, class_weight=class_weight,
+    ).history  # fmt: skip
+    model = make_model(**settings, metrics=metrics())
+    history = fit_fast(
+        model, x, y, (x_val, y_val), epochs=3, batch_size=16, shuffle=False,
+        class_weight=class_weight,
+    )  # fmt: skip
+    assert list(history) == list(expected)
+    for name, values in history.items():
+        np.testing.assert_allclose(values, expected[name], rtol=1e-4, atol=1e-5)
+    for ours, theirs in zip(model.get_weights(), reference.get_weights(), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
+    # The weights changed the training: without them the loss is another.
+    plain = fit_fast(
+        make_model(**settings, metrics=metrics()), x, y, (x_val, y_val), epochs=1,
+        batch_size=16, shuffle=False,
+    )  # fmt: skip
+    assert abs(plain["loss"][0] - history["loss"][0]) > 1e-3
+
+
+def test_class_weights_must_map_classes_to_numbers():
+    x, y, x_val, y_val = make_data("binary", n=40)
+    with pytest.raises(ValueError, match="Expected a dict of class index"):
+        fit_fast(
+            make_model(), x, y, (x_val, y_val), epochs=1, batch_size=8,
+            class_weight={"yes": 2.0},
+        )  # fmt: skip
+
+
 def test_shuffled_training_reaches_model_fit_accuracy():
     x, y, x_val, y_val = make_data("binary", n=320, noise=0.3)
     expected = make_model().fit(

@@ -25,6 +25,7 @@ from tests.unit.test_doctor import (
     accuracy_at_baseline,
     flat_high_loss,
     gap_widening,
+    healthy,
     loss_with,
     oscillating,
     plateaued,
@@ -271,6 +272,10 @@ DOCTOR = {
     "divergence, spike": (spiking(), {}),
     "oscillation": (oscillating(), {}),
     "plateau": (plateaued(), {}),
+    "rare class ignored": (
+        healthy(),
+        {"task": "binary", "scores": {"accuracy": 0.9, "balanced_accuracy": 0.5}},
+    ),
 }
 
 

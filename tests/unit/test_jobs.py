@@ -331,6 +331,13 @@ def test_a_killed_process_leaves_an_interrupted_run_that_resumes(tmp_path, big):
         assert view.metrics["val"]["accuracy"] > 0.8
         again = manager.store.get(run_id)
         assert again.status == "finished" and again.epochs_run == EPOCHS_TO_KILL
+        # A resumed run ends with its reference models and error bars too.
+        assert set(view.reference["test"]) == {
+            "logistic_regression",
+            "gradient_boosting",
+        }
+        assert "accuracy" in view.metrics_ci["val"]
+        assert (again.reference, again.metrics_ci) == (view.reference, view.metrics_ci)
         with pytest.raises(JobError, match="not interrupted"):
             manager.resume(run_id, prepared_for(spec), owner="a")
     finally:

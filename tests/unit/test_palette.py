@@ -235,6 +235,16 @@ def _evaluation_figures():
         [(name, {"accuracy": 0.9, "f1": 0.8}) for name in "ABCDEFGHIJ"],
         ["accuracy", "f1"],
     )
+    found["reference models"] = eval_plots.reference_figure(
+        [
+            ("Your network", {"accuracy": 0.9}),
+            ("Naive baseline", {"accuracy": 0.6}),
+            ("Logistic regression", {"accuracy": 0.92}),
+            ("Gradient boosting", {"accuracy": 0.95}),
+        ],
+        ["accuracy"],
+        intervals={"Your network": {"accuracy": [0.85, 0.95]}},
+    )
     found["runs scores, units"] = eval_plots.runs_metrics_figure(
         [("A", {"r2": 0.5, "rmse": 40.0}), ("B", {"r2": 0.6, "rmse": 35.0})],
         ["r2", "rmse"],

@@ -40,6 +40,19 @@ def test_share_code_round_trip_and_is_short():
     assert len(encode_spec(default_spec())) < 20
 
 
+def test_class_weights_travel_in_files_and_links_and_the_default_is_left_out():
+    spec = custom_spec()
+    spec["train"]["class_weight"] = "balanced"
+    assert spec_from_json(spec_to_json(spec))["train"]["class_weight"] == "balanced"
+    assert decode_spec(encode_spec(spec))["train"]["class_weight"] == "balanced"
+    assert decode_spec(encode_spec(custom_spec()))["train"]["class_weight"] == "none"
+    code = encode_spec(custom_spec())
+    unpacked = zlib.decompress(base64.urlsafe_b64decode(code + "=" * (-len(code) % 4)))
+    assert b"class_weight" not in unpacked
+    with pytest.raises(SpecError, match="'train.class_weight' field must be one of"):
+        decode_spec(pack(b'{"train": {"class_weight": "heavy"}}'))
+
+
 def pack(payload: bytes) -> str:
     return base64.urlsafe_b64encode(zlib.compress(payload)).decode().rstrip("=")
 

@@ -10,6 +10,7 @@ from nncore.spec import (
     load_spec,
     validate_data_spec,
     validate_spec,
+    validate_train_spec,
 )
 
 
@@ -73,6 +74,33 @@ BAD_SPECS = [
 def test_bad_data_fields_are_named(data, message):
     with pytest.raises(SpecError, match=message):
         validate_data_spec(data)
+
+
+BAD_TRAIN = [
+    (
+        {"class_weight": "auto"},
+        r"The 'train.class_weight' field must be one of \{'none', 'balanced'\}. "
+        r"Got 'auto'.",
+    ),
+    ({"class_weight": True}, r"'train.class_weight' field must be one of .*Got true."),
+    ({"class_weight": None}, r"'train.class_weight' field must be one of .*Got null."),
+    ({"class_weights": "balanced"}, r"'train' section has an unknown field"),
+]
+
+
+@pytest.mark.parametrize(
+    ("train", "message"), BAD_TRAIN, ids=["word", "boolean", "null", "misspelt"]
+)
+def test_bad_train_fields_are_named(train, message):
+    with pytest.raises(SpecError, match=message):
+        validate_train_spec(train)
+
+
+def test_class_weights_are_off_unless_balanced_is_asked_for():
+    assert default_spec()["train"]["class_weight"] == "none"
+    train = validate_train_spec({"class_weight": "balanced"})
+    assert train["class_weight"] == "balanced"
+    assert validate_spec({"train": {"class_weight": "balanced"}})["train"] == train
 
 
 def test_bad_sections_are_named():

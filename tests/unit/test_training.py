@@ -16,7 +16,15 @@ from tests.support import prepared_for
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
-CLASSIFICATION_KEYS = {"accuracy", "precision", "recall", "f1", "roc_auc"}
+CLASSIFICATION_KEYS = {
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "roc_auc",
+    "balanced_accuracy",
+    "pr_auc",
+}
 REGRESSION_KEYS = {"r2", "mae", "rmse"}
 
 
@@ -83,6 +91,8 @@ def test_binary_metrics_are_scikit_learns(runs):
         "recall": sk.recall_score(y, predicted, zero_division=0),
         "f1": sk.f1_score(y, predicted, zero_division=0),
         "roc_auc": sk.roc_auc_score(y, probability),
+        "balanced_accuracy": sk.balanced_accuracy_score(y, predicted),
+        "pr_auc": sk.average_precision_score(y, probability),
     }
     assert result.metrics["test"] == pytest.approx(expected, abs=1e-9)
 
@@ -101,6 +111,16 @@ def test_multiclass_metrics_are_macro_averages(runs):
             y,
             probabilities / probabilities.sum(axis=1, keepdims=True),
             multi_class="ovr",
+        ),
+        "balanced_accuracy": sk.balanced_accuracy_score(y, predicted),
+        # Macro one-vs-rest average precision.
+        "pr_auc": np.mean(
+            [
+                sk.average_precision_score(
+                    y == k, probabilities[:, k] / probabilities.sum(axis=1)
+                )
+                for k in range(probabilities.shape[1])
+            ]
         ),
     }
     assert result.metrics["val"] == pytest.approx(expected, abs=1e-9)

@@ -135,6 +135,10 @@ def test_the_efficiency_bench_space_has_54_combinations():
         ({"activation": ["relu", "banana"]}, "'tune.space.activation' field"),
         ({"dropout_rate": {"low": 0.0, "high": 0.5, "step": 0}}, "'step' above 0"),
         ([16, 32], "'tune.space' field must be an object"),
+        (
+            {"class_weight": ["none", "heavy"]},
+            "'tune.space.class_weight' field may only hold {'none', 'balanced'}",
+        ),
     ],
     ids=[
         "unknown",
@@ -146,6 +150,7 @@ def test_the_efficiency_bench_space_has_54_combinations():
         "bad-activation",
         "zero-step",
         "not-an-object",
+        "bad-class-weight",
     ],
 )
 def test_bad_spaces_name_the_field(space, message):
@@ -205,6 +210,25 @@ def test_apply_params_rebuilds_the_hidden_layers_and_the_rest():
     plain = apply_params(spec, {"dropout_rate": 0.0})
     assert [layer["type"] for layer in plain["model"]["layers"]] == ["dense", "dense"]
     assert plain["compile"] == spec["compile"]
+
+
+def test_class_weights_are_a_dimension_a_search_can_vary():
+    spec = experiment({"class_weight": ["none", "balanced"]})
+    dimension = resolve_space(spec)["class_weight"]
+    assert dimension.searched and dimension.grid() == ["none", "balanced"]
+    assert dimension.distribution() == (
+        optuna.distributions.CategoricalDistribution(["none", "balanced"])
+    )
+    assert apply_params(spec, {"class_weight": "balanced"})["train"] == {
+        **spec["train"],
+        "class_weight": "balanced",
+    }
+    # Not searched: fixed at the experiment's own setting.
+    fixed = resolve_space(experiment())["class_weight"]
+    assert not fixed.searched and fixed.value == "none"
+    weighted = experiment()
+    weighted["train"]["class_weight"] = "balanced"
+    assert resolve_space(weighted)["class_weight"].value == "balanced"
 
 
 def test_apply_best_validates_and_refuses_nothing():
