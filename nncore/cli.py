@@ -120,6 +120,18 @@ def _whole_number(text: str) -> int:
         ) from None
 
 
+def _write_text(path: Path, text: str) -> None:
+    """Write a file the user asked for, or say why it cannot be written."""
+    try:
+        path.write_text(text, encoding="utf-8", newline="\n")
+    except OSError as error:
+        raise SpecError(
+            f"Could not write '{path}' ({error.strerror or error}). Choose a file in "
+            "a folder that exists and that you can write to."
+        ) from error
+    _progress(f"wrote {path}")
+
+
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -162,14 +174,7 @@ def command_export(args) -> dict:
     write = export_notebook if args.format == "ipynb" else export_script
     text = write(spec, table, prepared)
     path = Path(args.output)
-    try:
-        path.write_text(text, encoding="utf-8", newline="\n")
-    except OSError as error:
-        raise SpecError(
-            f"Could not write '{path}' ({error.strerror or error}). Choose a file in "
-            "a folder that exists and that you can write to."
-        ) from error
-    _progress(f"wrote {path}")
+    _write_text(path, text)
     return {"format": args.format, "output": str(path), "bytes": len(text.encode())}
 
 
@@ -255,14 +260,7 @@ def command_report(args) -> dict:
         model = load_trained_model(model_file)
         evaluation = evaluate(model_predictor(model), report.prepared, "test")
     text = lab_report(view, report.prepared, evaluation=evaluation, notes=args.notes)
-    try:
-        path.write_text(text, encoding="utf-8", newline="\n")
-    except OSError as error:
-        raise SpecError(
-            f"Could not write '{path}' ({error.strerror or error}). Choose a file in "
-            "a folder that exists and that you can write to."
-        ) from error
-    _progress(f"wrote {path}")
+    _write_text(path, text)
     return {
         "output": str(path),
         "bytes": len(text.encode()),

@@ -148,7 +148,7 @@ def show_crossval(spec: dict, prepared, training_view=None) -> None:
             "show the spread of the scores. Takes about k trainings.",
         )
         st.button(
-            "Stop",
+            "Stop the estimate",
             key="train_crossval_stop",
             icon=":material/stop:",
             disabled=not active,

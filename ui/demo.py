@@ -24,6 +24,9 @@ from ui import models, page, presenter, safe, state, training
 from ui.metrics import metric_card
 
 LIVE_SECONDS = 0.5
+# A warm server trains a demo in a second or two: too fast for a class to watch.
+# The demos take at least this long (nncore.runs.progress.Pace).
+DEMO_MIN_SECONDS = 6.0
 # Shown as the last words of a finished demo (the benchmark and tests wait for it).
 DONE = "The demo is done"
 
@@ -52,7 +55,7 @@ def start(name: str) -> None:
         from ui.reports import current_report
 
         report = current_report()
-        new = training.replace_job(spec, report.prepared)
+        new = training.replace_job(spec, report.prepared, min_seconds=DEMO_MIN_SECONDS)
     except (DataError, SpecError) as problem:  # a full queue, an unusable folder
         st.session_state[state.DEMO_PROBLEM] = f"The demo could not start: {problem}"
         return

@@ -146,8 +146,10 @@ def verdict_pending(view) -> bool:
     )
 
 
-def replace_job(spec: dict, prepared) -> str:
+def replace_job(spec: dict, prepared, *, min_seconds: float | None = None) -> str:
     """Train ``spec`` on ``prepared`` as this session's job, in place of the last.
+
+    ``min_seconds``: the least time the training takes (the demos). Default: None.
 
     Raises:
         DataError: the job manager refused it (a full queue, a limit, the folder).
@@ -162,6 +164,7 @@ def replace_job(spec: dict, prepared) -> str:
         prepared,
         owner=owner_id(),
         dataset=spec["data"]["source"],
+        min_seconds=min_seconds,
     )
     if old is not None:
         jobs.forget(old)

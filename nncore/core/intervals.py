@@ -101,9 +101,10 @@ def bootstrap_intervals(
     for classification: stratified), each metric of ``nncore.core.metrics`` is
     computed on every resample, and the interval is the middle ``level`` of those
     values (the percentile bootstrap). The same inputs and ``seed`` always give the
-    same intervals. An accuracy of exactly 1 (or 0) gets the exact binomial
+    same intervals. A score of exactly 1 (or 0) gets the exact binomial
     (Clopper-Pearson) interval instead: every resample of rows that are all right
-    is all right again, so the bootstrap would show no uncertainty at all.
+    is all right again, so the bootstrap would show no uncertainty at all. Accuracy
+    counts every row; the class-wise scores the smallest class's rows.
 
     Args:
         y_true: the split's true targets (class indices, or values).
@@ -176,14 +177,31 @@ def bootstrap_intervals(
             values = np.concatenate([chunk[name] for chunk in chunks])
             low, high = np.quantile(values, [tail, 1 - tail])
             intervals[name] = [float(low), float(high)]
-    accuracy = intervals.get("accuracy")
-    if accuracy is not None and accuracy[0] == accuracy[1] and accuracy[0] in (0, 1):
-        intervals["accuracy"] = _exact_accuracy(accuracy[0], len(y_true), level)
+    # A perfect (or zero) score: every resample scores the same, so the bootstrap
+    # shows no uncertainty at all. Accuracy rests on every row; the class-wise
+    # scores on the rows of each class, so the smallest class's count is used.
+    smallest = min(len(rows) for rows in strata)
+    for name, (low, high) in list(intervals.items()):
+        if low == high and low in (0, 1) and name in _SHARES:
+            rows = len(y_true) if name == "accuracy" else smallest
+            intervals[name] = _exact_share(low, rows, level)
     return intervals
 
 
-def _exact_accuracy(accuracy: float, n_rows: int, level: float) -> list[float]:
-    """The exact binomial (Clopper-Pearson) interval of a perfect or zero accuracy.
+# Scores between 0 and 1 that a perfect or useless model reaches exactly.
+_SHARES = (
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "roc_auc",
+    "balanced_accuracy",
+    "pr_auc",
+)
+
+
+def _exact_share(share: float, n_rows: int, level: float) -> list[float]:
+    """The exact binomial (Clopper-Pearson) interval of a perfect or zero score.
 
     Every resample of rows that are all right is all right again, so the bootstrap
     would claim no uncertainty at all; yet 86 right of 86 is also what a model
@@ -191,7 +209,7 @@ def _exact_accuracy(accuracy: float, n_rows: int, level: float) -> list[float]:
     """
     from scipy.stats import binomtest
 
-    hits = round(accuracy * n_rows)
+    hits = round(share * n_rows)
     interval = binomtest(hits, n_rows).proportion_ci(confidence_level=level)
     return [float(interval.low), float(interval.high)]
 

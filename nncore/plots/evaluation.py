@@ -20,6 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from nncore.core.metrics import METRIC_TITLES as FULL_TITLES
 from nncore.core.text import plot_label
 from nncore.plots.base import PALETTE, base_layout, empty_note
 
@@ -50,14 +51,9 @@ UNIT_SCORES = (
     "roc_auc",
     "pr_auc",
 )
+# Chart labels are short: the errors by their abbreviations.
 METRIC_TITLES = {
-    "accuracy": "Accuracy",
-    "precision": "Precision",
-    "recall": "Recall",
-    "f1": "F1 score",
-    "roc_auc": "ROC AUC",
-    "balanced_accuracy": "Balanced accuracy",
-    "pr_auc": "PR AUC",
+    **FULL_TITLES,
     "r2": "R²",
     "mae": "MAE",
     "rmse": "RMSE",

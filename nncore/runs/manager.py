@@ -185,6 +185,7 @@ class JobManager:
         owner: str,
         *,
         dataset: str | None = None,
+        min_seconds: float | None = None,
     ) -> str:
         """Queue a new training of ``spec`` on ``prepared``; return the job id.
 
@@ -193,6 +194,8 @@ class JobManager:
             prepared: the data prepared with the spec's ``data`` settings.
             owner: who submits it (a session id); limits and lists use it.
             dataset: the data source shown with the run. Default: the spec's.
+            min_seconds: the least time the training takes (the demos, slowed so
+                a class can watch). Default: None, as fast as it goes.
 
         Raises:
             JobError: the manager is shut down.
@@ -219,6 +222,7 @@ class JobManager:
             dataset=dataset,
             epochs_planned=spec["train"]["epochs"],
             baseline=_baseline(prepared),
+            min_seconds=min_seconds,
         )
         with self._lock:
             self._check_capacity(owner)
@@ -636,7 +640,7 @@ class JobManager:
                         self._jobs.pop(job.job_id, None)
 
     def _train(self, job: Job) -> None:
-        from nncore.runs.progress import Progress
+        from nncore.runs.progress import Pace, Progress
         from nncore.train.doctor import diagnose
         from nncore.train.trainer import Trainer, metric_warnings, nan_message
 
@@ -652,8 +656,12 @@ class JobManager:
                     if note not in job.warnings:
                         job.warnings.append(note)
         trainer = job.trainer
-        progress = Progress(self, job)
-        ending = trainer.fit(job.epochs_planned, [progress], job.stop_flag)
+        callbacks = [Progress(self, job)]
+        if job.min_seconds:
+            epochs = job.epochs_planned - job.epochs_done
+            callbacks.append(Pace(job.min_seconds, epochs, job.stop_flag))
+        ending = trainer.fit(job.epochs_planned, callbacks, job.stop_flag)
+        progress = callbacks[0]
         progress.flush(final=True)
         metrics = trainer.evaluate()
         # Reference models and error bars, here and not on the page; never raises.

@@ -163,3 +163,30 @@ class Progress(keras.callbacks.Callback):
             self.manager.report_save_problem(self.job_id, error, what="checkpoint")
             return
         self.flush()
+
+
+class Pace(keras.callbacks.Callback):
+    """Slows a training down to at least ``seconds`` in all, for the demos.
+
+    A warm demo trains in a second or two, too fast for a class to watch the curves
+    grow; each epoch waits for its share of ``seconds`` (in short sleeps, so Stop
+    still acts at once). Not ``chunk_safe``: every epoch is reported as it ends.
+
+    Args:
+        seconds: the least time the whole training takes.
+        epochs: the epochs planned.
+        stop_flag: the job's stop flag; a set flag ends the waiting.
+    """
+
+    def __init__(self, seconds: float, epochs: int, stop_flag=None):
+        super().__init__()
+        self.step = seconds / max(epochs, 1)
+        self.stop_flag = stop_flag
+        self.due = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        now = time.monotonic()
+        self.due = (self.due or now) + self.step
+        while now < self.due and not (self.stop_flag and self.stop_flag.is_set()):
+            time.sleep(min(self.due - now, 0.05))
+            now = time.monotonic()

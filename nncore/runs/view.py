@@ -166,6 +166,7 @@ class Job:
     work: Callable[[Any], Any] | None = None  # a task job's function
     progress: dict = field(default_factory=dict)
     verdict: Verdict | None = None  # reference models and error bars, once fitted
+    min_seconds: float | None = None  # a demo's least duration (Pace)
 
 
 def snapshot(job: Job, *, queue_position: int | None, queue_length: int) -> JobView:

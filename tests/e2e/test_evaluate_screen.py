@@ -152,6 +152,10 @@ def test_train_evaluate_click_a_cell_download_predictions_and_compare(
         rerun(page, lambda: page.locator('[role="option"]').first.click())
     page.keyboard.press("Escape")
     expect(main.get_by_text(re.compile(r"B .*: validation accuracy"))).to_be_visible()
+    # Each run's validation score comes with its 95 % interval.
+    expect(
+        main.get_by_text(re.compile(r"The 95 % interval is the range"))
+    ).to_be_visible()
     page.wait_for_function(
         f"() => ({_TITLES_JS})().includes('Validation scores')", timeout=30_000
     )

@@ -190,8 +190,10 @@ def test_four_sessions_train_at_once(chromium, private_server, tmp_path):
                 .locator('[data-testid="stMetric"]')
                 .filter(has=page.get_by_text(METRIC_TITLES["accuracy"], exact=True))
             )
+            # The stored accuracy, followed by its 95 % interval.
+            shown = format_metric(run.metrics["val"]["accuracy"], "accuracy")
             expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text(
-                format_metric(run.metrics["val"]["accuracy"], "accuracy")
+                re.compile("^" + re.escape(shown) + r" \(\d\.\d{3}-\d\.\d{3}\)$")
             )
 
         # Runs are shared: the Runs screen lists all four, finished.

@@ -121,6 +121,17 @@ def test_a_perfect_accuracy_still_has_an_error_bar():
     assert format_with_interval(1.0, [low, high], "accuracy") == "1.000 (0.958-1.000)"
 
 
+def test_every_perfect_score_still_has_an_error_bar():
+    # Precision, recall, F1 and the areas rest on each class's rows: 20 of them here.
+    y = np.repeat([0, 1], [66, 20])
+    outputs = np.where(y == 1, 0.9, 0.1)[:, None]
+    intervals = bootstrap_intervals(y, outputs, "binary")
+    for name in ("precision", "recall", "f1", "roc_auc", "balanced_accuracy"):
+        low, high = intervals[name]
+        assert high == 1.0 and low == pytest.approx(0.025 ** (1 / 20)), name
+    assert intervals["accuracy"][0] == pytest.approx(0.025 ** (1 / 86))
+
+
 def test_intervals_are_seeded_ordered_and_hold_the_score():
     y, outputs = binary_outputs(np.random.default_rng(0))
     first = bootstrap_intervals(y, outputs, "binary", seed=7)

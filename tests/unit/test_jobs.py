@@ -33,13 +33,6 @@ def make_spec(source="builtin:iris", epochs=3, batch_size=32, units=8, **train):
     )
 
 
-@pytest.fixture
-def manager(tmp_path):
-    manager = JobManager(store=RunStore(tmp_path / "runs"))
-    yield manager
-    manager.shutdown()
-
-
 @pytest.fixture(scope="module")
 def iris():
     spec = make_spec()
@@ -371,3 +364,20 @@ def test_a_task_job_waits_its_turn_publishes_progress_and_returns(manager, iris)
     assert view.progress["result"] == {"steps": len(steps)} and len(steps) < 200
     with pytest.raises(JobError, match="cannot continue"):
         manager.continue_(task, epochs=2)
+
+
+def test_a_paced_demo_shows_its_epochs_one_by_one_and_stops_at_once(manager):
+    # A demo's training is slowed down so a class can watch its curves grow: half
+    # way through, part of the epochs are shown; Stop does not wait for the pace.
+    spec = make_spec(epochs=40, early_stopping={"enabled": False})
+    job_id = manager.submit(spec, prepared_for(spec), owner="a", min_seconds=8.0)
+    deadline = time.monotonic() + 120
+    view = manager.view(job_id)
+    while view.epochs_done < 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        view = manager.view(job_id)
+    assert view.status == "running" and 5 <= view.epochs_done < 40
+    assert len(view.history["loss"]) == view.epochs_done
+    manager.stop(job_id)
+    view = manager.wait(job_id, timeout=60)
+    assert view.status == "stopped" and view.epochs_done < 40

@@ -5,7 +5,6 @@ import sqlite3
 
 import pytest
 
-from nncore.runs.manager import JobManager
 from nncore.runs.store import DATABASE_NAME, SCHEMA_VERSION, RunStore
 from nncore.spec import validate_spec
 from tests.support import prepared_for
@@ -22,13 +21,6 @@ def make_spec(**split):
     if split:
         spec["data"]["split"] = split
     return validate_spec(spec)
-
-
-@pytest.fixture
-def manager(tmp_path):
-    manager = JobManager(store=RunStore(tmp_path / "runs"))
-    yield manager
-    manager.shutdown()
 
 
 @pytest.fixture(scope="module")
