@@ -16,9 +16,8 @@ from streamlit.errors import StreamlitAPIException, StreamlitPageNotFoundError
 
 from nncore.core import glossary
 from nncore.core.errors import DataError, SpecError
-from nncore.core.metrics import format_metric
+from nncore.core.metrics import format_metric, main_metric
 from nncore.report.compare import (
-    main_metric,
     run_title,
     runs_table,
     settings_diff,

@@ -16,6 +16,7 @@ import streamlit as st
 
 from nncore.core import glossary
 from nncore.core.errors import DataError, SpecError
+from nncore.core.metrics import main_metric
 from nncore.plots.crossval import crossval_figure
 from nncore.spec import validate_spec
 from nncore.train.crossval import (
@@ -25,7 +26,6 @@ from nncore.train.crossval import (
     MIN_FOLDS,
     CrossValidation,
     check_crossval,
-    crossval_metric,
     crossval_problem,
     crossval_work,
 )
@@ -246,7 +246,7 @@ def _single_split(result: CrossValidation, spec, training_view) -> str | None:
         return None
     if training_view.spec != spec or training_view.status in training.ACTIVE:
         return None
-    metric = crossval_metric(training_view.task)
+    metric = main_metric(training_view.task)
     value = ((training_view.metrics or {}).get("val") or {}).get(metric)
     if value is None:
         return None

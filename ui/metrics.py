@@ -172,10 +172,11 @@ def show_reference(
         imbalanced: compare by balanced accuracy (imbalanced classes). Default:
             False.
     """
-    from nncore.train.reference import reference_sentence, verdict_metric
+    from nncore.core.metrics import main_metric
+    from nncore.train.reference import reference_sentence
 
     if reference:
-        metric = verdict_metric(task, imbalanced=imbalanced)
+        metric = main_metric(task, imbalanced=imbalanced)
         sentence = reference_sentence(
             task,
             network,

@@ -8,6 +8,8 @@ from __future__ import annotations
 from nncore.core.lazy import lazy_exports
 
 _WHERE = {
+    "main_metric": "nncore.core.metrics",
+    "CLASSIFICATION_METRICS": "nncore.core.metrics",
     "advice": "nncore.core.glossary",
     "Advice": "nncore.core.glossary",
     "baseline_metrics": "nncore.core.metrics",

@@ -28,7 +28,7 @@ import numbers
 
 import numpy as np
 
-from nncore.core.metrics import metrics_from_outputs
+from nncore.core.metrics import CLASSIFICATION_METRICS, metrics_from_outputs
 
 __all__ = [
     "MIN_INTERVAL_ROWS",
@@ -182,22 +182,10 @@ def bootstrap_intervals(
     # scores on the rows of each class, so the smallest class's count is used.
     smallest = min(len(rows) for rows in strata)
     for name, (low, high) in list(intervals.items()):
-        if low == high and low in (0, 1) and name in _SHARES:
+        if low == high and low in (0, 1) and name in CLASSIFICATION_METRICS:
             rows = len(y_true) if name == "accuracy" else smallest
             intervals[name] = _exact_share(low, rows, level)
     return intervals
-
-
-# Scores between 0 and 1 that a perfect or useless model reaches exactly.
-_SHARES = (
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "roc_auc",
-    "balanced_accuracy",
-    "pr_auc",
-)
 
 
 def _exact_share(share: float, n_rows: int, level: float) -> list[float]:

@@ -15,11 +15,14 @@ import numpy as np
 
 __all__ = [
     "IMBALANCE_METRICS",
+    "CLASSIFICATION_METRICS",
     "LOWER_IS_BETTER",
     "METRIC_TITLES",
     "baseline_metrics",
     "classification_metrics",
+    "finite_or_none",
     "format_metric",
+    "main_metric",
     "format_with_interval",
     "metrics_from_outputs",
     "regression_metrics",
@@ -41,8 +44,41 @@ METRIC_TITLES = {
     "rmse": "Root mean squared error",
 }
 LOWER_IS_BETTER = ("mae", "rmse")
+# What classification_metrics returns, in its order (scores from 0 to 1).
+CLASSIFICATION_METRICS = (
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "roc_auc",
+    "balanced_accuracy",
+    "pr_auc",
+)
 # The metrics that suit imbalanced classes: the screens show them only then.
 IMBALANCE_METRICS = ("balanced_accuracy", "pr_auc")
+
+
+def finite_or_none(value: Any) -> float | None:
+    """``value`` as a float, or None when it is missing, not a number, NaN or
+    infinite (a diverged run's metric, a score not computed)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if np.isfinite(number) else None
+
+
+def main_metric(task: str | None, *, imbalanced: bool = False) -> str:
+    """The one score a task is judged by: RMSE for regression, accuracy for
+    classification, balanced accuracy when the classes are imbalanced (a model that
+    ignores the small class can score a high accuracy).
+
+    Runs are compared, folds scored, searches steered and reference models weighed
+    by it.
+    """
+    if task == "regression":
+        return "rmse"
+    return "balanced_accuracy" if imbalanced else "accuracy"
 
 
 def format_metric(value: float | None, name: str) -> str:

@@ -201,7 +201,7 @@ def prepare_data(
         classes=classes,
         numeric_columns=kinds.numeric,
         categorical_columns=kinds.categorical,
-        feature_names=_feature_names(preprocessor),
+        feature_names=feature_names(preprocessor),
         X_train=X_train,
         X_val=X_val,
         X_test=X_test,
@@ -506,7 +506,8 @@ def _model_input(features: pd.DataFrame, categorical: list[str]) -> pd.DataFrame
     return features
 
 
-def _feature_names(preprocessor) -> list[str]:
+def feature_names(preprocessor) -> list[str]:
+    """The fitted preprocessor's output columns, without the transformer prefix."""
     names = preprocessor.get_feature_names_out()
     return [str(n).split("__", 1)[1] if "__" in str(n) else str(n) for n in names]
 

@@ -20,6 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from nncore.core.metrics import CLASSIFICATION_METRICS
 from nncore.core.metrics import METRIC_TITLES as FULL_TITLES
 from nncore.core.text import plot_label
 from nncore.plots.base import PALETTE, base_layout, empty_note
@@ -42,15 +43,7 @@ __all__ = [
 BLUE, ORANGE, GREEN, PINK, SKY, VERMILLION = PALETTE[:6]
 GREY = "#888888"
 # Scores from 0 to 1 that can share one axis.
-UNIT_SCORES = (
-    "accuracy",
-    "balanced_accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "roc_auc",
-    "pr_auc",
-)
+UNIT_SCORES = CLASSIFICATION_METRICS
 # Chart labels are short: the errors by their abbreviations.
 METRIC_TITLES = {
     **FULL_TITLES,

@@ -10,7 +10,6 @@ _WHERE = {
     "export_notebook": "nncore.report.export",
     "export_script": "nncore.report.export",
     "lab_report": "nncore.report.lab",
-    "main_metric": "nncore.report.compare",
     "network_summary": "nncore.report.compare",
     "overfitting_epoch": "nncore.report.compare",
     "report_file_name": "nncore.report.lab",

@@ -13,7 +13,6 @@ within chance (the runs' bootstrap intervals), e.g.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -22,11 +21,11 @@ import pandas as pd
 
 from nncore.core.catalog import dataset_title, is_generated
 from nncore.core.metrics import LOWER_IS_BETTER as METRICS_LOWER_IS_BETTER
+from nncore.core.metrics import finite_or_none, main_metric
 from nncore.core.text import short
 
 __all__ = [
     "dataset_title",
-    "main_metric",
     "network_summary",
     "overfitting_epoch",
     "run_title",
@@ -39,8 +38,6 @@ __all__ = [
     "within_chance",
 ]
 
-# The score people compare runs by: accuracy for classification, RMSE for regression.
-MAIN_METRIC = {"binary": "accuracy", "multiclass": "accuracy", "regression": "rmse"}
 LOWER_IS_BETTER = (*METRICS_LOWER_IS_BETTER, "loss")
 OPTIMIZER_TITLES = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
 # Settings whose change is told in its own words by ``_changes``.
@@ -201,19 +198,6 @@ def _letters(n: int) -> list[str]:
 # --- scores ------------------------------------------------------------------------
 
 
-def main_metric(task: str | None) -> str:
-    """``"accuracy"`` for classification, ``"rmse"`` for regression."""
-    return MAIN_METRIC.get(task or "", "accuracy")
-
-
-def _finite(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def validation_score(run: Any, metric: str | None = None) -> float | None:
     """A run's validation score: its final metric, else the best recorded epoch.
 
@@ -221,10 +205,10 @@ def validation_score(run: Any, metric: str | None = None) -> float | None:
     saved); interrupted ones only their epochs, whose best value is used.
     """
     metric = metric or main_metric(run.task)
-    final = _finite(((run.metrics or {}).get("val") or {}).get(metric))
+    final = finite_or_none(((run.metrics or {}).get("val") or {}).get(metric))
     if final is not None:
         return final
-    values = [_finite(v) for v in (run.history or {}).get(f"val_{metric}", [])]
+    values = [finite_or_none(v) for v in (run.history or {}).get(f"val_{metric}", [])]
     values = [v for v in values if v is not None]
     if not values:
         return None
@@ -236,7 +220,7 @@ def test_score(run: Any, metric: str | None = None) -> float | None:
     if not getattr(run, "test_looks", 0):
         return None
     metric = metric or main_metric(run.task)
-    return _finite(((run.metrics or {}).get("test") or {}).get(metric))
+    return finite_or_none(((run.metrics or {}).get("test") or {}).get(metric))
 
 
 def overfitting_epoch(run: Any) -> int | None:
@@ -344,8 +328,8 @@ def _changes(spec_a: Mapping[str, Any], spec_b: Mapping[str, Any]) -> list[str]:
     phrases.extend(_layer_change(spec_a, spec_b))
     if before["Optimiser"] != after["Optimiser"]:
         phrases.append(f"used {after['Optimiser']} instead of {before['Optimiser']}")
-    rate_a = _finite((spec_a.get("compile") or {}).get("learning_rate"))
-    rate_b = _finite((spec_b.get("compile") or {}).get("learning_rate"))
+    rate_a = finite_or_none((spec_a.get("compile") or {}).get("learning_rate"))
+    rate_b = finite_or_none((spec_b.get("compile") or {}).get("learning_rate"))
     if rate_a != rate_b and rate_a is not None and rate_b is not None:
         verb = "raised" if rate_b > rate_a else "lowered"
         phrases.append(
@@ -424,7 +408,7 @@ def _interval(run: Any, metric: str) -> tuple[float, float] | None:
     bounds = ((getattr(run, "metrics_ci", None) or {}).get("val") or {}).get(metric)
     if not isinstance(bounds, list | tuple) or len(bounds) != 2:
         return None
-    low, high = (_finite(bound) for bound in bounds)
+    low, high = (finite_or_none(bound) for bound in bounds)
     return None if low is None or high is None else (low, high)
 
 
@@ -442,7 +426,7 @@ def within_chance(run_a: Any, run_b: Any, metric: str | None = None) -> bool | N
     """
     metric = metric or main_metric(run_b.task or run_a.task)
     scores = [
-        _finite(((run.metrics or {}).get("val") or {}).get(metric))
+        finite_or_none(((run.metrics or {}).get("val") or {}).get(metric))
         for run in (run_a, run_b)
     ]
     bounds = [_interval(run, metric) for run in (run_a, run_b)]
@@ -463,8 +447,8 @@ def _noise(run_a: Any, run_b: Any) -> str:
     metric = main_metric(run_b.task or run_a.task)
     if not within_chance(run_a, run_b, metric):
         return ""
-    score_a = _finite(run_a.metrics["val"][metric])
-    score_b = _finite(run_b.metrics["val"][metric])
+    score_a = finite_or_none(run_a.metrics["val"][metric])
+    score_b = finite_or_none(run_b.metrics["val"][metric])
     if metric == "accuracy" and abs(score_b - score_a) * 100 < 0.05:
         return ""
     if metric != "accuracy" and (score_a == score_b or score_a == 0):
@@ -562,7 +546,7 @@ def runs_table(runs: Sequence[Any]) -> pd.DataFrame:
                 "optimiser": OPTIMIZER_TITLES.get(
                     compile_.get("optimizer"), str(compile_.get("optimizer"))
                 ),
-                "learning rate": _finite(compile_.get("learning_rate")),
+                "learning rate": finite_or_none(compile_.get("learning_rate")),
                 "batch size": train.get("batch_size"),
                 "epochs": run.epochs_run,
                 f"validation {label}": validation_score(run, metric),

@@ -35,6 +35,7 @@ from nncore.core.metrics import (
     LOWER_IS_BETTER,
     METRIC_TITLES,
     baseline_metrics,
+    finite_or_none,
     format_metric,
     format_with_interval,
     shown_metrics,
@@ -188,14 +189,6 @@ class _Figures:
         return f'<div class="{css}">{body}</div>'
 
 
-def _finite(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _source(run: Any) -> str:
     spec = getattr(run, "spec", None) or {}
     return getattr(run, "dataset", None) or (spec.get("data") or {}).get("source") or ""
@@ -316,7 +309,7 @@ def _network_section(run: Any, prepared: PreparedData) -> str:
 
 
 def _best_epoch(history: Mapping[str, Any]) -> int | None:
-    values = [_finite(v) for v in history.get("val_loss") or []]
+    values = [finite_or_none(v) for v in history.get("val_loss") or []]
     finite = [(v, i) for i, v in enumerate(values) if v is not None]
     return min(finite)[1] + 1 if finite else None
 
@@ -397,7 +390,7 @@ def _interval(metrics_ci: Mapping[str, Any], split: str, name: str):
     bounds = (metrics_ci.get(split) or {}).get(name)
     if not isinstance(bounds, Sequence) or len(bounds) != 2:
         return None
-    low, high = (_finite(b) for b in bounds)
+    low, high = (finite_or_none(b) for b in bounds)
     return None if low is None or high is None else [low, high]
 
 
@@ -434,20 +427,17 @@ def _scores_section(
     """The scores tables, the reference sentence and chart; also the advice they
     give for "what to try next"."""
     from nncore.core.intervals import interval_problem
+    from nncore.core.metrics import main_metric
     from nncore.data.profile import is_imbalanced
     from nncore.plots.evaluation import reference_figure
-    from nncore.train.reference import (
-        REFERENCE_TITLES,
-        reference_sentence,
-        verdict_metric,
-    )
+    from nncore.train.reference import REFERENCE_TITLES, reference_sentence
 
     metrics = run.metrics or {}
     reference = getattr(run, "reference", None)
     problems = getattr(run, "reference_problems", None) or {}
     metrics_ci = getattr(run, "metrics_ci", None) or {}
     imbalanced = prepared.task != "regression" and is_imbalanced(prepared)
-    main = verdict_metric(prepared.task, imbalanced=imbalanced)
+    main = main_metric(prepared.task, imbalanced=imbalanced)
     parts, advice = [], []
     if not metrics.get("val"):
         parts.append(_paragraph("The network's scores were not computed.", "empty"))

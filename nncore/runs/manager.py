@@ -663,10 +663,11 @@ class JobManager:
         ending = trainer.fit(job.epochs_planned, callbacks, job.stop_flag)
         progress = callbacks[0]
         progress.flush(final=True)
-        metrics = trainer.evaluate()
+        outputs = trainer.outputs()
+        metrics = trainer.evaluate(outputs)
         # Reference models and error bars, here and not on the page; never raises.
         verdict = assess(
-            trainer.predict,
+            outputs,
             job.prepared,
             seed=job.spec["train"]["seed"],
             previous=job.verdict,

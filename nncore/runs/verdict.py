@@ -8,7 +8,7 @@ never raises; what failed becomes one warning on the job.
 
 Example:
 
-    >>> verdict = assess(trainer.predict, prepared, seed=42)
+    >>> verdict = assess(trainer.outputs(), prepared, seed=42)
     >>> verdict.metrics_ci["val"]["accuracy"]
     [0.891, 0.962]
     >>> verdict.reference.metrics["test"]["gradient_boosting"]["accuracy"]
@@ -18,7 +18,7 @@ Example:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,20 +56,20 @@ class Verdict:
 
 
 def assess(
-    predict: Callable[[np.ndarray], np.ndarray],
+    outputs: Mapping[str, np.ndarray],
     prepared: PreparedData,
     *,
     seed: int = 42,
     previous: Verdict | None = None,
 ) -> Verdict:
-    """Reference models and error bars for the network that ``predict`` runs.
+    """Reference models and error bars for the network whose ``outputs`` these are.
 
     Never raises: reference models or intervals that fail for an unexpected reason
     are None, with a warning that says so (the network's own result stands).
 
     Args:
-        predict: the network: preprocessed inputs -> raw outputs (e.g.
-            ``Trainer.predict``).
+        outputs: the network's raw outputs by split, ``{"val": ..., "test": ...}``
+            (``Trainer.outputs``, the same ones its metrics were computed from).
         prepared: the data it was trained on.
         seed: seeds the gradient boosting and the resampling. Default: 42.
         previous: the verdict of an earlier fit of the same job (Continue): its
@@ -97,9 +97,8 @@ def assess(
                 problems[split] = problem
                 metrics_ci[split] = {}
                 continue
-            outputs = predict(getattr(prepared, f"X_{split}"))
             metrics_ci[split] = bootstrap_intervals(
-                y_true, outputs, prepared.task, seed=seed
+                y_true, outputs[split], prepared.task, seed=seed
             )
     except Exception as error:  # a bug or out of memory: keep the network's result
         log.exception("bootstrap intervals failed")

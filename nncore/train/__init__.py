@@ -24,7 +24,6 @@ _WHERE = {
     "CrossValidation": "nncore.train.crossval",
     "check_crossval": "nncore.train.crossval",
     "crossval_folds": "nncore.train.crossval",
-    "crossval_metric": "nncore.train.crossval",
     "crossval_problem": "nncore.train.crossval",
     "crossval_work": "nncore.train.crossval",
     "diagnose": "nncore.train.doctor",

@@ -45,9 +45,9 @@ import numpy as np
 
 from nncore.core import limits
 from nncore.core.errors import DataError
-from nncore.core.metrics import format_metric, metrics_from_outputs
+from nncore.core.metrics import format_metric, main_metric, metrics_from_outputs
 from nncore.core.text import quoted
-from nncore.data.prepare import PreparedData
+from nncore.data.prepare import PreparedData, feature_names
 
 __all__ = [
     "DEFAULT_FOLDS",
@@ -57,7 +57,6 @@ __all__ = [
     "CrossValidation",
     "check_crossval",
     "crossval_folds",
-    "crossval_metric",
     "crossval_problem",
     "crossval_sentence",
     "crossval_work",
@@ -74,18 +73,9 @@ MIN_FOLDS = 2
 MAX_FOLDS = 10
 DEFAULT_FOLDS = 5
 
-# What each fold is scored on: the Tune screen's objective
-# (``nncore.tune.space.objective_for``, a layer above this one).
-_METRIC = {"binary": "accuracy", "multiclass": "accuracy", "regression": "rmse"}
 _METRIC_WORDS = {"accuracy": "accuracy", "rmse": "RMSE"}
 
 OnFold = Callable[[int, int, list], None]
-
-
-def crossval_metric(task: str) -> str:
-    """The metric each fold is scored on: ``"accuracy"``, or ``"rmse"`` for
-    regression."""
-    return _METRIC.get(task, "accuracy")
 
 
 @dataclass(frozen=True)
@@ -354,9 +344,6 @@ def _fold_data(prepared: PreparedData, inputs, fit_rows, held_rows) -> PreparedD
     X_held = np.asarray(X_held, dtype=np.float32)
     y_fit = y[np.searchsorted(rows, fit_rows)]
     y_held = y[np.searchsorted(rows, held_rows)]
-    names = [
-        str(name).split("__", 1)[-1] for name in preprocessor.get_feature_names_out()
-    ]
     return dataclasses.replace(
         prepared,
         X_train=X_fit,
@@ -369,7 +356,7 @@ def _fold_data(prepared: PreparedData, inputs, fit_rows, held_rows) -> PreparedD
         val_index=np.asarray(held_rows),
         test_index=prepared.test_index[:0],
         preprocessor=preprocessor,
-        feature_names=names,
+        feature_names=feature_names(preprocessor),
     )
 
 
@@ -427,7 +414,7 @@ def cross_validate(
 
     check_crossval(spec, prepared, k=k)
     folds = crossval_folds(prepared, k=k, seed=spec["data"]["seed"])
-    metric = crossval_metric(prepared.task)
+    metric = main_metric(prepared.task)
     report = on_fold or (lambda fold, epoch, scores: None)
     inputs, _ = model_input(prepared, prepared.frame)
     scores: list[float | None] = []
@@ -491,7 +478,7 @@ def crossval_work(
         k: the number of folds. Default: 5.
     """
     epochs = spec["train"]["epochs"]
-    metric = crossval_metric(prepared.task)
+    metric = main_metric(prepared.task)
 
     def work(context) -> dict:
         def on_fold(fold: int, epoch: int, scores: list) -> None:

@@ -31,7 +31,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nncore.core.metrics import baseline_metrics, regression_metrics
+from nncore.core.metrics import (
+    CLASSIFICATION_METRICS,
+    baseline_metrics,
+    regression_metrics,
+)
 from nncore.core.text import quoted, short
 from nncore.data.prepare import PreparedData
 
@@ -289,17 +293,7 @@ def classification_summary(evaluation: Evaluation, threshold: float = 0.5) -> di
     predicted = predicted_classes(evaluation, threshold)
     confusion = confusion_matrix(y_true, predicted, labels=labels).tolist()
     if not evaluation.finite:
-        empty = dict.fromkeys(
-            (
-                "accuracy",
-                "precision",
-                "recall",
-                "f1",
-                "roc_auc",
-                "balanced_accuracy",
-                "pr_auc",
-            )
-        )
+        empty = dict.fromkeys(CLASSIFICATION_METRICS)
         return {
             "metrics": empty,
             "per_class": [],

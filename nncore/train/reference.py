@@ -36,7 +36,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field
 
@@ -46,7 +45,9 @@ from nncore.core.metrics import (
     LOWER_IS_BETTER,
     METRIC_TITLES,
     classification_metrics,
+    finite_or_none,
     format_metric,
+    main_metric,
     regression_metrics,
 )
 from nncore.core.text import quoted
@@ -169,11 +170,11 @@ def reference_sentence(
         table a tree model does better: try more data or a simpler network, or use
         the tree."``
     """
-    metric = metric or verdict_metric(task, imbalanced=imbalanced)
+    metric = metric or main_metric(task, imbalanced=imbalanced)
     words = _SPLIT_WORDS.get(split, split)
-    ours = _finite((network_metrics or {}).get(metric))
+    ours = finite_or_none((network_metrics or {}).get(metric))
     scores = {
-        name: _finite(values.get(metric))
+        name: finite_or_none(values.get(metric))
         for name, values in (reference_metrics or {}).items()
     }
     scores = {name: value for name, value in scores.items() if value is not None}
@@ -294,22 +295,6 @@ def _score(model, prepared: PreparedData, split: str) -> dict:
     if prepared.task == "binary":
         probabilities = probabilities[:, 1:2]
     return classification_metrics(y, probabilities)
-
-
-def _finite(value) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def verdict_metric(task: str, *, imbalanced: bool = False) -> str:
-    """The score the verdict compares by: RMSE for regression, balanced accuracy for
-    imbalanced classes, else accuracy."""
-    if task == "regression":
-        return "rmse"
-    return "balanced_accuracy" if imbalanced else "accuracy"
 
 
 def _metric_words(metric: str) -> str:

@@ -239,14 +239,26 @@ class Trainer:
 
         return compiled_predict(self.model, X)
 
-    def evaluate(self) -> dict[str, dict[str, float | None]]:
-        """Validation and test metrics (scikit-learn) of the model as it is."""
-        prepared = self.prepared
+    def outputs(self) -> dict[str, np.ndarray]:
+        """The network's raw outputs on the validation and test rows."""
+        return {
+            split: self.predict(getattr(self.prepared, f"X_{split}"))
+            for split in ("val", "test")
+        }
+
+    def evaluate(
+        self, outputs: dict[str, np.ndarray] | None = None
+    ) -> dict[str, dict[str, float | None]]:
+        """Validation and test metrics (scikit-learn) of the model as it is.
+
+        Args:
+            outputs: ``self.outputs()`` when the caller already has them (they are
+                also what the error bars resample). Default: None, predicted here.
+        """
+        outputs = self.outputs() if outputs is None else outputs
         return {
             split: metrics_from_outputs(
-                getattr(prepared, f"y_{split}"),
-                self.predict(getattr(prepared, f"X_{split}")),
-                prepared.task,
+                getattr(self.prepared, f"y_{split}"), outputs[split], self.prepared.task
             )
             for split in ("val", "test")
         }

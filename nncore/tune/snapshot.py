@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nncore.core.errors import DataError, SpecError
+from nncore.core.metrics import finite_or_none
 from nncore.spec.schema import DIMENSIONS
 from nncore.tune.cost import trials_planned
 from nncore.tune.space import OBJECTIVE_TITLES, format_value
@@ -201,7 +202,7 @@ def _snapshot(
         if curve_steps:
             last = max(curve_steps)
             snapshot.curves[number] = [
-                _finite(curve_steps.get(step)) for step in range(1, last + 1)
+                finite_or_none(curve_steps.get(step)) for step in range(1, last + 1)
             ]
         seconds = trial.user_attrs.get("seconds")
         if seconds is None and trial.datetime_start is not None:
@@ -214,7 +215,7 @@ def _snapshot(
             {
                 "trial": number,
                 "state": state,
-                "value": _finite(trial.value) if state != "failed" else None,
+                "value": finite_or_none(trial.value) if state != "failed" else None,
                 "epochs": int(epochs),
                 "seconds": None if seconds is None else round(float(seconds), 2),
                 "params": params,
@@ -245,13 +246,6 @@ def _snapshot(
             study, storage, study_name, len(complete)
         )
     return snapshot
-
-
-def _finite(value) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def _distribution_info(distribution) -> dict:

@@ -288,9 +288,11 @@ def objective_for(task: str) -> tuple[str, str, str]:
     ``("val_accuracy", "maximize", "accuracy")`` for classification,
     ``("val_rmse", "minimize", "rmse")`` for regression.
     """
-    if task == "regression":
-        return "val_rmse", "minimize", "rmse"
-    return "val_accuracy", "maximize", "accuracy"
+    from nncore.core.metrics import LOWER_IS_BETTER, main_metric
+
+    metric = main_metric(task)
+    direction = "minimize" if metric in LOWER_IS_BETTER else "maximize"
+    return f"val_{metric}", direction, metric
 
 
 OBJECTIVE_TITLES = {
