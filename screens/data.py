@@ -371,15 +371,22 @@ def show_profile(report) -> None:
     with tabs["Overview"]:
         left, right = st.columns(2)
         if profile.class_counts:
-            left.plotly_chart(plots.class_balance_figure(profile), key="chart_balance")
+            left.plotly_chart(
+                presenter.chart(plots.class_balance_figure(profile)),
+                key="chart_balance",
+            )
         else:
-            left.plotly_chart(plots.target_figure(profile), key="chart_target")
+            left.plotly_chart(
+                presenter.chart(plots.target_figure(profile)), key="chart_target"
+            )
         if profile.relation:
-            right.plotly_chart(plots.relation_figure(profile), key="chart_relation")
+            right.plotly_chart(
+                presenter.chart(plots.relation_figure(profile)), key="chart_relation"
+            )
     if two_d:
         with tabs["2-D view"]:
             x, y = prepared.numeric_columns
-            st.plotly_chart(
+            presenter.plotly_chart(
                 plots.scatter_figure(
                     prepared.frame, x, y, prepared.target, prepared.task
                 ),
@@ -387,7 +394,9 @@ def show_profile(report) -> None:
             )
     with tabs["Feature histograms"]:
         if profile.histograms:
-            st.plotly_chart(plots.histograms_figure(profile), key="chart_histograms")
+            presenter.plotly_chart(
+                plots.histograms_figure(profile), key="chart_histograms"
+            )
             if len(prepared.numeric_columns) > len(profile.histograms):
                 st.caption(
                     f"Showing the first {len(profile.histograms)} of "

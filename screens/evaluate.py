@@ -67,7 +67,7 @@ def show_importance(model, prepared, version: str) -> None:
     found = kept.get(key)
     if not found:
         return
-    st.plotly_chart(importance_figure(found), key="evaluate_importance_chart")
+    presenter.plotly_chart(importance_figure(found), key="evaluate_importance_chart")
     if max(item["importance"] for item in found) <= 0:
         st.caption(
             "No column's shuffling lowers the score: the network may have learnt "

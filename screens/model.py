@@ -325,7 +325,7 @@ def show_summary(model: dict, prepared) -> None:
         column_config={"Parameters": st.column_config.NumberColumn(format="localized")},
         key="model_summary",
     )
-    st.plotly_chart(
+    presenter.plotly_chart(
         network_figure(
             model["layers"],
             prepared.n_features,

@@ -251,7 +251,7 @@ def show_comparison(chosen) -> None:
                 f"{glossary.link('loss')} or one of the metrics, on the validation "
                 "rows (solid) and the training rows (dotted).",
             )
-            st.plotly_chart(
+            presenter.plotly_chart(
                 runs_curves_figure(
                     [
                         (n, run.history or {})
@@ -273,7 +273,7 @@ def show_comparison(chosen) -> None:
             n: (run.metrics_ci or {}).get("val") or {}
             for n, run in zip(names, chosen, strict=True)
         }
-        st.plotly_chart(
+        presenter.plotly_chart(
             runs_metrics_figure(scores, shown, intervals=intervals), key="runs_scores"
         )
         if any(intervals.values()):

@@ -410,7 +410,7 @@ def show_charts(view) -> None:
                 help="A logarithmic axis (1, 10, 100, …) shows the small late "
                 "improvements of the loss that a straight axis flattens.",
             )
-        st.plotly_chart(
+        presenter.plotly_chart(
             curves_figure(
                 view.history,
                 metric,
@@ -424,7 +424,7 @@ def show_charts(view) -> None:
     table_place = right
     if view.boundary is not None:
         with right:
-            st.plotly_chart(boundary_figure(view.boundary), key="train_boundary")
+            presenter.plotly_chart(boundary_figure(view.boundary), key="train_boundary")
             st.caption(
                 "What the network predicts at each point of the plane of the two "
                 "inputs, redrawn as it learns; the dots are training rows."

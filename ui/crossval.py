@@ -201,9 +201,7 @@ def show_result(result: CrossValidation, view, spec, prepared, training_view) ->
     current = st.session_state[state.CROSSVAL] or {}
     chart, table = st.columns([3, 2], gap="medium")
     with chart:
-        st.plotly_chart(
-            presenter.chart(crossval_figure(result)), key="train_crossval_chart"
-        )
+        presenter.plotly_chart(crossval_figure(result), key="train_crossval_chart")
     with table:
         percent = result.metric == "accuracy"
         title = "Validation accuracy" if percent else "Validation RMSE"

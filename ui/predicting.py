@@ -148,7 +148,8 @@ def show_try(model, prepared, version: str) -> None:
         )
         left.caption(f"The network is {answer['confidence']:.0%} sure.")
         right.plotly_chart(
-            prediction_figure(answer["probabilities"]), key="evaluate_try_chart"
+            presenter.chart(prediction_figure(answer["probabilities"])),
+            key="evaluate_try_chart",
         )
     if outside:
         safe.warning(

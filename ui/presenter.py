@@ -126,3 +126,9 @@ def chart(figure):
     if is_on():
         figure.update_layout(font=dict(size=CHART_FONT_PX))
     return figure
+
+
+def plotly_chart(figure, **kwargs):
+    """``st.plotly_chart`` for every chart of the app: projector-sized in presenter
+    mode (``chart``). Screens call this, never ``st.plotly_chart`` directly."""
+    return st.plotly_chart(chart(figure), **kwargs)

@@ -19,7 +19,7 @@ import streamlit as st
 from nncore.core import glossary
 from nncore.core.metrics import METRIC_TITLES, format_metric, shown_metrics
 from nncore.core.text import preview, short
-from ui import models, safe
+from ui import models, presenter, safe
 from ui.metrics import metric_cards
 from ui.verdict import Verdict, show_verdict
 
@@ -157,7 +157,7 @@ def show_classification(
         st.session_state.pop(CELL, None)
         selected = None
     with left:
-        st.plotly_chart(
+        presenter.plotly_chart(
             eval_plots.confusion_figure(
                 summary["confusion"],
                 classes,
@@ -170,7 +170,7 @@ def show_classification(
             config={"displayModeBar": False},
         )
     with right:
-        st.plotly_chart(
+        presenter.plotly_chart(
             eval_plots.roc_figure(
                 roc_curves(evaluation),
                 threshold if evaluation.task == "binary" else None,
@@ -180,9 +180,11 @@ def show_classification(
     show_cell_rows(evaluation, prepared, summary, options, threshold)
     left, right = st.columns(2, gap="medium")
     with left:
-        st.plotly_chart(eval_plots.pr_figure(pr_curves(evaluation)), key="evaluate_pr")
+        presenter.plotly_chart(
+            eval_plots.pr_figure(pr_curves(evaluation)), key="evaluate_pr"
+        )
     with right:
-        st.plotly_chart(
+        presenter.plotly_chart(
             eval_plots.probability_figure(
                 probability_histogram(evaluation),
                 threshold if evaluation.task == "binary" else None,
@@ -312,13 +314,16 @@ def show_regression(evaluation, prepared, verdict: Verdict | None = None) -> Non
     show_verdict(evaluation, summary["metrics"], names, verdict)
     left, right = st.columns(2, gap="medium")
     left.plotly_chart(
-        eval_plots.predicted_actual_figure(summary, evaluation.target),
+        presenter.chart(eval_plots.predicted_actual_figure(summary, evaluation.target)),
         key="evaluate_predicted_actual",
     )
-    right.plotly_chart(eval_plots.residuals_figure(summary), key="evaluate_residuals")
+    right.plotly_chart(
+        presenter.chart(eval_plots.residuals_figure(summary)), key="evaluate_residuals"
+    )
     left, right = st.columns(2, gap="medium")
     left.plotly_chart(
-        eval_plots.residual_histogram_figure(summary), key="evaluate_residual_histogram"
+        presenter.chart(eval_plots.residual_histogram_figure(summary)),
+        key="evaluate_residual_histogram",
     )
     with right:
         st.markdown("**The rows it is most wrong about**")

@@ -22,7 +22,7 @@ from nncore.tune import (
     trials_table,
     value_text,
 )
-from ui import best_trial, safe, training
+from ui import best_trial, presenter, safe, training
 
 
 def _number(value, snapshot) -> str:
@@ -121,9 +121,9 @@ def show_charts(snapshot) -> None:
     st.subheader("Charts", divider="gray")
     left, right = st.columns(2, gap="medium")
     with left:
-        st.plotly_chart(curves_figure(snapshot), key="tune_curves")
+        presenter.plotly_chart(curves_figure(snapshot), key="tune_curves")
     with right:
-        st.plotly_chart(history_figure(snapshot), key="tune_history")
+        presenter.plotly_chart(history_figure(snapshot), key="tune_history")
     figure = parallel_figure(snapshot)
     if figure is None:
         st.caption(
@@ -131,7 +131,7 @@ def show_charts(snapshot) -> None:
             "settings and result. They appear after the first completed trial."
         )
     else:
-        st.plotly_chart(figure, key="tune_parallel")
+        presenter.plotly_chart(figure, key="tune_parallel")
     left, right = st.columns(2, gap="medium")
     with left:
         figure = importance_figure(snapshot)
@@ -144,7 +144,7 @@ def show_charts(snapshot) -> None:
                 )
             )
         else:
-            st.plotly_chart(figure, key="tune_importance")
+            presenter.plotly_chart(figure, key="tune_importance")
     with right:
         st.caption(
             "**How to read them.** Each line of the learning curves is one trial's "

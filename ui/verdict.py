@@ -15,7 +15,7 @@ import streamlit as st
 
 from nncore.core import glossary
 from nncore.core.errors import DataError
-from ui import models, safe, training
+from ui import models, presenter, safe, training
 from ui.metrics import NAIVE, NETWORK, interval_of, show_reference
 
 
@@ -160,7 +160,7 @@ def show_verdict(evaluation, metrics: dict, names: list[str], verdict: Verdict):
         (REFERENCE_TITLES.get(name, name), scores or {})
         for name, scores in verdict.reference.items()
     ]
-    st.plotly_chart(
+    presenter.plotly_chart(
         reference_figure(
             entries,
             names,
