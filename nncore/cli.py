@@ -190,6 +190,8 @@ def command_run(args) -> dict:
         "metrics": view.metrics,
         "baseline": view.baseline,
         "epochs_run": view.epochs_done,
+        # The epoch whose weights were scored (the best one with train.save_best).
+        "scored_epoch": view.scored_epoch,
         "warnings": report.warnings
         + view.warnings
         + ([view.error] if view.error else [])

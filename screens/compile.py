@@ -11,7 +11,7 @@ import streamlit as st
 
 from nncore.core import glossary
 from nncore.core.errors import DataError, SpecError
-from nncore.spec import validate_compile_spec
+from nncore.spec import bounds, validate_compile_spec
 from nncore.train.compiling import (
     AUTO_LOSS,
     LOSSES,
@@ -26,6 +26,7 @@ from nncore.train.compiling import (
 from ui import presenter, safe, state
 from ui.reports import current_report
 
+RATE_STEPS, RATE_TYPED = "compile_learning_rate", "compile_learning_rate_typed"
 LEARNING_RATES = [
     1e-5,
     3e-5,
@@ -63,17 +64,7 @@ def choose_optimizer(settings: dict) -> None:
         "a good default.",
     )
     docs_line(OPTIMIZERS[settings["optimizer"]])
-    rates = sorted({*LEARNING_RATES, settings["learning_rate"]})
-    settings["learning_rate"] = st.select_slider(
-        "Learning rate",
-        rates,
-        value=settings["learning_rate"],
-        format_func=lambda r: f"{r:g}",
-        key="compile_learning_rate",
-        help=f"How big each step is ({glossary.link('learning rate')}; log scale). "
-        f"Too big and the {glossary.link('loss')} jumps around or explodes; too "
-        "small and learning crawls. 0.001 suits Adam.",
-    )
+    choose_learning_rate(settings)
     if settings["optimizer"] == "sgd" and presenter.advanced():
         settings["momentum"] = st.slider(
             "Momentum",
@@ -86,6 +77,48 @@ def choose_optimizer(settings: dict) -> None:
             f"({glossary.link('momentum')}): smooths the path and speeds it up "
             "along consistent directions.",
         )
+
+
+def set_learning_rate(source: str, other: str) -> None:
+    """One of the two learning-rate widgets changed: keep its value in the spec
+    and show it in the other one."""
+    rate = float(st.session_state[source])
+    st.session_state[state.SPEC]["compile"]["learning_rate"] = rate
+    st.session_state[other] = rate
+
+
+def choose_learning_rate(settings: dict) -> None:
+    """The quick steps on a log-scale slider, and a box to type any other value
+    the spec allows; each shows what the other chose."""
+    rate = float(settings["learning_rate"])
+    for key in (RATE_STEPS, RATE_TYPED):  # the spec changed elsewhere (an import)
+        if st.session_state.get(key) != rate:
+            st.session_state[key] = rate
+    st.select_slider(
+        "Learning rate",
+        sorted({*LEARNING_RATES, rate}),
+        format_func=lambda r: f"{r:g}",
+        key=RATE_STEPS,
+        on_change=set_learning_rate,
+        args=(RATE_STEPS, RATE_TYPED),
+        help=f"How big each step is ({glossary.link('learning rate')}; log scale). "
+        f"Too big and the {glossary.link('loss')} jumps around or explodes; too "
+        "small and learning crawls. 0.001 suits Adam.",
+    )
+    low, high = bounds("compile.learning_rate")
+    st.number_input(
+        "Or type a learning rate",
+        min_value=low,
+        max_value=high,
+        step=0.0001,
+        format="%g",
+        key=RATE_TYPED,
+        on_change=set_learning_rate,
+        args=(RATE_TYPED, RATE_STEPS),
+        help=f"Any value from {low:g} to {high:g}, e.g. 0.00025 between the steps "
+        "above.",
+    )
+    settings["learning_rate"] = float(st.session_state[RATE_TYPED])
 
 
 def choose_loss(settings: dict, task: str) -> None:
@@ -201,7 +234,8 @@ def show_code(spec: dict, report) -> None:
         help="The same code as a Jupyter notebook, each step with a short "
         "explanation: open it in Jupyter, VS Code or Google Colab.",
     )
-    with st.expander("experiment.py", expanded=True):
+    # Collapsed: the listing is long, and most people want the file, not the text.
+    with st.expander("Read the code here (experiment.py)", expanded=False):
         st.code(script, language="python", height=480)
 
 

@@ -6,6 +6,7 @@ functions that use them, so the screen's title draws before they load.
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import TYPE_CHECKING
 
@@ -14,9 +15,9 @@ import streamlit as st
 from nncore.core import glossary
 from nncore.core.catalog import BUILTIN_DATASETS, is_generated
 from nncore.core.errors import DataError, SpecError
-from nncore.core.text import preview
+from nncore.core.text import plural, preview, readable_number
 from nncore.spec import validate_data_spec
-from ui import presenter, safe, state
+from ui import demo, presenter, safe, state
 
 if TYPE_CHECKING:
     from nncore.data.loading import LoadedTable
@@ -28,6 +29,10 @@ TASK_LABELS = {
     "multiclass": "Multiclass classification (three or more classes)",
     "regression": "Regression (predict a number)",
 }
+# The data preview styles at most this many cells (missing ones shown as "missing",
+# readable numbers); a wider table is shown as it is.
+MAX_STYLED_CELLS = 50_000
+MISSING_STYLE = "color: #8a8a8a; font-style: italic"
 SCALING_LABELS = {
     "standard": "Standard (mean 0, spread 1)",
     "minmax": "Min-max (to 0..1)",
@@ -147,7 +152,25 @@ def describe_file(table: LoadedTable) -> None:
     )
     for message in table.warnings:
         safe.warning(message)
-    st.dataframe(preview(frame, rows=100), height=240, key="data_preview")
+    st.dataframe(preview_table(frame), height=240, key="data_preview")
+
+
+def preview_table(frame):
+    """The first 100 rows as people read them: a missing cell says "missing" (grey,
+    italic), not "None", and decimal numbers are readable (3,021.7, 0.0123)."""
+    import pandas as pd
+
+    shown = preview(frame, rows=100)
+    if shown.size > MAX_STYLED_CELLS:
+        return shown
+    decimals = [c for c in shown.columns if pd.api.types.is_float_dtype(shown[c])]
+    return (
+        shown.style.format(na_rep="missing")
+        .format(
+            lambda v: readable_number(v, digits=6), subset=decimals, na_rep="missing"
+        )
+        .highlight_null(props=MISSING_STYLE)
+    )
 
 
 def choose_target(data: dict, columns: list[str]) -> str | None:
@@ -311,8 +334,9 @@ def show_report(report) -> None:
         )
     else:
         st.caption(
-            f"Baseline: always guessing the mean ({profile.baseline['value']:.4g}) is "
-            f"off by {profile.baseline['rmse']:.4g} on average "
+            "Baseline: always guessing the mean "
+            f"({readable_number(profile.baseline['value'])}) is off by "
+            f"{readable_number(profile.baseline['rmse'])} on average "
             f"({glossary.link('rmse', 'RMSE')}). A useful network must beat that "
             f"({glossary.link('baseline')})."
         )
@@ -323,6 +347,10 @@ def show_report(report) -> None:
             safe.warning(message)
             if message == profile.imbalance:
                 offer_class_weights()
+            if message == profile.outlier_pitfall:
+                offer_outlier_fixes(profile.outliers)
+    if prepared.outliers != "keep":
+        show_outliers_handled(prepared)
     for note in prepared.notes:
         st.caption(safe.escape(note))
     show_profile(report)
@@ -331,9 +359,10 @@ def show_report(report) -> None:
 def use_class_weights() -> None:
     st.session_state[state.SPEC]["train"]["class_weight"] = "balanced"
     st.session_state.pop("train_class_weight", None)  # the Train screen's widget
-    st.session_state[state.FIX_NOTICE] = (
+    state.set_fix_notice(  # said once, on the Train screen
         "Balanced class weights are on (set on the Data screen): each class counts "
-        "as much as the others in the loss. Press Train to train with them."
+        "as much as the others in the loss. Press Train to train with them.",
+        "train",
     )
 
 
@@ -357,6 +386,127 @@ def offer_class_weights() -> None:
         f"({glossary.link('class weights')}). You can change it back on the "
         "Train screen.",
     )
+
+
+OUTLIER_FIXES = {
+    # key: (button, icon, spec section, field, value, what it does)
+    "drop": (
+        "Drop those training rows",
+        ":material/delete_sweep:",
+        "data",
+        "outliers",
+        "drop",
+        "Training rows with an extreme or impossible value are left out; the "
+        "validation and test rows are all kept, so the scores stay honest.",
+    ),
+    "clip": (
+        "Clip the inputs to the range",
+        ":material/vertical_align_center:",
+        "data",
+        "outliers",
+        "clip",
+        "The inputs of every split are clipped to the range learnt from the "
+        "training rows; zeros in an otherwise positive column count as missing "
+        "and are filled in. The target is left as it is.",
+    ),
+    "huber": (
+        "Use the Huber loss",
+        ":material/shield:",
+        "compile",
+        "loss",
+        "huber",
+        "Training weighs the largest errors less (squared for small errors, "
+        "linear for large ones), so a few extreme rows cannot dominate it. The "
+        "data is unchanged.",
+    ),
+}
+
+
+def use_outlier_fix(name: str) -> None:
+    """Apply one of the outlier pitfall's fixes to the experiment, and say so."""
+    label, _, section, key, value, what = OUTLIER_FIXES[name]
+    spec = copy.deepcopy(st.session_state[state.SPEC])
+    before = spec[section].get(key)
+    spec[section][key] = value
+    try:
+        state.apply_fix(
+            spec,
+            f"Applied “{label}”: {section}.{key} changed from {before} to {value}. "
+            f"{what}",
+            place="data",
+        )
+    except DataError as problem:
+        state.set_fix_notice(f"“{label}” could not be applied: {problem}", "data")
+
+
+def offer_outlier_fixes(finding) -> None:
+    """The outlier pitfall's one-click fixes: drop those training rows, clip the
+    inputs, or (regression) the Huber loss."""
+    notice = state.take_fix_notice("data")
+    if notice:
+        st.success(safe.escape(notice), icon=":material/check_circle:")
+    spec = st.session_state[state.SPEC]
+    names = ["drop"]
+    if finding.inputs:
+        names.append("clip")
+    if finding.target:
+        if spec["compile"].get("loss") == "huber":
+            st.success(
+                "The Huber loss is on: the largest errors weigh less in training "
+                "(Compile screen).",
+                icon=":material/shield:",
+            )
+        else:
+            names.append("huber")
+    for column, name in zip(st.columns(len(names)), names, strict=True):
+        label, icon, *_, what = OUTLIER_FIXES[name]
+        column.button(
+            label,
+            key=f"data_outliers_{name}",
+            icon=icon,
+            on_click=use_outlier_fix,
+            args=(name,),
+            help=f"{what} You can change it back here.",
+        )
+
+
+def show_outliers_handled(prepared) -> None:
+    """What ``data.outliers`` did, with the way back to keeping them."""
+    notice = state.take_fix_notice("data")
+    if notice:
+        st.success(safe.escape(notice), icon=":material/check_circle:")
+    if prepared.outliers == "drop":
+        done = (
+            f"Outliers dropped: {plural(prepared.outliers_dropped, 'training row')} "
+            "with an extreme or impossible value left out of training (validation "
+            "and test rows kept)."
+        )
+    else:
+        done = (
+            "Outliers clipped: the inputs of every split are clipped to the range "
+            "learnt from the training rows."
+        )
+    st.success(done, icon=":material/check_circle:")
+    st.button(
+        "Keep the outliers as they are",
+        key="data_outliers_keep",
+        on_click=keep_outliers,
+        help="Train on every row as it is in the file.",
+    )
+
+
+def keep_outliers() -> None:
+    spec = copy.deepcopy(st.session_state[state.SPEC])
+    before = spec["data"]["outliers"]
+    spec["data"]["outliers"] = "keep"
+    try:
+        state.apply_fix(
+            spec,
+            f"data.outliers changed from {before} to keep: every row is used as it is.",
+            place="data",
+        )
+    except DataError as problem:
+        state.set_fix_notice(f"The outliers could not be kept: {problem}", "data")
 
 
 def show_profile(report) -> None:
@@ -449,7 +599,9 @@ def main() -> None:
         if data["target"] not in columns:
             data["target"] = "target" if data["source"].startswith("builtin:") else None
             st.session_state.pop("data_target", None)
+        demo.leave_settings(data)  # the user's own data: not the demo's settings
         st.session_state[state.TABLE] = table
+    demo.show_left_settings(data)
     describe_file(table)
 
     st.subheader("What to predict", divider="gray")

@@ -41,7 +41,7 @@ SPLITS = {"val": "Validation rows (for choosing)", "test": "Test rows (final che
 def show_importance(model, prepared, version: str) -> None:
     from nncore.plots.evaluation import importance_figure
     from nncore.train.evaluation import model_predictor
-    from nncore.train.prediction import permutation_importance
+    from nncore.train.prediction import importance_note, permutation_importance
 
     if not presenter.advanced():
         return  # presenter mode: an expert's tool
@@ -68,6 +68,9 @@ def show_importance(model, prepared, version: str) -> None:
     if not found:
         return
     presenter.plotly_chart(importance_figure(found), key="evaluate_importance_chart")
+    note = importance_note(found)
+    if note:
+        st.caption(safe.escape(note))
     if max(item["importance"] for item in found) <= 0:
         st.caption(
             "No column's shuffling lowers the score: the network may have learnt "
@@ -109,8 +112,8 @@ def describe(candidate: model_choice.Candidate, prepared) -> None:
         f"{len(prepared.y_val):,} validation and {len(prepared.y_test):,} test rows",
         prepared.task,
     ]
-    if candidate.run_id:
-        parts.insert(0, f"run {candidate.run_id}")
+    if candidate.name:
+        parts.insert(0, f"run “{candidate.name}”")
     st.caption(safe.escape(" · ".join(parts)))
 
 

@@ -17,6 +17,7 @@ from nncore.spec import default_spec, validate_spec
 from ui import demo, page, presenter, safe, state, training
 
 DONE, DOING, TO_DO = "done", "doing", "to do"
+TRACKER_PRESENTER_COLUMNS = 3
 LOOKS = {
     DONE: ":green[:material/check_circle: **Done**]",
     DOING: ":orange[:material/pending: **Under way**]",
@@ -58,16 +59,37 @@ def step_status() -> dict[str, str]:
         section: spec.get(section) != default[section]
         for section in ("model", "compile")
     }
-    return {
+    status = {
         "data": DONE if st.session_state[state.REPORT] is not None else TO_DO,
         "model": DONE if presenter.visited("model") or changed["model"] else TO_DO,
         "compile": DONE
         if presenter.visited("compile") or changed["compile"]
         else TO_DO,
         "train": _ran(job),
-        "evaluate": DONE if evaluations else TO_DO,
         "tune": _ran(_view(st.session_state[state.TUNE_JOB])),
+        "evaluate": DONE if evaluations else TO_DO,
     }
+    return in_order(status)
+
+
+def in_order(status: dict[str, str]) -> dict[str, str]:
+    """``status`` with no step done before the steps it builds on.
+
+    A network is designed for prepared data and compiled once designed: Model and
+    Compile count as done only after the steps before them (a link restores a
+    network before its file is uploaded), and Train, Tune and Evaluate only once
+    the data is prepared.
+    """
+    ready = True
+    for step in ("data", "model", "compile"):
+        if not ready and status[step] == DONE:
+            status[step] = TO_DO
+        ready = status[step] == DONE
+    if status["data"] != DONE:
+        for step in ("train", "tune", "evaluate"):
+            if status[step] == DONE:
+                status[step] = TO_DO
+    return status
 
 
 def show_tracker(status: dict[str, str]) -> None:
@@ -75,8 +97,14 @@ def show_tracker(status: dict[str, str]) -> None:
     st.subheader(
         f"Your progress: {done} of {len(guide.STEPS)} steps done", divider="gray"
     )
+    # Six cards in a row leave a projector's 1280 px too little room for the larger
+    # text of presenter mode ("Comp…", "Evalu…"): it gets two rows of three.
+    per_row = TRACKER_PRESENTER_COLUMNS if presenter.is_on() else len(guide.STEPS)
+    columns = []
+    for _row in range(0, len(guide.STEPS), per_row):
+        columns += st.columns(per_row)
     for number, (column, step) in enumerate(
-        zip(st.columns(len(guide.STEPS)), guide.STEPS, strict=True), start=1
+        zip(columns, guide.STEPS, strict=True), start=1
     ):
         with column.container(border=True, key=f"home_step_{step.key}"):
             page.link(step.key, step.title, step.icon, fallback=f"**{step.title}**")
@@ -93,11 +121,14 @@ def show_experiment() -> None:
         for layer in spec["model"].get("layers", [])
         if isinstance(layer, dict) and layer.get("type") == "dense"
     ]
+    data = dataset_title(spec["data"].get("source"))
+    if st.session_state[state.REPORT] is None:
+        # As the sidebar's "Active dataset: None yet" says: not loaded so far.
+        data += ", not loaded yet (Data screen)"
     st.caption(
         safe.escape(
-            f"Your experiment: {dataset_title(spec['data'].get('source'))} · hidden "
-            f"layers {'-'.join(units) or 'none'} · learning rate "
-            f"{spec['compile'].get('learning_rate')} · "
+            f"Your experiment: {data} · hidden layers {'-'.join(units) or 'none'} · "
+            f"learning rate {spec['compile'].get('learning_rate')} · "
             f"{spec['train'].get('epochs')} epochs"
         )
     )

@@ -28,7 +28,7 @@ from nncore.train.model import (
     count_parameters,
     output_layer,
 )
-from ui import page, presenter, safe, state
+from ui import page, presenter, safe, state, warmup
 
 LAYER_KEY = "model_layer_"
 NEW_LAYERS = {
@@ -162,36 +162,39 @@ def edit_layers() -> None:
 
 def edit_layer(i: int, layer: dict, count: int) -> None:
     key = f"{LAYER_KEY}{i}_"
-    title, fields, buttons = st.columns(
-        [1.2, 6, 1.4], vertical_alignment="center", gap="medium"
-    )
+    title, buttons = st.columns([1, 2], vertical_alignment="center")
     title.markdown(f"**{i + 1}. {LAYER_TITLES[layer['type']]}**")
-    with fields:
-        if layer["type"] == "dense":
-            edit_dense(layer, key)
-        elif layer["type"] == "dropout":
-            layer["rate"] = st.slider(
-                "Dropout rate: share of neurons switched off while training",
-                0.0,
-                0.99,
-                min(float(layer["rate"]), 0.99),
-                step=0.01,
-                key=key + "rate",
-                help="Randomly silencing neurons stops the network from relying on "
-                f"any one of them ({glossary.link('dropout')}), which fights "
-                f"{glossary.link('overfitting')}. 0.2 to 0.5 is usual.",
-            )
-        else:
-            st.caption(
-                f"{glossary.link('batch normalisation', 'Batch normalisation')} "
-                "rescales the previous layer's outputs to mean 0 and spread 1, which "
-                "often makes training faster and steadier."
-            )
-    with buttons, st.container(horizontal=True, gap=None):
+    with buttons:
+        layer_buttons(i, count, key)
+    if layer["type"] == "dense":
+        edit_dense(layer, key)
+    elif layer["type"] == "dropout":
+        layer["rate"] = st.slider(
+            "Dropout rate: share of neurons switched off while training",
+            0.0,
+            0.99,
+            min(float(layer["rate"]), 0.99),
+            step=0.01,
+            key=key + "rate",
+            help="Randomly silencing neurons stops the network from relying on "
+            f"any one of them ({glossary.link('dropout')}), which fights "
+            f"{glossary.link('overfitting')}. 0.2 to 0.5 is usual.",
+        )
+    else:
+        st.caption(
+            f"{glossary.link('batch normalisation', 'Batch normalisation')} "
+            "rescales the previous layer's outputs to mean 0 and spread 1, which "
+            "often makes training faster and steadier."
+        )
+
+
+def layer_buttons(i: int, count: int, key: str) -> None:
+    """Move up, Move down and Remove: labelled buttons of the usual size, at the
+    right of the layer's title."""
+    with st.container(horizontal=True, horizontal_alignment="right"):
         st.button(
-            "",
+            "Move up",
             key=key + "up",
-            type="tertiary",
             icon=":material/arrow_upward:",
             help="Move this layer one place up (nearer the inputs).",
             disabled=i == 0,
@@ -199,9 +202,8 @@ def edit_layer(i: int, layer: dict, count: int) -> None:
             args=(i, -1),
         )
         st.button(
-            "",
+            "Move down",
             key=key + "down",
-            type="tertiary",
             icon=":material/arrow_downward:",
             help="Move this layer one place down (nearer the output).",
             disabled=i == count - 1,
@@ -209,9 +211,8 @@ def edit_layer(i: int, layer: dict, count: int) -> None:
             args=(i, 1),
         )
         st.button(
-            "",
+            "Remove",
             key=key + "remove",
-            type="tertiary",
             icon=":material/delete:",
             help="Remove this layer from the network.",
             on_click=remove_layer,
@@ -340,6 +341,7 @@ def show_summary(model: dict, prepared) -> None:
 
 def main() -> None:
     state.init_state()
+    warmup.start()  # load TensorFlow in the background for the first Train
     st.title("Model")
     st.write(
         "Stack the hidden layers of your network: how many neurons each has and how "

@@ -17,12 +17,15 @@ from streamlit.errors import StreamlitAPIException, StreamlitPageNotFoundError
 from nncore.core import glossary
 from nncore.core.errors import DataError, SpecError
 from nncore.core.metrics import format_metric, main_metric
+from nncore.core.text import plural, quoted
 from nncore.report.compare import (
+    run_name,
     run_title,
     runs_table,
     settings_diff,
     summary_line,
 )
+from nncore.runs.naming import MAX_NAME_LENGTH
 from ui import models, page, presenter, safe, state, training
 from ui.metrics import interval_of
 
@@ -54,7 +57,7 @@ def cancel_delete() -> None:
     st.session_state[state.RUNS_CONFIRM] = None
 
 
-def delete_runs(store, run_ids: list[str]) -> None:
+def delete_runs(store, run_ids: list[str], names: dict[str, str]) -> None:
     from nncore.runs.store import UnknownRunError
 
     st.session_state[state.RUNS_CONFIRM] = None
@@ -76,7 +79,25 @@ def delete_runs(store, run_ids: list[str]) -> None:
     if problems:
         notice("error", " ".join(problems))
     else:
-        notice("success", f"Deleted {len(deleted)} run(s): {', '.join(deleted)}.")
+        notice(
+            "success",
+            f"Deleted {plural(len(deleted), 'run')}: "
+            + ", ".join(quoted(names.get(r, r), 80) for r in deleted)
+            + ".",
+        )
+
+
+def rename_run(store, run_id: str, key: str) -> None:
+    """Keep the name typed in ``key`` as the run's name (Save next to it)."""
+    from nncore.runs.store import UnknownRunError
+
+    try:
+        name = store.rename(run_id, st.session_state.get(key) or "")
+    except (ValueError, TypeError, DataError, UnknownRunError) as problem:
+        notice("error", f"The run keeps its name: {problem}")
+        return
+    st.session_state[key] = name
+    notice("success", f"Renamed the run to {quoted(name, 80)}.")
 
 
 def open_run(run) -> bool:
@@ -86,12 +107,16 @@ def open_run(run) -> bool:
     try:
         spec = validate_spec(copy.deepcopy(run.spec))
     except SpecError as problem:
-        notice("error", f"Run {run.run_id}'s experiment cannot be restored: {problem}")
+        notice(
+            "error",
+            f"The experiment of {quoted(run_name(run), 80)} cannot be restored: "
+            f"{problem}",
+        )
         return False
     state.apply_spec(
         spec,
-        f"Run {run.run_id}'s experiment is restored on every screen; Evaluate shows "
-        "its model.",
+        f"The experiment of {quoted(run_name(run), 80)} is restored on every "
+        "screen; Evaluate shows its model.",
     )
     job = st.session_state[state.JOB]
     st.session_state[state.OPENED_RUN] = {"run_id": run.run_id, "job_id": job}
@@ -122,8 +147,8 @@ def resume_run(run) -> None:
     training.set_job(job)
     notice(
         "success",
-        f"Run {run.run_id} resumes from its last checkpoint: follow it on the Train "
-        "screen.",
+        f"{quoted(run_name(run), 80)} resumes from its last checkpoint: follow it on "
+        "the Train screen.",
     )
 
 
@@ -179,6 +204,7 @@ def show_table(runs) -> None:
     st.dataframe(
         table,
         hide_index=True,
+        placeholder="",  # a missing score is an empty cell, not "None"
         column_config={
             "when": st.column_config.DatetimeColumn(format="D MMM, HH:mm"),
             "learning rate": st.column_config.NumberColumn(format="%g"),
@@ -287,7 +313,9 @@ def show_comparison(chosen) -> None:
     st.markdown("**Settings that differ**")
     rows = settings_diff([run.spec or {} for run in chosen], names)
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="runs_diff")
+        st.dataframe(
+            pd.DataFrame(rows), hide_index=True, placeholder="", key="runs_diff"
+        )
     else:
         st.caption("Every setting is the same: the runs differ only by chance.")
 
@@ -307,6 +335,7 @@ def show_actions(store, runs, chosen) -> None:
         help="The run the buttons below act on.",
     )
     run = by_id[run_id]
+    edit_name(store, run)
     has_model = run.model_path is not None and run.model_path.exists()
     opened = False
     with st.container(horizontal=True):
@@ -375,15 +404,41 @@ def show_actions(store, runs, chosen) -> None:
             page.link("evaluate", "Go to the Evaluate screen", ":material/fact_check:")
 
 
+def edit_name(store, run) -> None:
+    """The chosen run's name in a text box, kept with Save name."""
+    key = f"runs_name_{run.run_id}"
+    if key not in st.session_state:
+        st.session_state[key] = run_name(run)
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        st.text_input(
+            "Name",
+            key=key,
+            max_chars=MAX_NAME_LENGTH,
+            help="What this run is called in the table, the comparison and the "
+            "lists: e.g. what it tried ('Iris, wider layers'). At most "
+            f"{MAX_NAME_LENGTH} characters.",
+        )
+        st.button(
+            "Save name",
+            key="runs_rename",
+            icon=":material/edit:",
+            on_click=rename_run,
+            args=(store, run.run_id, key),
+            help="Keep this name for the run.",
+        )
+
+
 def show_confirmation(store, by_id) -> None:
     pending = [r for r in (st.session_state[state.RUNS_CONFIRM] or []) if r in by_id]
     if not pending:
         st.session_state[state.RUNS_CONFIRM] = None
         return
     with st.container(border=True):
+        names = {run_id: run_name(by_id[run_id]) for run_id in pending}
         safe.warning(
-            f"Delete {len(pending)} run(s) ({', '.join(pending)})? Their history, "
-            "scores and model files are removed for good."
+            f"Delete {plural(len(pending), 'run')} ("
+            + ", ".join(quoted(names[r], 80) for r in pending)
+            + ")? Their history, scores and model files are removed for good."
         )
         with st.container(horizontal=True):
             st.button(
@@ -392,7 +447,7 @@ def show_confirmation(store, by_id) -> None:
                 type="primary",
                 icon=":material/delete_forever:",
                 on_click=delete_runs,
-                args=(store, pending),
+                args=(store, pending, names),
                 help="Delete them now, for good.",
             )
             st.button(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from nncore.core import glossary
+from nncore.core.catalog import dataset_title
 from nncore.core.errors import DataError, SpecError
 from nncore.core.metrics import METRIC_TITLES, shown_metrics
 from nncore.plots.training import (
@@ -23,7 +24,7 @@ from nncore.plots.training import (
     metric_title,
 )
 from nncore.spec import bounds, validate_train_spec
-from ui import crossval, page, presenter, safe, state, training
+from ui import crossval, page, presenter, safe, scored, state, training, warmup
 from ui.metrics import (
     PENDING,
     comparison_rows,
@@ -50,10 +51,13 @@ SETTINGS = {
 CLASS_WEIGHT_LABELS = {"none": "None", "balanced": "Balanced"}
 MORE_EPOCHS = "train_more_epochs"
 DOWNLOAD_HELP = {
-    "model": "The trained network as a Keras file (.keras): load it in Python with "
-    "keras.models.load_model.",
-    "best": "The network as it was at its best epoch (lowest validation loss), as "
-    f"a Keras file; see {glossary.link('checkpoint')}.",
+    "model": "The trained network as a Keras file (.keras), with the weights the "
+    "results come from (the best epoch's when 'Keep the best model' is on): load "
+    "it in Python with keras.models.load_model. Evaluate uses it too, and Continue "
+    "trains on from it.",
+    "last": "The network as it was at the last epoch trained, as a Keras file, "
+    "when the best epoch's weights are the ones scored "
+    f"({glossary.link('checkpoint')}).",
 }
 
 
@@ -183,14 +187,16 @@ def choose_settings(
                 help="When training stops early, keep the network as it was at its "
                 "best epoch (lowest validation loss), not as it was at the end.",
             )
-            st.toggle(
-                "Keep the best model",
-                key="train_save_best",
-                disabled=locked,
-                help="Save a copy of the network at its best epoch (lowest "
-                f"validation loss; a {glossary.link('checkpoint')}), to download "
-                "beside the final one.",
-            )
+        # Shown in presenter mode too: it decides which weights are scored.
+        st.toggle(
+            "Keep the best model",
+            key="train_save_best",
+            disabled=locked,
+            help="Score, evaluate and save the network as it was at its best epoch "
+            f"(lowest validation loss; a {glossary.link('checkpoint')}); the last "
+            "epoch's network stays downloadable. Off: the network as it is at the "
+            "end is scored.",
+        )
     if not advanced:
         read_settings(train)
         return
@@ -260,6 +266,19 @@ def continue_training() -> None:
     _control(lambda manager, job: manager.continue_(job, epochs=epochs))
 
 
+def planned_left(view) -> int:
+    """How many of the run's planned epochs (its ``train.epochs``) it has not
+    trained: 0 when it trained them all, or more (continued), or cannot continue."""
+    if view is None or not view.can_continue:
+        return 0
+    return max(int(view.spec["train"]["epochs"]) - view.epochs_done, 0)
+
+
+def finish_plan(epochs: int) -> None:
+    """Continue for the epochs left of the plan (stopped, or ended early)."""
+    _control(lambda manager, job: manager.continue_(job, epochs=epochs))
+
+
 def _control(action) -> None:
     st.session_state[state.JOB_PROBLEM] = None
     job = st.session_state[state.JOB]
@@ -276,8 +295,15 @@ def reset_training() -> None:
     training.forget_job()
 
 
-def show_buttons(view, prepared) -> None:
+def show_buttons(view, prepared, *, belongs: bool = True) -> None:
+    """Train, Stop, Continue (N more, or the rest of the plan) and Reset.
+
+    ``belongs``: whether the job trained on the session's data; Continue is not
+    offered for a job of other data (it would train that old network).
+    """
     active = view is not None and view.status in training.ACTIVE
+    can_continue = view is not None and view.can_continue and belongs
+    left = planned_left(view) if belongs else 0
     with st.container(horizontal=True, vertical_alignment="bottom"):
         st.button(
             "Train",
@@ -313,11 +339,23 @@ def show_buttons(view, prepared) -> None:
             "Continue",
             key="train_continue",
             icon=":material/fast_forward:",
-            disabled=not (view is not None and view.can_continue),
+            disabled=not can_continue,
             on_click=continue_training,
             help="Train the same network for more epochs, from where it stopped. "
-            "The curves carry on.",
+            "The curves carry on."
+            + ("" if belongs else " Not for the last run, on other data."),
         )
+        if left:
+            plan = int(view.spec["train"]["epochs"])
+            st.button(
+                f"Finish the planned {plan}",
+                key="train_finish_plan",
+                icon=":material/flag:",
+                on_click=finish_plan,
+                args=(left,),
+                help=f"Train the {left} epochs left of the {plan} planned, from "
+                "where it stopped, so it ends at the epoch count you chose.",
+            )
         st.button(
             "Reset",
             key="train_reset",
@@ -335,8 +373,12 @@ def show_buttons(view, prepared) -> None:
 # --- the live part -----------------------------------------------------------------
 
 
-def show_job(job_id: str, was_active: bool) -> None:
-    """The job's progress, curves, boundary, diagnosis and results (a fragment)."""
+def show_job(job_id: str, was_active: bool, notice: str | None = None) -> None:
+    """The job's progress, curves, boundary, diagnosis and results (a fragment).
+
+    ``notice``: what the doctor's last one-click fix changed, shown beside its
+    findings.
+    """
     view = training.manager().view(job_id)
     if view is None:
         safe.info("This training is no longer on the server. Press Train to start.")
@@ -345,8 +387,25 @@ def show_job(job_id: str, was_active: bool) -> None:
         st.rerun()  # the job ended: redraw the buttons and offer the downloads
     show_progress(view)
     show_charts(view)
-    show_findings(view)
+    show_findings(view, notice)
     show_results(view)
+
+
+def show_other_data(job_id: str, was_active: bool) -> None:
+    """The last run when it trained on other data: named, its results put away."""
+    view = training.manager().view(job_id)
+    if view is None:
+        return
+    if was_active and view.status not in training.ACTIVE:
+        st.rerun()
+    st.subheader("The last run, on other data", divider="gray")
+    safe.info(
+        f"Your last training ran on {dataset_title(view.dataset)} "
+        f"({view.message}), not on the data you have now. Its curves and results "
+        "are put away so that they are not taken for this data's: press Train to "
+        "train on this data. The run stays on the Runs screen."
+    )
+    st.caption(safe.escape(training.result_caption(view)))
 
 
 def _duration(seconds: float) -> str:
@@ -362,6 +421,7 @@ def _duration(seconds: float) -> str:
 
 def show_progress(view) -> None:
     st.subheader("Progress", divider="gray")
+    st.caption(safe.escape(training.result_caption(view)))
     st.progress(training.progress(view), text=safe.escape(view.message))
     if view.status == "queued":
         safe.info(
@@ -390,7 +450,12 @@ def show_charts(view) -> None:
     names = metric_names(view.history) or ["loss"]
     if st.session_state.get("train_metric") not in names:
         st.session_state.pop("train_metric", None)
-    left, right = st.columns([3, 2], gap="medium")
+    # The epoch table has a row of its own, the page's whole width: beside the
+    # curves its many columns were cut off at the right.
+    if view.boundary is not None:
+        left, right = st.columns([3, 2], gap="medium")
+    else:
+        left, right = st.container(), None
     with left:
         with st.container(horizontal=True, vertical_alignment="bottom"):
             metric = st.radio(
@@ -421,29 +486,46 @@ def show_charts(view) -> None:
             ),
             key="train_curves",
         )
-    table_place = right
-    if view.boundary is not None:
+    if right is not None:
         with right:
             presenter.plotly_chart(boundary_figure(view.boundary), key="train_boundary")
             st.caption(
                 "What the network predicts at each point of the plane of the two "
                 "inputs, redrawn as it learns; the dots are training rows."
             )
-        table_place = st.container()
-    with table_place:
+    with st.container():
         if view.history:
+            table = epoch_table(view.history)
             st.dataframe(
-                epoch_table(view.history),
+                table,
                 hide_index=True,
                 height=300,
-                column_config={"epoch": st.column_config.NumberColumn(format="%d")},
+                width="stretch",
+                column_config=epoch_columns(table),
             )
         else:
             st.caption("The table of epochs fills in as training goes.")
 
 
-def show_findings(view) -> None:
+def epoch_columns(table) -> dict:
+    """Narrow, readable number columns for the epoch table, so every column fits:
+    4 significant digits, thousands separators for large values."""
+    config = {"epoch": st.column_config.NumberColumn("epoch", format="%d", width=60)}
+    for name in table.columns[1:]:
+        values = table[name].abs()
+        large = bool((values >= 1000).any())
+        config[name] = st.column_config.NumberColumn(
+            name,
+            format="localized" if large else "%.4g",
+            help=name[:1].upper() + name[1:] + " after each epoch.",
+        )
+    return config
+
+
+def show_findings(view, notice: str | None = None) -> None:
     st.subheader("Training doctor", divider="gray")
+    if notice:
+        st.success(safe.escape(notice), icon=":material/build:")
     if not view.findings:
         st.caption(
             "The doctor watches the curves for overfitting, underfitting, divergence "
@@ -471,6 +553,7 @@ def show_results(view) -> None:
     if not view.metrics or not view.metrics.get("val"):
         return
     st.subheader("Validation results", divider="gray")
+    scored.caption(view)  # which epoch's weights the figures come from
     val = view.metrics["val"]
     baseline = view.baseline_val or {}
     intervals = (view.metrics_ci or {}).get("val") or {}
@@ -533,10 +616,10 @@ def show_downloads(view) -> None:
         for label, path, name, key in (
             ("Model (.keras)", manager.model_file(view.job_id), "model.keras", "model"),
             (
-                "Best model (.keras)",
-                manager.best_file(view.job_id),
-                "best-model.keras",
-                "best",
+                "Last epoch model (.keras)",
+                manager.last_file(view.job_id),
+                "last-epoch-model.keras",
+                "last",
             ),
         ):
             if path is None:
@@ -580,13 +663,11 @@ def show_notices() -> None:
             "restarted, or it was reset). Its run stays in the runs folder; press "
             "Train to start again."
         )
-    notice = st.session_state[state.FIX_NOTICE]
-    if notice:
-        st.success(safe.escape(notice), icon=":material/build:")
 
 
 def main() -> None:
     state.init_state()
+    warmup.start()  # load TensorFlow in the background for the first Train
     st.title("Train")
     st.write(
         "Press Train and watch the network learn: the curves show how wrong it is "
@@ -600,6 +681,7 @@ def main() -> None:
         safe.error(problem)
         return
     show_notices()
+    notice = state.take_fix_notice("train")  # before the settings touch the spec
     prepared = page.prepared_data()
     spec = st.session_state[state.SPEC]
     if prepared is not None:
@@ -627,13 +709,20 @@ def main() -> None:
         active,
         task=None if prepared is None else prepared.task,
     )
-    show_buttons(view, prepared)
+    belongs = view is not None and training.belongs_here(view)
+    show_buttons(view, prepared, belongs=belongs)
+    # The doctor's last one-click fix, said once beside its buttons (or here, when
+    # the fix changed the data so that the run's findings are put away).
+    if (view is None or not belongs) and notice:
+        st.success(safe.escape(notice), icon=":material/build:")
     if view is None:
         st.caption("No training yet: press Train.")
         return
-    st.fragment(run_every=LIVE_SECONDS if active else None)(show_job)(
-        view.job_id, active
-    )
+    live = st.fragment(run_every=LIVE_SECONDS if active else None)
+    if not belongs:
+        live(show_other_data)(view.job_id, active)
+        return
+    live(show_job)(view.job_id, active, notice)
     crossval.show_crossval(spec, prepared, view)
     show_downloads(view)
 

@@ -15,7 +15,7 @@ import streamlit as st
 
 from nncore.core.errors import DataError, SpecError
 from nncore.spec import validate_tune_spec
-from nncore.tune import resolve_space, shown_storage, study_snapshot
+from nncore.tune import kept_where, resolve_space, study_snapshot
 from ui import (
     page,
     presenter,
@@ -95,8 +95,8 @@ def show_buttons(view, prepared, snapshot) -> None:
 
 
 def show_notice() -> None:
-    notice = st.session_state[state.FIX_NOTICE]
-    if notice and notice.startswith("Applied the best settings"):
+    notice = state.take_fix_notice("tune")
+    if notice:
         st.success(safe.escape(notice), icon=":material/done_all:")
         page.link("train", "Go to the Train screen", ":material/model_training:")
 
@@ -169,7 +169,7 @@ def main() -> None:
     else:
         st.markdown(
             f"#### Study {safe.escape(study['name'])}\n"
-            + safe.escape(f"Kept in {shown_storage(study['storage'])}")
+            + safe.escape(kept_where(study["storage"]))
         )
         live = active or (snapshot is not None and snapshot.n_running > 0)
         st.fragment(run_every=LIVE_SECONDS if live else None)(study_view.show_study)(

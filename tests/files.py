@@ -106,7 +106,7 @@ CATALOGUE = [
         "label",
         "has a header but no data rows",
     ),
-    ("one-row", "one.csv", b"x1,x2,label\n1,2,yes\n", "label", "Only 1 row(s) of data"),
+    ("one-row", "one.csv", b"x1,x2,label\n1,2,yes\n", "label", "Only 1 row of data"),
     (
         "binary",
         "noise.csv",
@@ -133,7 +133,7 @@ CATALOGUE = [
         "ragged.csv",
         csv_bytes(simple_frame(40)) + b"1,2,red,yes,EXTRA\n",
         "label",
-        "Skipped 1 row(s) that had more fields than the header",
+        "Skipped 1 row that had more fields than the header",
     ),
     (
         "quoted-newlines",
@@ -558,7 +558,7 @@ HOSTILE = [
         "blanks.csv",
         _whitespace_cells(),
         "label",
-        "cell(s) held only spaces or tabs",
+        "held only spaces or tabs",
         "loads",
     ),
     HostileFile("tsv-named-csv", "tabs.csv", _tsv(), "label", "tab-separated", "loads"),
@@ -593,7 +593,7 @@ HOSTILE = [
         "copies.csv",
         _duplicated_rows(),
         "label",
-        "60 of the 90 rows are exact copies of other rows",
+        "60 of the 90 rows repeat another row exactly",
         "loads",
     ),
     HostileFile(
@@ -601,7 +601,7 @@ HOSTILE = [
         "nul.csv",
         _nul_bytes(),
         "label",
-        "Removed 3 NUL byte(s)",
+        "Removed 3 NUL bytes",
         "loads",
     ),
     HostileFile(
@@ -641,7 +641,7 @@ HOSTILE = [
         "nested.parquet",
         _parquet_nested(),
         "label",
-        "Left out 2 column(s) that hold lists or records ('tags', 'where')",
+        "Left out 2 columns that hold lists or records ('tags', 'where')",
         "loads",
     ),
     HostileFile(

@@ -10,6 +10,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from nncore.core.catalog import dataset_title
 from nncore.core.errors import DataError, SpecError
+from nncore.core.text import readable_number
 from nncore.plots.tuning import param_title
 from nncore.spec import DIMENSIONS
 from nncore.tune import (
@@ -48,7 +49,7 @@ def _best_changes(spec: dict, params: dict) -> list[dict]:
 
 def _shown(value) -> str:
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return readable_number(value, digits=4)
     return str(value)
 
 
@@ -125,7 +126,7 @@ def use_best(best: dict, snapshot, *, rerun: bool = True) -> None:
         + ("; ".join(changes) if changes else "the experiment already had them")
         + ". The Model, Compile and Train screens show them; press Train to run it."
     )
-    state.apply_fix(new, notice)
+    state.apply_fix(new, notice, place="tune")
     st.session_state[state.TUNE_PROBLEM] = None
     if rerun:
         st.rerun()

@@ -17,6 +17,7 @@ import streamlit as st
 from nncore.core import glossary
 from nncore.core.errors import DataError, SpecError
 from nncore.core.metrics import main_metric
+from nncore.core.text import readable_number
 from nncore.plots.crossval import crossval_figure
 from nncore.spec import validate_spec
 from nncore.train.crossval import (
@@ -224,7 +225,7 @@ def show_result(result: CrossValidation, view, spec, prepared, training_view) ->
             column_config={
                 title: st.column_config.NumberColumn(format="%.1f %%")
                 if percent
-                else st.column_config.NumberColumn()
+                else st.column_config.NumberColumn(format="localized")
             },
         )
     st.info(safe.escape(result.text), icon=":material/view_week:")
@@ -249,7 +250,11 @@ def _single_split(result: CrossValidation, spec, training_view) -> str | None:
     if value is None:
         return None
     inside = result.low <= value <= result.high
-    shown = f"{100 * value:.1f} %" if metric == "accuracy" else f"{value:.4g}"
+    shown = (
+        f"{100 * value:.1f} %"
+        if metric == "accuracy"
+        else readable_number(value, digits=4)
+    )
     name = "accuracy" if metric == "accuracy" else "RMSE"
     return f"Your trained network's validation {name} on the one split: {shown}, " + (
         "inside the folds' range."

@@ -29,6 +29,26 @@ LIVE_SECONDS = 0.5
 DEMO_MIN_SECONDS = 6.0
 # Shown as the last words of a finished demo (the benchmark and tests wait for it).
 DONE = "The demo is done"
+ADOPTED = (
+    "The demo's experiment is now yours, on every screen, so you can carry on from "
+    "any step."
+)
+# The settings a demo changes, put aside when the user's own data comes: whole
+# sections, and the data section's fields.
+DEMO_SECTIONS = ("model", "compile", "train")
+DEMO_DATA_FIELDS = ("split", "seed")
+# The widgets that show those settings (the Data screen's split and seed widgets,
+# and every widget of the Model, Compile and Train screens).
+DEMO_WIDGETS = ("data_val", "data_test", "data_stratify", "data_seed")
+DEMO_WIDGET_PREFIXES = ("model_", "compile_", "train_")
+# Scrolls the tour's heading (st.header's anchor "demo") into view, once it is drawn.
+SCROLL_SCRIPT = """<script>
+(function scroll(tries) {
+  const heading = document.getElementById("demo");
+  if (heading) { heading.scrollIntoView({behavior: "smooth", block: "start"}); }
+  else if (tries > 0) { setTimeout(() => scroll(tries - 1), 100); }
+})(50);
+</script>"""
 
 
 def start(name: str) -> None:
@@ -45,13 +65,13 @@ def start(name: str) -> None:
                 "wait for it to end, then start the demo."
             )
             return
-        demo = guide.DEMOS[name]
         spec = guide.demo_spec(name)
-        state.apply_spec(
-            copy.deepcopy(spec),
-            f"“{demo.title}”: the demo's experiment is now yours, on every screen, "
-            "so you can carry on from any step.",
-        )
+        state.apply_spec(copy.deepcopy(spec), ADOPTED)
+        # Said under the tour's heading instead of at the top of the page: a notice
+        # above the page would shift the Home screen's elements down during the
+        # rerun and show the old demo cards twice while the tour draws.
+        st.session_state[state.NOTICE] = None
+        st.session_state[state.DEMO_SPEC] = name
         from ui.reports import current_report
 
         report = current_report()
@@ -59,13 +79,99 @@ def start(name: str) -> None:
     except (DataError, SpecError) as problem:  # a full queue, an unusable folder
         st.session_state[state.DEMO_PROBLEM] = f"The demo could not start: {problem}"
         return
-    st.session_state[state.DEMO] = {"name": name, "job_id": new}
+    # "scroll": the tour is scrolled into view once, on the run after the click.
+    st.session_state[state.DEMO] = {"name": name, "job_id": new, "scroll": True}
     # The demo designed and compiled the network: the tracker counts those steps.
     presenter.mark_visited("model", "compile")
 
 
 def close() -> None:
     st.session_state[state.DEMO] = None
+
+
+# --- the user's own data after a demo -------------------------------------------------
+
+
+def leave_settings(data: dict) -> None:
+    """Start the user's own data from the normal settings, not the demo's.
+
+    The Data screen calls it when a new dataset replaces the table. When the
+    experiment still holds a demo's settings (``state.DEMO_SPEC``) and ``data``'s
+    source is not the demo's, the model, compile and train sections and the split
+    and seed go back to the defaults; the demo's are kept aside in
+    ``state.DEMO_LEFT`` for "Keep the demo's settings". ``data`` (the session spec's
+    data section, with the new source and target) is changed in place.
+    """
+    name = st.session_state[state.DEMO_SPEC]
+    if name is None or data["source"] == guide.demo_spec(name)["data"]["source"]:
+        return
+    from nncore.spec import default_spec, validate_spec
+
+    spec = st.session_state[state.SPEC]
+    normal = validate_spec(default_spec())
+    kept = {section: spec[section] for section in DEMO_SECTIONS}
+    kept.update({field: data[field] for field in DEMO_DATA_FIELDS})
+    for section in DEMO_SECTIONS:
+        spec[section] = copy.deepcopy(normal[section])
+    for field in DEMO_DATA_FIELDS:
+        data[field] = copy.deepcopy(normal["data"][field])
+    _forget_widgets()
+    st.session_state[state.DEMO_SPEC] = None
+    st.session_state[state.DEMO_LEFT] = {
+        "name": name,
+        "source": data["source"],
+        "settings": kept,
+        "kept": False,
+    }
+
+
+def keep_settings() -> None:
+    """Put the demo's settings (kept by ``leave_settings``) back into the experiment."""
+    left = st.session_state[state.DEMO_LEFT]
+    if left is None:
+        return
+    spec = st.session_state[state.SPEC]
+    for key, value in left["settings"].items():
+        target = spec if key in DEMO_SECTIONS else spec["data"]
+        target[key] = copy.deepcopy(value)
+    _forget_widgets()
+    left["kept"] = True
+
+
+def _forget_widgets() -> None:
+    """Let the widgets of the settings show the experiment's values again."""
+    for key in list(st.session_state):
+        if isinstance(key, str) and (
+            key in DEMO_WIDGETS or key.startswith(DEMO_WIDGET_PREFIXES)
+        ):
+            del st.session_state[key]
+
+
+def show_left_settings(data: dict) -> None:
+    """Say, while the data that replaced a demo's is loaded, which settings it uses."""
+    left = st.session_state[state.DEMO_LEFT]
+    if left is None or left["source"] != data["source"]:
+        return
+    settings = guide.demo_settings(left["name"])
+    if left["kept"]:
+        st.info(
+            f"Your data uses the demo's settings ({settings}), as you chose.",
+            icon=":material/school:",
+        )
+        return
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.info(
+            f"Your data starts from the normal settings, not the demo's ({settings}).",
+            icon=":material/restart_alt:",
+        )
+        st.button(
+            "Keep the demo's settings",
+            key="data_keep_demo_settings",
+            icon=":material/undo:",
+            on_click=keep_settings,
+            help="Use the demo's network, learning rate, epochs, early stopping and "
+            "split for your data instead.",
+        )
 
 
 def busy() -> bool:
@@ -118,6 +224,13 @@ def show() -> None:
             on_click=close,
             help="Hide the demo. Its experiment and its training stay yours.",
         )
+    st.success(ADOPTED, icon=":material/school:")
+    # A slot drawn on every run, so the script's coming and going moves nothing.
+    scroll = st.empty()
+    if demo.get("scroll"):
+        demo["scroll"] = False
+        with scroll:
+            st.html(SCROLL_SCRIPT, unsafe_allow_javascript=True)
     show_data(captions["data"], prepared)
     show_model(captions["model"], view, prepared)
     show_compile(captions["compile"], view, prepared.task)
@@ -203,8 +316,9 @@ def show_training(text: str, job_id: str, *, active: bool, name: str) -> None:
         st.subheader("4 · Train: watch it learn", divider="gray")
         st.write(text)
         st.markdown("**How a network learns, one batch at a time**")
+        steps = guide.learning_steps(name)
         for column, (key, title, explanation) in zip(
-            st.columns(len(guide.LEARNING_STEPS)), guide.LEARNING_STEPS, strict=True
+            st.columns(len(steps)), steps, strict=True
         ):
             with column.container(border=True, key=f"home_learning_{key}"):
                 st.markdown(f"**{title}**")
@@ -267,6 +381,7 @@ def show_findings(view) -> None:
         fix_help="Changes the experiment; then train it again on the Train screen.",
         then="Press Train on the Train screen to run the fixed experiment.",
         problem_key=state.DEMO_PROBLEM,
+        place="home",
     )
 
 
@@ -394,7 +509,7 @@ def show_gap(view) -> None:
 
 
 def show_next(name: str) -> None:
-    notice = st.session_state[state.FIX_NOTICE]
+    notice = state.take_fix_notice("home")
     if notice:
         st.success(safe.escape(notice), icon=":material/build:")
     st.success(

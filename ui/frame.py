@@ -10,6 +10,8 @@ from ui import page, presenter, state, training
 from ui.experiment import export_button
 from ui.safe import escape
 
+LIVE_SECONDS = 0.5  # as the Train screen's live part
+
 
 def render_frame(container) -> None:
     """Draw the active dataset and the experiment tools into ``container``.
@@ -32,7 +34,8 @@ def render_experiment() -> None:
 
 
 def render_training() -> None:
-    """This session's training job, as it was when the page ran (not live)."""
+    """This session's training job, live while it trains (a fragment of its own,
+    so it keeps up with the Train screen's live part and every other screen)."""
     try:
         view = training.current_view()
     except DataError:  # the runs folder cannot be used: the Train screen says why
@@ -40,8 +43,26 @@ def render_training() -> None:
     if view is None:
         return
     st.markdown("#### Training")
-    st.progress(training.progress(view), text=escape(view.message))
+    active = view.status in training.ACTIVE
+    st.fragment(run_every=LIVE_SECONDS if active else None)(show_training)(view.job_id)
     page.link("train", "Open the Train screen", ":material/model_training:")
+
+
+def show_training(job_id: str) -> None:
+    """The job's progress bar and line, as the Train screen shows them."""
+    view = training.manager().view(job_id)
+    if view is None:
+        st.caption("This training is no longer on the server.")
+        return
+    if not training.belongs_here(view):
+        st.caption(
+            escape(
+                f"The last run, on other data ({dataset_title(view.dataset)}): "
+                f"{view.message}."
+            )
+        )
+        return
+    st.progress(training.progress(view), text=escape(view.message))
 
 
 def render_search() -> None:

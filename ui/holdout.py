@@ -62,7 +62,8 @@ def hold_back_test(version: str, prepared, run_id: str | None) -> bool:
         "(use the validation rows for that)."
     )
     if before:
-        text += f" This test set has been looked at {before} time(s) already."
+        times = "once" if before == 1 else f"{before} times"
+        text += f" This test set has been looked at {times} already."
     safe.info(text)
     st.button(
         "Evaluate on the test set",

@@ -188,3 +188,41 @@ def show_reference(
         st.markdown("**" + safe.escape(sentence) + "**")
     for sentence in (problems or {}).values():
         safe.info(sentence)
+
+
+def _rounded(value, digits: int):
+    """``value`` kept to ``digits`` significant digits, never cutting whole digits."""
+    if not isinstance(value, float) or not math.isfinite(value) or value == 0:
+        return value
+    whole = math.floor(math.log10(abs(value))) + 1
+    return round(value, max(digits - whole, 0))
+
+
+def readable_table(frame, *, digits: int = 4):
+    """A table's numbers as people read them in ``st.dataframe``.
+
+    Decimal columns are rounded to ``digits`` significant digits (391278.9688 ->
+    391279) and shown with thousands separators; whole-number columns are left as
+    they are (a year stays 2007). Pass both results to ``st.dataframe``.
+
+    Args:
+        frame: the table to show.
+        digits: significant digits kept in decimal columns.
+
+    Returns:
+        The rounded copy and its ``column_config``.
+    """
+    import pandas as pd
+
+    table = frame.copy()
+    config = {}
+    for position, column in enumerate(table.columns):
+        values = table.iloc[:, position]
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        table.isetitem(
+            position,
+            values.astype("float64").map(lambda v: _rounded(v, digits)),
+        )
+        config[column] = st.column_config.NumberColumn(format="localized")
+    return table, config

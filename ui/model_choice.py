@@ -12,8 +12,8 @@ from typing import Any
 import streamlit as st
 
 from nncore.core.errors import DataError, SpecError
-from nncore.core.text import short
-from nncore.report.compare import dataset_title, network_summary
+from nncore.core.text import plural, short
+from nncore.report.compare import dataset_title, network_summary, run_name
 from ui import models, page, safe, state, training
 
 # Only .keras files are opened; the others are accepted so that they get a message.
@@ -32,6 +32,7 @@ class Candidate:
     dataset: str
     prepared: Any = None  # known for this session's job; prepared again for runs
     problem: str | None = None
+    name: str | None = None  # the run's name on the Runs screen, for opened runs
 
 
 def job_candidate(notes: list[str]) -> Candidate | None:
@@ -41,6 +42,15 @@ def job_candidate(notes: list[str]) -> Candidate | None:
         notes.append(str(problem))
         return None
     if view is None or view.kind != "train":
+        return None
+    if not training.belongs_here(view):
+        # Its network must not be scored on the data the session has now.
+        notes.append(
+            f"Your last training ran on other data ({dataset_title(view.dataset)}, "
+            f"network {network_summary(view.spec)}), so it is not evaluated on the "
+            "data you have now. Train a network on this data on the Train screen "
+            "(or open that run on the Runs screen to evaluate it on its own data)."
+        )
         return None
     if view.status in training.ACTIVE:
         notes.append(
@@ -88,13 +98,14 @@ def run_candidate(notes: list[str], job: Candidate | None) -> Candidate | None:
     candidate = Candidate(
         key=f"run:{run.run_id}",
         label=(
-            f"Run {run.run_id} from the Runs screen: {dataset_title(run.dataset)}, "
+            f"{run_name(run)}, from the Runs screen: {dataset_title(run.dataset)}, "
             f"network {network_summary(run.spec)}, {run.status}"
         ),
         spec=run.spec,
         model_path=run.model_path,
         run_id=run.run_id,
         dataset=run.dataset or run.spec["data"]["source"],
+        name=run_name(run),
     )
     if run.status == "interrupted":
         candidate.problem = (
@@ -103,7 +114,7 @@ def run_candidate(notes: list[str], job: Candidate | None) -> Candidate | None:
         )
     elif run.model_path is None or not Path(run.model_path).exists():
         candidate.problem = (
-            f"Run {run.run_id} has no saved model ({run.status}"
+            f"The run {short(run_name(run), 80)} has no saved model ({run.status}"
             + (f": {run.error}" if run.error else "")
             + "). Train it again."
         )
@@ -225,7 +236,7 @@ def check_fit(model, prepared) -> None:
     if inputs != prepared.n_features or outputs != expected:
         raise DataError(
             f"The data as prepared now gives {prepared.n_features} inputs and "
-            f"{expected} output(s), but the model takes {inputs} and gives "
+            f"{plural(expected, 'output')}, but the model takes {inputs} and gives "
             f"{outputs}: the data or its settings changed since it was trained. "
             "Load the data it was trained on, or train again."
         )

@@ -11,8 +11,9 @@ import streamlit as st
 
 from nncore.core import glossary
 from nncore.core.errors import DataError
-from nncore.core.text import preview, short
+from nncore.core.text import preview, readable_number, short
 from ui import models, presenter, safe
+from ui.metrics import readable_table
 
 TRY_PREFIX = "evaluate_try_"
 
@@ -30,7 +31,13 @@ TRY_HELP = (
 
 
 def _shown(value: float) -> str:
-    return f"{value:.4g}"
+    return readable_number(value, digits=4)
+
+
+def _input_format(field) -> str:
+    """``%g`` writes 1343000 as "1.343e+06": large values get whole numbers."""
+    largest = max(abs(field.minimum or 0), abs(field.maximum or 0))
+    return "%g" if largest < 1e5 else "%.0f"
 
 
 def _step(field) -> float:
@@ -92,7 +99,7 @@ def show_try(model, prepared, version: str) -> None:
                             safe.escape(label),
                             value=float(f"{field.default:.4g}"),
                             step=_step(field),
-                            format="%g",
+                            format=_input_format(field),
                             key=widget,
                             help=TRY_HELP,
                         )
@@ -139,7 +146,7 @@ def show_try(model, prepared, version: str) -> None:
         value = answer["value"]
         st.metric(
             safe.escape(f"Predicted {target}"),
-            "—" if value is None else f"{value:.4g}",
+            "—" if value is None else readable_number(value, digits=4),
         )
     else:
         left, right = st.columns([1, 2], gap="medium")
@@ -211,7 +218,8 @@ def show_batch(model, prepared, version: str) -> None:
     for note in notes:
         st.caption(safe.escape(note))
     st.caption(f"{len(predicted):,} rows predicted; the first 100:")
-    st.dataframe(preview(predicted, rows=100), height=260, key="evaluate_batch_preview")
+    table, config = readable_table(preview(predicted, rows=100))
+    st.dataframe(table, height=260, column_config=config, key="evaluate_batch_preview")
     st.download_button(
         "Download with predictions (.csv)",
         csv_bytes(predicted),

@@ -122,10 +122,96 @@ def step_caption(step: str) -> None:
 
 
 def chart(figure):
-    """``figure`` with fonts large enough for a projector, in presenter mode."""
+    """``figure`` with every text large enough for a projector, in presenter mode.
+
+    Changes ``figure`` itself (``enlarge``) and returns it; outside presenter mode
+    it is returned as it is.
+    """
     if is_on():
-        figure.update_layout(font=dict(size=CHART_FONT_PX))
+        enlarge(figure)
     return figure
+
+
+def enlarge(figure, *, size: int = CHART_FONT_PX):
+    """Raise every text of a Plotly ``figure`` to at least ``size`` pixels.
+
+    The global font, the title (a little larger), axis ticks and titles, legends,
+    annotations (subplot titles, marks on curves), the texts of traces (numbers in
+    heatmap cells, labels on bars) and colour bars: every ``…font`` the figure sets
+    is raised, and the global font covers the texts that set none. Sizes already
+    larger are kept. Changes ``figure`` in place.
+
+    Args:
+        figure: a ``plotly.graph_objects.Figure``.
+        size: the smallest font size, in pixels. Defaults to ``CHART_FONT_PX``.
+
+    Returns:
+        The same figure.
+    """
+    layout = figure.layout.to_plotly_json()
+    layout.pop("template", None)  # the template's fonts are overridden below
+    _raise_fonts(layout, size)
+    title_size = layout.get("title", {}).get("font", {}).get("size") or 0
+    figure.update_layout(
+        layout,
+        font_size=size,
+        title_font_size=max(title_size, size + 3),
+        legend_font_size=max(
+            layout.get("legend", {}).get("font", {}).get("size") or 0, size
+        ),
+        hoverlabel_font_size=size,
+        legend_title_font_size=_at_least(figure.layout.legend.title.font.size, size),
+    )
+    # Streamlit's chart theme sizes the texts a figure leaves unset in rem, which
+    # presenter mode's larger root font does not make large enough: set them all.
+    figure.for_each_xaxis(lambda axis: _axis_fonts(axis, size))
+    figure.for_each_yaxis(lambda axis: _axis_fonts(axis, size))
+    figure.for_each_annotation(
+        lambda note: note.update(font_size=_at_least(note.font.size, size))
+    )
+    for trace in figure.data:
+        props = trace.to_plotly_json()
+        props.pop("type", None)
+        _raise_fonts(props, size)
+        if "textfont" in trace and (
+            props.get("text") is not None or props.get("texttemplate")
+        ):
+            font = props.setdefault("textfont", {})
+            font["size"] = _at_least(font.get("size"), size)
+        if "colorbar" in trace:
+            font = props.setdefault("colorbar", {}).setdefault("tickfont", {})
+            font["size"] = _at_least(font.get("size"), size)
+        trace.update(props)
+    return figure
+
+
+def _axis_fonts(axis, size: int) -> None:
+    axis.update(
+        tickfont_size=_at_least(axis.tickfont.size, size),
+        title_font_size=_at_least(axis.title.font.size, size),
+    )
+
+
+def _at_least(current, size: int):
+    """``current`` (a number, a list of numbers or None) raised to ``size``."""
+    if isinstance(current, (list, tuple)):
+        return [_at_least(value, size) for value in current]
+    if isinstance(current, (int, float)) and current > size:
+        return current
+    return size
+
+
+def _raise_fonts(node, size: int) -> None:
+    """Raise the ``size`` of every ``…font`` dict inside ``node`` (in place)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.endswith("font") and isinstance(value, dict):
+                value["size"] = _at_least(value.get("size"), size)
+            else:
+                _raise_fonts(value, size)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            _raise_fonts(value, size)
 
 
 def plotly_chart(figure, **kwargs):

@@ -18,9 +18,9 @@ import streamlit as st
 
 from nncore.core import glossary
 from nncore.core.metrics import METRIC_TITLES, format_metric, shown_metrics
-from nncore.core.text import preview, short
+from nncore.core.text import plural, preview, short
 from ui import models, presenter, safe
-from ui.metrics import metric_cards
+from ui.metrics import metric_cards, readable_table
 from ui.verdict import Verdict, show_verdict
 
 CHART = "evaluate_confusion"
@@ -137,8 +137,9 @@ def show_classification(
         st.caption(
             f"{glossary.link('precision', 'Precision')}, {glossary.link('recall')} "
             f"and {glossary.link('f1', 'F1')} are averages over the classes, each "
-            f"class counting the same (macro average); {glossary.link('roc auc')} is "
-            "one class against the rest, averaged."
+            "class counting the same (macro average); "
+            f"{glossary.link('roc auc', 'ROC AUC')} is one class against the rest, "
+            "averaged."
         )
     if threshold != 0.5 and verdict.intervals:
         st.caption(
@@ -271,19 +272,19 @@ def show_cell_rows(evaluation, prepared, summary, options, threshold) -> None:
         return
     count = confusion[i][j]
     st.caption(
-        f"{count} {evaluation.split_words} row(s), the most confident first"
+        f"{plural(count, evaluation.split_words + ' row')}, the most confident first"
         + (f" (the first {MAX_CELL_ROWS})" if count > MAX_CELL_ROWS else "")
         + ". The row number counts from 1 in the data."
     )
     confidence = rows.columns[2]
+    table, config = readable_table(preview(rows, rows=MAX_CELL_ROWS))
+    config[short(confidence, 40)] = st.column_config.ProgressColumn(
+        "confidence", min_value=0.0, max_value=1.0, format="percent"
+    )
     st.dataframe(
-        preview(rows, rows=MAX_CELL_ROWS),
+        table,
         height=min(38 + 35 * len(rows), 320),
-        column_config={
-            short(confidence, 40): st.column_config.ProgressColumn(
-                "confidence", min_value=0.0, max_value=1.0, format="percent"
-            )
-        },
+        column_config=config,
         key="evaluate_cell_rows",
     )
 
@@ -327,8 +328,9 @@ def show_regression(evaluation, prepared, verdict: Verdict | None = None) -> Non
     )
     with right:
         st.markdown("**The rows it is most wrong about**")
+        table, config = readable_table(
+            preview(largest_errors(evaluation, prepared), rows=20)
+        )
         st.dataframe(
-            preview(largest_errors(evaluation, prepared), rows=20),
-            height=320,
-            key="evaluate_largest_errors",
+            table, height=320, column_config=config, key="evaluate_largest_errors"
         )

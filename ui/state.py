@@ -6,6 +6,8 @@ page files directly).
 
 from __future__ import annotations
 
+import copy
+
 import streamlit as st
 
 from nncore.spec import default_spec, validate_spec
@@ -27,7 +29,7 @@ JOB = "job_id"  # this session's training job (also in the URL as ?job=)
 JOB_OWNER = "job_owner"  # this session's id as a job owner
 JOB_GONE = "job_gone"  # a ?job= from the URL that the server no longer has
 JOB_PROBLEM = "job_problem"  # why the last Train/Stop/Continue did not happen
-FIX_NOTICE = "fix_notice"  # what the last one-click fix changed
+FIX_NOTICE = "fix_notice"  # {"text", "place", "spec"}: the last one-click fix
 # Evaluate and Runs. Not "evaluate_"/"runs_" keys: those are their widgets'.
 OPENED_RUN = "opened_run"  # {"run_id", "job_id"}: the run opened from Runs
 EVAL_CHOICE = "eval_choice"  # {"model", "job_id"}: the model picked on Evaluate
@@ -48,6 +50,8 @@ PRESENTER = "presenter_mode"  # larger text, advanced controls hidden, captions 
 VISITED = "visited_steps"  # the steps whose screens this session opened
 DEMO = "demo"  # {"name", "job_id"}: the guided demo shown on Home
 DEMO_PROBLEM = "demo_problem"  # why the last demo could not start
+DEMO_SPEC = "demo_spec_from"  # the demo whose settings the experiment holds, or None
+DEMO_LEFT = "demo_left"  # the demo's settings put aside when the user's data came
 
 # Widget keys start with their screen's name; importing an experiment clears them so
 # every widget shows the imported value.
@@ -83,6 +87,8 @@ _DEFAULTS = {
     VISITED: None,
     DEMO: None,
     DEMO_PROBLEM: None,
+    DEMO_SPEC: None,
+    DEMO_LEFT: None,
 }
 
 
@@ -109,13 +115,16 @@ def apply_spec(spec: dict, notice: str) -> None:
     st.session_state[REPORT_KEY] = None
     st.session_state[UPLOAD_ERROR] = None
     st.session_state[NOTICE] = ("success", notice)
+    st.session_state[DEMO_SPEC] = st.session_state[DEMO_LEFT] = None  # ui.demo's
 
 
-def apply_fix(spec: dict, notice: str) -> None:
+def apply_fix(spec: dict, notice: str, *, place: str = "train") -> None:
     """Make ``spec`` (a one-click fix of the training doctor) the experiment.
 
     The model, compile and train widgets start again from the new spec; the data
     is kept. A fix that changes the data settings (scaling) prepares it again.
+    ``notice`` says what changed: it is shown once, on the screen ``place`` (where
+    the fix's button is), by ``take_fix_notice``.
 
     Raises:
         DataError: an uploaded file cannot be prepared with the new data settings
@@ -148,4 +157,38 @@ def apply_fix(spec: dict, notice: str) -> None:
         st.session_state[REPORT] = report
         st.session_state[REPORT_KEY] = None
     st.session_state[SPEC] = spec
-    st.session_state[FIX_NOTICE] = notice
+    set_fix_notice(notice, place)
+
+
+def set_fix_notice(text: str, place: str) -> None:
+    """Say ``text`` once on the screen ``place`` (``"train"``, ``"home"``, ...).
+
+    Call it after the experiment has changed: the notice belongs to the experiment
+    as it is now, and any later change of it (a preset, other data) drops it.
+    """
+    st.session_state[FIX_NOTICE] = {
+        "text": text,
+        "place": place,
+        "spec": copy.deepcopy(st.session_state[SPEC]),
+    }
+
+
+def take_fix_notice(place: str) -> str | None:
+    """The one-click fix's notice for the screen ``place``, at most once.
+
+    Returns None when there is none for this screen, or when the experiment changed
+    since the fix (the notice is then dropped). A notice returned is dropped too: it
+    is shown once, beside the button that caused it.
+    """
+    notice = st.session_state.get(FIX_NOTICE)
+    if not notice:
+        return None
+    if isinstance(notice, str):  # set directly: shown where it is first asked for
+        notice = {"text": notice, "place": place, "spec": None}
+    if notice["spec"] is not None and notice["spec"] != st.session_state[SPEC]:
+        st.session_state[FIX_NOTICE] = None  # the experiment changed since
+        return None
+    if notice["place"] != place:
+        return None
+    st.session_state[FIX_NOTICE] = None
+    return notice["text"]

@@ -1,5 +1,6 @@
-"""Opening a study kept in a storage (the runs folder's journal file, or any Optuna
-storage URL), to watch it or resume it.
+"""Opening a study kept in a storage (the journal file kept with the runs, or any
+Optuna storage URL), to watch it or resume it. The server's folders are never shown:
+an empty storage means the studies kept with the runs.
 """
 
 from __future__ import annotations
@@ -10,27 +11,27 @@ import streamlit as st
 
 from nncore.core import glossary
 from nncore.core.errors import DataError
-from nncore.tune import default_storage, list_studies
+from nncore.tune import default_storage, is_default_storage, list_studies
 from ui import safe, search_jobs, state
 
 
 def choose_study(*, locked: bool) -> None:
     with st.expander("Open or watch a study", icon=":material/folder_open:"):
         st.caption(
-            "Studies are kept in the runs folder and survive a restart. To watch a "
-            "study that other machines run (`python -m nncore tune EXPERIMENT.json "
+            "Studies are kept with the runs and survive a restart. To watch a study "
+            "that other machines run (`python -m nncore tune EXPERIMENT.json "
             "--storage URL --study NAME`), give its storage URL."
         )
-        st.session_state.setdefault("tune_storage", default_storage())
-        storage = st.text_input(
+        typed = st.text_input(
             "Storage",
             key="tune_storage",
-            help="A journal file (e.g. nnstudio-runs/studies.log) or an Optuna "
-            "storage URL: sqlite:///studies.db, postgresql://user:password@host/db, "
+            placeholder="Empty: the studies kept with the runs",
+            help="Leave empty for the studies kept with the runs. Or a journal file "
+            "(e.g. studies.log) or an Optuna storage URL: sqlite:///studies.db, "
+            "postgresql://user:password@host/db, "
             "mysql+pymysql://user:password@host/db.",
         ).strip()
-        if not storage:
-            return
+        storage = default_storage() if is_default_storage(typed) else typed
         if storage == default_storage() and not Path(storage).is_file():
             st.caption("No study yet: the first search creates this file.")
             return

@@ -24,6 +24,9 @@ from nncore.tune import (
 )
 from ui import best_trial, presenter, safe, training
 
+# The longest note a trials table cell shows in full ("stopped after epoch 120").
+NOTE_CHARS = 30
+
 
 def _number(value, snapshot) -> str:
     return value_text(snapshot.objective, value)
@@ -88,13 +91,27 @@ def show_trials(snapshot) -> None:
     best = snapshot.best["trial"] if snapshot.best else None
     table.insert(1, "Best", ["★" if t == best else "" for t in table["Trial"]])
     value_title = table.columns[3]
+    # The note next to the state it explains, short enough to read in its cell;
+    # a longer reason (a failed trial's error) is written out below the table.
+    reasons = {
+        trial: note
+        for trial, note in zip(table["Trial"], table["Note"], strict=True)
+        if len(note) > NOTE_CHARS
+    }
+    table["Note"] = [
+        note if len(note) <= NOTE_CHARS else "reason below the table"
+        for note in table["Note"]
+    ]
+    table.insert(3, "Note", table.pop("Note"))
     config = {
         "Trial": st.column_config.NumberColumn(format="%d", width="small"),
         "Best": st.column_config.TextColumn(width="small"),
         value_title: st.column_config.NumberColumn(format="%.4f"),
         "Seconds": st.column_config.NumberColumn(format="%.1f", width="small"),
         "Epochs": st.column_config.NumberColumn(format="%d", width="small"),
-        "Note": st.column_config.TextColumn(width="large"),
+        "Note": st.column_config.TextColumn(
+            width="medium", help="Why a trial was pruned or failed."
+        ),
     }
     for name in snapshot.params:
         if name in ("learning_rate", "dropout_rate"):
@@ -105,6 +122,8 @@ def show_trials(snapshot) -> None:
         column_config=config,
         height=min(38 + 35 * len(table), 420),
     )
+    for trial, reason in reasons.items():
+        st.caption(safe.escape(f"Trial {trial} failed: {reason}"))
     st.download_button(
         "Trials (.csv)",
         trials_csv(snapshot),
@@ -140,11 +159,15 @@ def show_charts(snapshot) -> None:
                 "Which settings matter: "
                 + safe.escape(
                     snapshot.importance_note
-                    or "needs at least 2 completed trials whose results differ."
+                    or "needs completed trials whose settings and results differ."
                 )
             )
         else:
             presenter.plotly_chart(figure, key="tune_importance")
+            st.caption(
+                f"From {snapshot.importance_trials} completed trials: an estimate "
+                "that firms up as more trials finish."
+            )
     with right:
         st.caption(
             "**How to read them.** Each line of the learning curves is one trial's "

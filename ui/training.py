@@ -189,13 +189,80 @@ def forget_job() -> None:
 
 
 def progress(view) -> float:
-    """How far the job is, 0..1, counting the batches of the current epoch."""
+    """How far the job is, 0..1, counting the batches of the current epoch.
+
+    A finished job is all the way (1.0), also when early stopping ended it before
+    its planned epochs; one stopped by the user shows where it stopped.
+    """
+    if view.status == "finished":
+        return 1.0
     if view.epochs_planned <= 0:
         return 0.0
     done = view.epochs_done
     if view.status == "running" and view.batches_per_epoch:
         done += min(view.batch / view.batches_per_epoch, 1.0)
     return max(0.0, min(done / view.epochs_planned, 1.0))
+
+
+def _same_arrays(one, other) -> bool:
+    """Whether two prepared datasets hold the same rows (the same object, or equal)."""
+    import numpy as np
+
+    if one is other:
+        return True
+    if one.target != other.target or list(one.feature_names) != list(
+        other.feature_names
+    ):
+        return False
+    return all(
+        np.array_equal(getattr(one, name), getattr(other, name))
+        for name in ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test")
+    )
+
+
+def belongs_here(view) -> bool:
+    """Whether a job's result belongs to the session's current data.
+
+    It does when the job trained on the data settings the session has now
+    (``spec["data"]``) and, as far as the session has prepared data, on the same
+    rows (an uploaded file of the same name may hold others). A job re-attached
+    from the link restores its experiment, so it belongs. Screens show a job that
+    does not belong only as "The last run, on other data", without its results.
+    """
+    from nncore.core.errors import SpecError
+    from nncore.spec import validate_data_spec
+
+    if view is None:
+        return False
+    try:
+        here = validate_data_spec(copy.deepcopy(st.session_state[state.SPEC]["data"]))
+    except (SpecError, KeyError, TypeError):
+        return False
+    if (view.spec or {}).get("data") != here:
+        return False
+    report = st.session_state.get(state.REPORT)
+    if report is None:
+        return True  # nothing prepared yet says otherwise (a built-in is the same)
+    try:
+        trained_on = manager().prepared(view.job_id)
+    except Exception:  # noqa: BLE001 - the runs folder: nothing to compare with
+        trained_on = None
+    return trained_on is None or _same_arrays(trained_on, report.prepared)
+
+
+def result_caption(view) -> str:
+    """Which data and experiment a job's result belongs to, in words:
+    ``"Run on Breast cancer · 128-64 network · 30 epochs planned"``."""
+    from nncore.core.catalog import dataset_title
+    from nncore.report.compare import network_summary
+
+    return " · ".join(
+        [
+            f"Run on {dataset_title(view.dataset)}",
+            f"{network_summary(view.spec)} network",
+            f"{view.spec['train']['epochs']} epochs planned",
+        ]
+    )
 
 
 # Spec fields as the screens name them, for "what changed" notices.
@@ -250,12 +317,21 @@ def describe_changes(old: dict, new: dict) -> list[str]:
     return changes
 
 
-def finding_cards(findings, key: str, fix_help: str, then: str, problem_key: str):
+def finding_cards(
+    findings,
+    key: str,
+    fix_help: str,
+    then: str,
+    problem_key: str,
+    *,
+    place: str = "train",
+):
     """The training doctor's findings, each with its one-click fixes.
 
     Used by the Train screen and the Home screen's overfitting demo. ``then`` ends
-    the notice shown after a fix ("Press Train to run the fixed experiment.");
-    a fix that cannot be applied is explained under ``problem_key``.
+    the notice shown after a fix ("Press Train to run the fixed experiment."), once,
+    on the screen ``place`` (``state.take_fix_notice``); a fix that cannot be
+    applied is explained under ``problem_key``.
     """
     from ui import safe
 
@@ -271,10 +347,10 @@ def finding_cards(findings, key: str, fix_help: str, then: str, problem_key: str
                         icon=":material/build:",
                         help=fix_help,
                     ):
-                        use_fix(fix, then, problem_key)
+                        use_fix(fix, then, problem_key, place=place)
 
 
-def use_fix(fix: dict, then: str, problem_key: str) -> None:
+def use_fix(fix: dict, then: str, problem_key: str, *, place: str = "train") -> None:
     """Apply a one-click fix to the experiment and redraw the whole page."""
     from nncore.core.errors import DataError, SpecError
     from nncore.spec import validate_spec
@@ -289,6 +365,7 @@ def use_fix(fix: dict, then: str, problem_key: str) -> None:
             f"Applied “{fix['label']}”: "
             + ("; ".join(changes) if changes else "the experiment was already so")
             + f". {then}",
+            place=place,
         )
     except (DataError, SpecError, ValueError) as problem:
         st.session_state[problem_key] = f"The fix could not be applied: {problem}"

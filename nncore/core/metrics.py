@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from nncore.core.text import readable_number
+
 __all__ = [
     "IMBALANCE_METRICS",
     "CLASSIFICATION_METRICS",
@@ -83,11 +85,15 @@ def main_metric(task: str | None, *, imbalanced: bool = False) -> str:
 
 def format_metric(value: float | None, name: str) -> str:
     """A metric as shown to people: 3 decimals for scores, 4 significant digits
-    for errors, "—" when missing, never "-0.000"."""
+    for errors with thousands separators and no exponent ("1,343,000" rather than
+    "1.343e+06"), "—" when missing, never "-0.000"."""
     if value is None:
         return "—"
-    text = f"{value:.4g}" if name in LOWER_IS_BETTER else f"{value:.3f}"
-    return text.lstrip("-") if float(text) == 0 else text
+    if name in LOWER_IS_BETTER:
+        text = readable_number(value, digits=4)
+    else:
+        text = f"{value:.3f}"
+    return text.lstrip("-") if text.lstrip("-").strip("0.") == "" else text
 
 
 def format_with_interval(

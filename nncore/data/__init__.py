@@ -8,14 +8,18 @@ from nncore.core.lazy import lazy_exports
 
 _WHERE = {
     "clean_labels": "nncore.data.detect",
+    "column_kind": "nncore.data.profile",
     "DataProfile": "nncore.data.profile",
     "detect_task": "nncore.data.detect",
+    "find_outliers": "nncore.data.profile",
     "inspect_data": "nncore.data.inspect",
     "is_imbalanced": "nncore.data.profile",
     "load_builtin": "nncore.data.sources",
     "load_source": "nncore.data.inspect",
     "LoadedTable": "nncore.data.loading",
     "MAX_MAGNITUDE": "nncore.data.prepare",
+    "OutlierClipper": "nncore.data.outliers",
+    "OutlierFinding": "nncore.data.profile",
     "prepare_data": "nncore.data.prepare",
     "prepare_from_spec": "nncore.data.prepare",
     "PreparedData": "nncore.data.prepare",

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from nncore.core.text import listing, quoted
+from nncore.core.text import listing, plural, quoted
 
 # An integer target with at most this many distinct values is read as class labels.
 MAX_INTEGER_CLASSES = 20
@@ -98,7 +98,7 @@ def clean_labels(y: pd.Series) -> tuple[pd.Series, str | None]:
     groups = "; ".join(
         " = ".join(quoted(v, 20) for v in sorted(raw)[:4]) for raw in messy.iloc[:3]
     )
-    more = f" and {len(messy) - 3} more group(s)" if len(messy) > 3 else ""
+    more = f" and {plural(len(messy) - 3, 'more group')}" if len(messy) > 3 else ""
     message = (
         f"The target has labels that differ only by capital letters or spaces "
         f"({groups}{more}). They were merged into one class each; fix the spelling "

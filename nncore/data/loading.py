@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from nncore.core.errors import DataError
-from nncore.core.text import listing, quoted, short
+from nncore.core.text import listing, plural, quoted, short
 
 SAMPLE_BYTES = 64 * 1024
 # A header row longer than the sample is read up to this size to count its fields.
@@ -242,7 +242,7 @@ def _leave_out_nested(table: LoadedTable) -> None:
     if nested:
         table.frame = frame.drop(columns=nested)
         table.warnings.append(
-            f"Left out {len(nested)} column(s) that hold lists or records "
+            f"Left out {plural(len(nested), 'column')} that hold lists or records "
             f"({listing(nested)}): a network needs one plain value per cell. To use "
             "them, flatten them into plain columns (one per item or field) before "
             "saving the file."
@@ -298,8 +298,8 @@ def _without_nul_bytes(handle, head: bytes, name: str, table: LoadedTable):
     data = handle.read()
     cleaned = data.replace(b"\x00", b"")
     table.warnings.append(
-        f"Removed {len(data) - len(cleaned)} NUL byte(s) (character code 0) from "
-        f"the file {quoted(name, 60)}; text files should not contain them, so the "
+        f"Removed {plural(len(data) - len(cleaned), 'NUL byte')} (character code 0) "
+        f"from the file {quoted(name, 60)}; text files should not contain them, so the "
         "file may be damaged. Check the values, and save the file again as UTF-8 CSV "
         "if some look wrong."
     )
@@ -531,7 +531,7 @@ def _parse_skipping_bad_lines(handle, name, codec, options, table) -> pd.DataFra
     finally:
         text.detach()
     table.warnings.append(
-        f"Skipped {len(bad)} row(s) that had more fields than the header row "
+        f"Skipped {plural(len(bad), 'row')} that had more fields than the header row "
         f"(first one starts {quoted(','.join(bad[0]) if bad else '', 30)}). Check the "
         "delimiter and quoting in those rows, or fix the header."
     )
@@ -564,7 +564,7 @@ def _tidy(table: LoadedTable) -> None:
     if empty_rows.any():
         frame = frame.loc[~empty_rows].reset_index(drop=True)
         table.warnings.append(
-            f"Dropped {int(empty_rows.sum())} completely empty row(s)."
+            f"Dropped {plural(int(empty_rows.sum()), 'completely empty row')}."
         )
     if frame.empty:
         raise DataError(
@@ -600,7 +600,8 @@ def _blank_cells_to_missing(frame: pd.DataFrame, table: LoadedTable) -> None:
                 frame[column] = values.mask(hit)
     if blank:
         table.warnings.append(
-            f"{blank} cell(s) held only spaces or tabs; they were treated as missing "
+            f"{plural(blank, 'cell')} held only spaces or tabs; they were treated as "
+            "missing "
             "values (and filled in where a value is needed)."
         )
 
@@ -666,9 +667,9 @@ def _mostly_numeric(values: pd.Series, column: str, table: LoadedTable):
     if not bad.empty:
         tokens = bad.value_counts().index.tolist()
         table.warnings.append(
-            f"Column {quoted(column)} is numeric but has {len(bad)} value(s) that are "
-            f"not numbers ({listing(tokens, limit=4, width=12)}); they were treated as "
-            "missing and will be filled in."
+            f"Column {quoted(column)} is numeric but has cells that are not numbers "
+            f"({listing(tokens, limit=4, width=12)}): {plural(len(bad), 'value')}, "
+            "treated as missing and filled in."
         )
     return result
 

@@ -14,14 +14,15 @@ import pandas as pd
 
 from nncore.core.errors import DataError
 from nncore.core.glossary import advice
-from nncore.core.text import listing, quoted
+from nncore.core.text import listing, plural, quoted
 from nncore.data import detect
 from nncore.data.detect import classify_columns, detect_task, is_numeric
 
 MIN_ROWS = 10
 MAX_CLASSES = 200
-# Warn about repeated rows when at least this share of the rows are copies.
-DUPLICATE_SHARE = 0.05
+# Warn about repeated rows when at least this share of the validation and test rows
+# are exact copies of training rows (otherwise repeated rows are only mentioned).
+DUPLICATE_SHARE = 0.01
 # Values beyond this magnitude overflow float32 arithmetic once squared or scaled.
 MAX_MAGNITUDE = 1e30
 DEFAULT_SPLIT = {"train": 0.7, "val": 0.15, "test": 0.15, "stratify": True}
@@ -46,6 +47,9 @@ class PreparedData:
         dropped: column -> why it is not used.
         filled: column -> how many missing or unusable values were imputed.
         stratified: whether the split kept class proportions.
+        outliers: what was done with extreme or impossible numbers: ``"keep"``,
+            ``"drop"`` (training rows dropped) or ``"clip"`` (inputs clipped).
+        outliers_dropped: how many training rows were dropped as outliers.
         notes: what was done, in plain words.
         warnings: problems to act on, each with its fix.
     """
@@ -72,6 +76,8 @@ class PreparedData:
     dropped: dict[str, str] = field(default_factory=dict)
     filled: dict[str, int] = field(default_factory=dict)
     stratified: bool = False
+    outliers: str = "keep"
+    outliers_dropped: int = 0
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -105,6 +111,7 @@ def prepare_data(
     seed: int = 42,
     max_categories: int = 20,
     clean_labels: bool = True,
+    outliers: str = "keep",
 ) -> PreparedData:
     """Split and preprocess a table for training.
 
@@ -120,6 +127,11 @@ def prepare_data(
         seed: random seed for the split. Defaults to 42.
         max_categories: most one-hot columns per categorical column. Defaults to 20.
         clean_labels: merge labels differing only by case or spaces. Defaults to True.
+        outliers: extreme or impossible numbers (``nncore.data.outliers``), judged
+            by bounds learnt on the training rows only: ``"keep"`` them, ``"drop"``
+            the training rows that have one (in an input or a regression target;
+            validation and test rows are kept), or ``"clip"`` the inputs of every
+            split to the training rows' range. Defaults to ``"keep"``.
 
     Returns:
         A ``PreparedData``.
@@ -140,7 +152,8 @@ def prepare_data(
         warnings.append(short_forms)
     if len(frame) < MIN_ROWS:
         raise DataError(
-            f"Only {len(frame)} row(s) of data with a target value. Splitting into "
+            f"Only {plural(len(frame), 'row')} of data with a target value. Splitting "
+            "into "
             f"train, validation and test needs at least {MIN_ROWS} rows; add more data."
         )
     task, reason = _resolve_task(y, target, task)
@@ -159,7 +172,6 @@ def prepare_data(
         )
     for column, why in kinds.dropped.items():
         notes.append(f"Dropped {quoted(column)}: {why}.")
-    _duplicate_rows_warning(frame, kinds, target, warnings)
     features = frame[kinds.numeric + kinds.categorical]
     features = _unusable_to_missing(features, kinds.numeric, warnings)
     filled = {c: int(n) for c, n in features.isna().sum().items() if n}
@@ -173,6 +185,11 @@ def prepare_data(
         classes_raw, y_values = np.unique(labels.to_numpy(), return_inverse=True)
         classes = [_label(c) for c in classes_raw]
     train, val, test, stratified = _split(y_values, task, split, seed, warnings)
+    _duplicate_rows(frame, train, np.concatenate([val, test]), notes, warnings)
+    dropped_rows = 0
+    if outliers == "drop":
+        train, dropped_rows = _drop_outliers(features, y_values, task, kinds, train)
+        notes.append(_dropped_note(dropped_rows))
 
     X = _model_input(features, kinds.categorical)
     X_fit = X.iloc[train]
@@ -181,7 +198,11 @@ def prepare_data(
     # the training split nothing would be grouped, so grouping is left off (same X).
     grouping = any(X_fit[c].nunique() > max_categories for c in kinds.categorical)
     preprocessor = _preprocessor(
-        kinds.numeric, kinds.categorical, scaling, max_categories if grouping else None
+        kinds.numeric,
+        kinds.categorical,
+        scaling,
+        max_categories if grouping else None,
+        clip=outliers == "clip",
     )
     X_train = preprocessor.fit_transform(X_fit).astype(np.float32, copy=False)
     del X_fit
@@ -190,10 +211,12 @@ def prepare_data(
     if filled:
         total = sum(filled.values())
         notes.append(
-            f"Filled {total} missing value(s) "
+            f"Filled {plural(total, 'missing value')} "
             f"({_filled_text(filled, kinds.numeric)}), using medians and most frequent "
             "values learnt from the training split."
         )
+    if outliers == "clip":
+        notes.append(_clipped_note())
     return PreparedData(
         task=task,
         task_reason=reason,
@@ -217,6 +240,8 @@ def prepare_data(
         dropped=dict(kinds.dropped),
         filled=filled,
         stratified=stratified,
+        outliers=outliers,
+        outliers_dropped=dropped_rows,
         notes=notes,
         warnings=warnings,
     )
@@ -251,7 +276,7 @@ def _target_values(frame: pd.DataFrame, target, warnings) -> tuple[pd.DataFrame,
     if missing.any():
         warnings.append(
             advice(
-                f"{int(missing.sum())} row(s) have no usable value in the target "
+                f"{_rows_have(int(missing.sum()))} no usable value in the target "
                 f"{quoted(target)} and were left out.",
                 "A network can only learn from rows whose answer is known, so it "
                 "learns from fewer rows than the file has.",
@@ -324,24 +349,91 @@ def _check_classes(y: pd.Series, target: str) -> None:
         )
 
 
-def _duplicate_rows_warning(frame, kinds, target, warnings) -> None:
-    """Warn when many rows are exact copies of others in what the network sees."""
-    columns = [*kinds.numeric, *kinds.categorical, target]
-    hashes = pd.util.hash_pandas_object(frame[columns], index=False)
-    copies = int(hashes.duplicated().sum())
-    if copies < 2 or copies < DUPLICATE_SHARE * len(frame):
+def _duplicate_rows(frame, train, held, notes, warnings) -> None:
+    """Rows that repeat another row exactly, counted on the rows as they are in the
+    file (IDs and names included, before any column is dropped): a warning when
+    copies of training rows land in the validation or test split, else a note."""
+    try:
+        hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    except (TypeError, ValueError):  # cells that cannot be compared (lists)
         return
-    warnings.append(
-        advice(
-            f"{copies} of the {len(frame)} rows are exact copies of other rows (the "
-            "same values in every column used).",
-            "Copies that land in both the training and the test split let the "
-            "network be tested on rows it has learnt, so its scores look better "
-            "than they will be on new data.",
-            "remove the repeated rows from the file if they are the same record "
-            "entered twice; if they are real repeated observations, keep them.",
-        )
+    copies = int(pd.Series(hashes).duplicated().sum())
+    if not copies:
+        return
+    verb = "repeats" if copies == 1 else "repeat"
+    repeated = (
+        f"{copies:,} of the {len(frame):,} rows {verb} another row exactly, in every "
+        "column"
     )
+    crossing = int(np.isin(hashes[held], hashes[train]).sum())
+    if crossing >= 2 and crossing >= DUPLICATE_SHARE * len(held):
+        warnings.append(
+            advice(
+                f"{crossing:,} of the {len(held):,} validation and test rows are exact "
+                f"copies of training rows ({repeated}).",
+                "The network is then tested on rows it has learnt, so its "
+                "validation and test scores look better than they will be on new "
+                "data.",
+                "remove the repeated rows from the file if they are the same record "
+                "entered twice; if they are real repeated observations, keep them "
+                "and expect somewhat lower scores on new data.",
+            )
+        )
+    else:
+        notes.append(
+            f"{repeated[0].upper()}{repeated[1:]}; that is fine unless they are the "
+            "same record entered twice (then remove the copies from the file)."
+        )
+
+
+def _drop_outliers(features, y_values, task, kinds, train) -> tuple[np.ndarray, int]:
+    """The training rows without extreme or impossible numbers (in an input or a
+    regression target), judged by bounds learnt from the training rows; all of them
+    when every row would go."""
+    from nncore.data.outliers import OutlierClipper
+
+    flagged = np.zeros(len(train), dtype=bool)
+    if kinds.numeric:
+        part = features.iloc[train][kinds.numeric]
+        flagged |= OutlierClipper().fit(part).outliers(part).any(axis=1)
+    if task == "regression":
+        y = np.asarray(y_values[train], dtype="float64")
+        flagged |= OutlierClipper().fit(y).outliers(y)[:, 0]
+    if flagged.all():
+        return train, 0
+    return train[~flagged], int(flagged.sum())
+
+
+def _dropped_note(dropped: int) -> str:
+    if not dropped:
+        return (
+            "Outliers: no training row has an extreme or impossible value, so none "
+            "was dropped."
+        )
+    return (
+        f"Outliers: dropped {plural(dropped, 'training row')} with an extreme or "
+        "impossible value (more than 5 inter-quartile ranges beyond the training "
+        "rows' quartiles, or a zero in a column that is otherwise positive). The "
+        "validation and test rows are all kept, so their scores still include such "
+        "rows."
+    )
+
+
+def _clipped_note() -> str:
+    return (
+        "Outliers: the inputs of every split are clipped to the range learnt from "
+        "the training rows (5 inter-quartile ranges beyond the quartiles), and zeros "
+        "in a column that is otherwise positive count as missing. The target is "
+        "left as it is."
+    )
+
+
+def _rows_have(count: int) -> str:
+    return f"{plural(count, 'row')} {'has' if count == 1 else 'have'}"
+
+
+def _values_were(count: int) -> str:
+    return f"{plural(count, 'value')} {'was' if count == 1 else 'were'}"
 
 
 def _unusable_to_missing(features: pd.DataFrame, numeric, warnings):
@@ -363,7 +455,7 @@ def _unusable_to_missing(features: pd.DataFrame, numeric, warnings):
             )
         warnings.append(
             advice(
-                f"{sum(replaced.values())} value(s) were infinite or too large to "
+                f"{_values_were(sum(replaced.values()))} infinite or too large to "
                 f"compute with (beyond ±1e30) in {listing(replaced)}; they were "
                 "treated as missing and filled in.",
                 "A network cannot compute with such numbers, and the filled-in "
@@ -375,13 +467,15 @@ def _unusable_to_missing(features: pd.DataFrame, numeric, warnings):
 
 
 def _filled_text(filled: dict[str, int], numeric: list[str]) -> str:
+    """Each filled column with its count; beyond eight, the rest are named briefly."""
     parts = [
-        f"{quoted(c, 25)}: {n} with the "
+        f"{quoted(c, 25)}: {n:,} with the "
         + ("median" if c in numeric else "most frequent value")
-        for c, n in list(filled.items())[:4]
+        for c, n in list(filled.items())[:8]
     ]
-    if len(filled) > 4:
-        parts.append(f"and {len(filled) - 4} more column(s)")
+    rest = list(filled)[8:]
+    if rest:
+        parts.append(f"also {listing(rest, limit=len(rest), width=25)}")
     return "; ".join(parts)
 
 
@@ -423,9 +517,9 @@ def _split(y, task, split, seed, warnings):
             counts = np.bincount(y)
             warnings.append(
                 advice(
-                    f"The rarest class has only {int(counts.min())} row(s), too few "
-                    "to keep class proportions in every split, so the split is "
-                    "random.",
+                    "The rarest class has only "
+                    f"{plural(int(counts.min()), 'row')}, too few to keep class "
+                    "proportions in every split, so the split is random.",
                     "A split may then get none of that class, and its scores say "
                     "nothing about it.",
                     "collect more rows of the rare classes, or merge them.",
@@ -442,7 +536,7 @@ def _split(y, task, split, seed, warnings):
     return np.sort(train), np.sort(val), np.sort(test), False
 
 
-def _preprocessor(numeric, categorical, scaling, max_categories):
+def _preprocessor(numeric, categorical, scaling, max_categories, *, clip=False):
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline
@@ -459,6 +553,11 @@ def _preprocessor(numeric, categorical, scaling, max_categories):
             f"The scaling must be one of 'standard', 'minmax', 'none'. Got {scaling!r}."
         )
     numeric_steps = [("impute", SimpleImputer(strategy="median"))]
+    if clip:
+        from nncore.data.outliers import OutlierClipper
+
+        # Clipped before the medians are learnt: impossible zeros become missing.
+        numeric_steps.insert(0, ("outliers", OutlierClipper()))
     if scalers[scaling] is not None:
         numeric_steps.append(("scale", scalers[scaling]))
     # float32 like the one-hot columns, so that joining them does not build a float64
@@ -523,4 +622,5 @@ def prepare_from_spec(frame: pd.DataFrame, data_spec: dict) -> PreparedData:
         seed=data_spec["seed"],
         max_categories=data_spec["max_categories"],
         clean_labels=data_spec["clean_labels"],
+        outliers=data_spec.get("outliers", "keep"),
     )

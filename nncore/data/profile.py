@@ -13,8 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nncore.core.bins import histogram
 from nncore.core.glossary import advice
-from nncore.core.text import listing, quoted
+from nncore.core.text import listing, plural, quoted, readable_number
+from nncore.data import detect
 from nncore.data.detect import is_numeric
 from nncore.data.prepare import MAX_MAGNITUDE, PreparedData
 
@@ -26,6 +28,30 @@ MAX_HISTOGRAMS = 12
 IMBALANCE_RATIO = 0.25
 LEAKAGE_SCORE = 0.99
 SCALE_RATIO = 100
+# Columns whose extreme values the outlier pitfall describes one by one.
+MAX_OUTLIER_COLUMNS = 6
+# Text answers that make a two-valued column a yes/no column.
+YES_NO = {"yes", "no", "y", "n", "true", "false", "t", "f"}
+
+
+@dataclass
+class OutlierFinding:
+    """Extreme or impossible numbers, judged by ranges learnt from the training rows
+    (``nncore.data.outliers.OutlierClipper``), counted over every row.
+
+    Attributes:
+        columns: column -> ``{"far": values outside the range, "zeros": impossible
+            zeros, "low"/"high": the range, "examples": a few of the far values}``,
+            for the numeric inputs and a regression target that have any.
+        rows: rows with at least one such value.
+        inputs: whether an input column has them (clipping can help).
+        target: whether the regression target has them.
+    """
+
+    columns: dict[str, dict[str, Any]]
+    rows: int
+    inputs: bool
+    target: bool
 
 
 @dataclass
@@ -47,6 +73,11 @@ class DataProfile:
         imbalance: the class-imbalance pitfall (also in ``pitfalls``), beside which
             the Data screen offers balanced class weights; None when the classes
             are not imbalanced.
+        outliers: the extreme or impossible numbers found (None when there are
+            none), whatever ``data.outliers`` does with them.
+        outlier_pitfall: the outlier pitfall (also in ``pitfalls``), beside which
+            the Data screen offers its fixes; None when there are no outliers or
+            they are already dropped or clipped.
     """
 
     n_rows: int
@@ -60,6 +91,8 @@ class DataProfile:
     target_histogram: tuple[np.ndarray, np.ndarray] | None = None
     pitfalls: list[str] = field(default_factory=list)
     imbalance: str | None = None
+    outliers: OutlierFinding | None = None
+    outlier_pitfall: str | None = None
 
 
 def is_imbalanced(prepared: PreparedData) -> bool:
@@ -91,13 +124,18 @@ def profile_data(prepared: PreparedData, split: dict | None = None) -> DataProfi
     frame = prepared.frame
     target = prepared.target
     features = prepared.numeric_columns + prepared.categorical_columns
-    y_all = _prepared_target(prepared)
-    positions = np.arange(len(frame))
-    if len(frame) > SAMPLE_ROWS:
+    # Every row of a split (training rows dropped as outliers are in none).
+    kept = np.sort(
+        np.concatenate([prepared.train_index, prepared.val_index, prepared.test_index])
+    )
+    y_every = _prepared_target(prepared)
+    y_all = y_every[kept]
+    positions = kept
+    if len(kept) > SAMPLE_ROWS:
         rng = np.random.default_rng(0)
-        positions = np.sort(rng.choice(len(frame), SAMPLE_ROWS, replace=False))
+        positions = np.sort(rng.choice(kept, SAMPLE_ROWS, replace=False))
     sample = frame.iloc[positions]
-    y = y_all[positions]
+    y = y_every[positions]
 
     class_counts = None
     if prepared.task == "regression":
@@ -124,7 +162,7 @@ def profile_data(prepared: PreparedData, split: dict | None = None) -> DataProfi
         histograms=_histograms(sample, prepared.numeric_columns),
     )
     if prepared.task == "regression":
-        profile.target_histogram = np.histogram(y, bins=30)
+        profile.target_histogram = histogram(y, bins=30)
     profile.pitfalls = _pitfalls(prepared, profile, sample, y, split)
     return profile
 
@@ -139,7 +177,7 @@ def usable_numbers(values: pd.Series) -> np.ndarray:
 def _prepared_target(prepared: PreparedData) -> np.ndarray:
     """The target as the network sees it (class index or value), for every row."""
     dtype = np.float64 if prepared.task == "regression" else np.int64
-    y = np.empty(len(prepared.frame), dtype=dtype)
+    y = np.zeros(len(prepared.frame), dtype=dtype)
     y[prepared.train_index] = prepared.y_train
     y[prepared.val_index] = prepared.y_val
     y[prepared.test_index] = prepared.y_test
@@ -162,7 +200,8 @@ def _column_table(prepared: PreparedData) -> pd.DataFrame:
         missing = int(values.isna().sum())
         if is_numeric(values) and values.notna().any():
             finite = values.replace([np.inf, -np.inf], np.nan)
-            shown = f"{finite.min():.4g} … {finite.max():.4g}"
+            low, high = finite.min(), finite.max()
+            shown = " … ".join(readable_number(v, digits=4) for v in (low, high))
         else:
             top = values.dropna().astype(str).value_counts().index[:3]
             shown = ", ".join(t[:20] for t in top)
@@ -170,7 +209,7 @@ def _column_table(prepared: PreparedData) -> pd.DataFrame:
             {
                 "column": column,
                 "role": role,
-                "type": str(values.dtype),
+                "type": column_kind(values),
                 "missing": missing,
                 "missing %": round(100 * missing / max(len(values), 1), 1),
                 "unique": int(values.nunique()),
@@ -178,6 +217,126 @@ def _column_table(prepared: PreparedData) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def column_kind(values: pd.Series) -> str:
+    """What a column holds, in words: "number", "yes/no", "date", "category" (values
+    that repeat) or "text" (mostly different values, such as names)."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return "date"
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return "yes/no"
+    present = values.dropna()
+    if present.empty:
+        return "number" if is_numeric(values) else "text"
+    distinct = present.unique()
+    if is_numeric(values):
+        two = len(distinct) == 2 and {float(v) for v in distinct} == {0.0, 1.0}
+        return "yes/no" if two else "number"
+    if detect._dates(values, present):
+        return "date"
+    words = {str(v).strip().casefold() for v in distinct}
+    if len(words) == 2 and words <= YES_NO:
+        return "yes/no"
+    return "category" if 2 * len(distinct) <= len(present) else "text"
+
+
+def find_outliers(prepared: PreparedData) -> OutlierFinding | None:
+    """Extreme or impossible numbers in the numeric inputs and a regression target.
+
+    The ranges are learnt from the training rows only (those dropped as outliers
+    included), as ``data.outliers`` learns them; the values are counted over every
+    row.
+
+    Returns:
+        An ``OutlierFinding``, or None when no value is out of range.
+    """
+    from nncore.data.outliers import OutlierClipper
+
+    frame = prepared.frame
+    columns = list(prepared.numeric_columns)
+    if prepared.task == "regression":
+        columns.append(prepared.target)
+    if not columns or frame.empty:
+        return None
+    held = np.concatenate([prepared.val_index, prepared.test_index])
+    training = np.setdiff1d(np.arange(len(frame)), held)
+    values = np.column_stack([usable_numbers(frame[c]) for c in columns])
+    clipper = OutlierClipper().fit(values[training])
+    flags = clipper.outliers(values)
+    found: dict[str, dict[str, Any]] = {}
+    for i, column in enumerate(columns):
+        zeros = flags[:, i] & (values[:, i] == 0) & clipper.zero_missing_[i]
+        far = flags[:, i] & ~zeros
+        if not zeros.any() and not far.any():
+            continue
+        middle = np.nanmedian(values[training, i])
+        extreme = values[far, i]
+        order = np.argsort(-np.abs(extreme - middle), kind="stable")
+        found[column] = {
+            "far": int(far.sum()),
+            "zeros": int(zeros.sum()),
+            "low": float(clipper.low_[i]),
+            "high": float(clipper.high_[i]),
+            "examples": list(dict.fromkeys(extreme[order].tolist()))[:3],
+        }
+    if not found:
+        return None
+    return OutlierFinding(
+        columns=found,
+        rows=int(flags.any(axis=1).sum()),
+        inputs=any(c in prepared.numeric_columns for c in found),
+        target=prepared.task == "regression" and prepared.target in found,
+    )
+
+
+def _outlier_text(column: str, counts: dict[str, Any]) -> str:
+    parts = []
+    if counts["zeros"]:
+        parts.append(
+            f"{plural(counts['zeros'], 'zero')} where every other value is positive"
+        )
+    if counts["far"]:
+        examples = ", ".join(readable_number(v) for v in counts["examples"])
+        low, high = (readable_number(counts[k]) for k in ("low", "high"))
+        parts.append(
+            f"{plural(counts['far'], 'value')} far outside {low} … {high} "
+            f"(e.g. {examples})"
+        )
+    return f"{quoted(column)}: " + " and ".join(parts)
+
+
+def _outlier_pitfall(prepared, profile) -> list[str]:
+    finding = profile.outliers
+    if finding is None or prepared.outliers != "keep":
+        return []
+    items = list(finding.columns.items())
+    details = "; ".join(_outlier_text(c, n) for c, n in items[:MAX_OUTLIER_COLUMNS])
+    rest = [c for c, _ in items[MAX_OUTLIER_COLUMNS:]]
+    if rest:
+        details += f"; also in {listing(rest, limit=len(rest))}"
+    verb = "has" if finding.rows == 1 else "have"
+    fixes = [
+        "check those rows in the file and correct them if they are mistakes. "
+        "Otherwise drop them from training"
+    ]
+    if finding.inputs:
+        fixes.append("clip the inputs to the range")
+    if finding.target:
+        fixes.append("train with the Huber loss, which weighs large errors less")
+    fix = (
+        ", ".join(fixes[:-1]) + " or " + fixes[-1] if len(fixes) > 1 else fixes[0]
+    ) + " (one click below; the ranges are learnt from the training rows only)."
+    return [
+        advice(
+            f"Extreme or impossible values: {details}. "
+            f"{plural(finding.rows, 'row')} {verb} at least one.",
+            "A few wrong or extreme numbers can dominate training: the network bends "
+            "to fit them, its errors on ordinary rows grow, and a prediction for "
+            "such a row can be many times off.",
+            fix,
+        )
+    ]
 
 
 def _relations(prepared, sample, y, features) -> tuple[dict[str, float], str]:
@@ -249,7 +408,7 @@ def _histograms(sample: pd.DataFrame, numeric: list[str]):
         x = usable_numbers(sample[column])
         x = x[~np.isnan(x)]
         if x.size:
-            result[column] = np.histogram(x, bins=30)
+            result[column] = histogram(x, bins=30)
     return result
 
 
@@ -262,6 +421,10 @@ def _pitfalls(prepared, profile, sample, y, split) -> list[str]:
     pitfalls += _rows_per_class_pitfall(prepared, profile, split)
     pitfalls += _leakage_pitfall(prepared, profile, sample, y)
     pitfalls += _id_pitfall(prepared)
+    profile.outliers = find_outliers(prepared)
+    outliers = _outlier_pitfall(prepared, profile)
+    profile.outlier_pitfall = outliers[0] if outliers else None
+    pitfalls += outliers
     if prepared.n_features > len(prepared.y_train):
         pitfalls.append(
             advice(
@@ -288,8 +451,8 @@ def _scale_pitfall(prepared, sample) -> list[str]:
     return [
         advice(
             f"Features are on very different scales ({quoted(wide)} varies about "
-            f"{spread.max():.3g} around its mean, {quoted(narrow)} "
-            f"{spread.min():.3g}) and scaling is off.",
+            f"{readable_number(spread.max())} around its mean, {quoted(narrow)} "
+            f"{readable_number(spread.min())}) and scaling is off.",
             "A network then learns slowly and is dominated by the large feature, "
             "so the small ones hardly count.",
             "choose standard or min-max scaling on the Data screen.",
@@ -333,7 +496,7 @@ def _rows_per_class_pitfall(prepared, profile, split) -> list[str]:
     return [
         advice(
             f"Too few rows per class for the split: class {quoted(rare)} has "
-            f"{counts[rare]} row(s), so only about {expected:.1f} land in the "
+            f"{plural(counts[rare], 'row')}, so only about {expected:.1f} land in the "
             "validation or test split.",
             "That is too few to measure how well the class is learnt: one row more "
             "or less changes the scores a lot.",
@@ -409,8 +572,13 @@ def _id_pitfall(prepared) -> list[str]:
         return []
     return [
         advice(
-            f"ID-like column(s) {listing(ids)} have a different value on every row, "
-            "so they were dropped.",
+            (
+                f"ID-like column {listing(ids)} has a different value on every row, "
+                "so it was dropped."
+                if len(ids) == 1
+                else f"ID-like columns {listing(ids)} have a different value on "
+                "every row, so they were dropped."
+            ),
             "A network could only memorise such values; they tell it nothing about "
             "new rows.",
             "nothing, if they are IDs. If one is a real measurement, give it a "

@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from nncore.core.bins import is_whole, nice_step
 from nncore.core.text import plot_label
 from nncore.data.profile import DataProfile
 
@@ -25,6 +26,23 @@ PALETTE = [
     "#000000",
 ]
 MAX_POINTS = 5000
+# Plotly (d3) number formats with thousands separators and no exponent: "1,343,000"
+# rather than "1.343e+6". HOVER keeps more digits than an axis tick needs.
+AXIS_NUMBER = ",~r"
+HOVER_NUMBER = ",.5~r"
+
+
+def whole_number_axis(figure: go.Figure, edges, **where) -> None:
+    """Ticks on whole numbers for a histogram of whole numbers (``edges`` halfway
+    between them, as ``nncore.core.bins.histogram`` makes them): a year column is
+    ticked 2005, 2010, never 2007.5. ``where`` picks the subplot (row, col)."""
+    edges = np.asarray(edges, dtype="float64")
+    if edges.size < 2 or not is_whole(edges + 0.5):
+        return
+    span = float(edges[-1] - edges[0])
+    figure.update_xaxes(
+        tick0=0, dtick=max(1.0, nice_step(span, parts=6)), tickformat="d", **where
+    )
 
 
 def base_layout(
@@ -99,11 +117,12 @@ def histograms_figure(profile: DataProfile, columns: int = 3) -> go.Figure:
                 marker_color=PALETTE[0],
                 name=plot_label(name),
                 showlegend=False,
-                hovertemplate="%{x:.3g}: %{y} rows<extra></extra>",
+                hovertemplate=f"%{{x:{HOVER_NUMBER}}}: %{{y}} rows<extra></extra>",
             ),
             row=i // columns + 1,
             col=i % columns + 1,
         )
+        whole_number_axis(figure, edges, row=i // columns + 1, col=i % columns + 1)
     figure.update_annotations(font_size=12)
     return base_layout(figure, "Feature distributions", height=max(260, 200 * rows))
 
@@ -155,7 +174,10 @@ def scatter_figure(
                     colorbar=dict(title=plot_label(target, 15)),
                     size=7,
                 ),
-                hovertemplate="(%{x:.3g}, %{y:.3g}): %{marker.color:.3g}",
+                hovertemplate=(
+                    f"(%{{x:{HOVER_NUMBER}}}, %{{y:{HOVER_NUMBER}}}): "
+                    f"%{{marker.color:{HOVER_NUMBER}}}<extra></extra>"
+                ),
             )
         )
     else:
@@ -192,9 +214,10 @@ def target_figure(profile: DataProfile) -> go.Figure:
             y=counts,
             width=np.diff(edges),
             marker_color=PALETTE[2],
-            hovertemplate="%{x:.3g}: %{y} rows<extra></extra>",
+            hovertemplate=f"%{{x:{HOVER_NUMBER}}}: %{{y}} rows<extra></extra>",
         )
     )
+    whole_number_axis(figure, edges)
     figure.add_vline(
         x=profile.baseline["value"],
         line_dash="dash",

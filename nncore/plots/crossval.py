@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from nncore.core.text import readable_number
 from nncore.plots.base import PALETTE, base_layout, empty_note
 from nncore.train.crossval import CrossValidation
 
@@ -15,7 +16,7 @@ _TITLES = {"accuracy": "Validation accuracy", "rmse": "Validation RMSE"}
 def _label(value: float | None, percent: bool) -> str:
     if value is None:
         return "no score"
-    return f"{value:.1f} %" if percent else f"{value:.4g}"
+    return f"{value:.1f} %" if percent else readable_number(value, digits=4)
 
 
 def crossval_figure(result: CrossValidation) -> go.Figure:
@@ -71,9 +72,11 @@ def crossval_figure(result: CrossValidation) -> go.Figure:
         figure.add_hline(y=mean, line_dash="dash", line_color=PALETTE[5])
         # The line's meaning goes in the legend: a label on the line would sit on
         # the points.
-        label = f"mean {mean:.3g}{unit}"
+        label = f"mean {readable_number(mean)}{unit}"
         if result.std is not None:
-            label += f", band ± {spread:.2g}" + (" points" if percent else "")
+            label += f", band ± {readable_number(spread, digits=2)}" + (
+                " points" if percent else ""
+            )
         figure.add_trace(
             go.Scatter(
                 x=[None],

@@ -22,8 +22,10 @@ from plotly.subplots import make_subplots
 
 from nncore.core.metrics import CLASSIFICATION_METRICS
 from nncore.core.metrics import METRIC_TITLES as FULL_TITLES
-from nncore.core.text import plot_label
-from nncore.plots.base import PALETTE, base_layout, empty_note
+from nncore.core.text import plot_label, readable_number
+from nncore.plots.base import AXIS_NUMBER, PALETTE, base_layout, empty_note
+from nncore.plots.base import HOVER_NUMBER as HOVER
+from nncore.plots.robust import clip_to_view, edge_points, outside_note, robust_view
 
 __all__ = [
     "confusion_figure",
@@ -379,19 +381,27 @@ def predicted_actual_figure(summary: Mapping[str, Any], target: str) -> go.Figur
     """
     actual, predicted = _finite_pairs(summary["actual"], summary["predicted"])
     name = plot_label(target, 30)
+    view = robust_view(actual, predicted)
+    x, x_out = clip_to_view(actual, view)
+    y, y_out = clip_to_view(predicted, view)
+    outside = x_out | y_out
     figure = go.Figure(
         go.Scatter(
-            x=actual,
-            y=predicted,
+            x=x[~outside],
+            y=y[~outside],
             mode="markers",
             marker=dict(color=BLUE, size=7, opacity=0.7),
             name="rows",
-            hovertemplate="actual %{x:.4g}, predicted %{y:.4g}<extra></extra>",
+            hovertemplate=f"actual %{{x:{HOVER}}}, predicted %{{y:{HOVER}}}"
+            "<extra></extra>",
         )
     )
+    edge_points(figure, (x, y), outside, (actual, predicted), BLUE, "actual")
     if actual.size:
         low = float(min(actual.min(), predicted.min()))
         high = float(max(actual.max(), predicted.max()))
+        if view is not None:
+            low, high = view
         figure.add_trace(
             go.Scatter(
                 x=[low, high],
@@ -402,8 +412,17 @@ def predicted_actual_figure(summary: Mapping[str, Any], target: str) -> go.Figur
                 hoverinfo="skip",
             )
         )
-    figure.update_xaxes(title=f"actual {name}")
-    figure.update_yaxes(title=f"predicted {name}", scaleanchor="x", scaleratio=1)
+    figure.update_xaxes(title=f"actual {name}", tickformat=AXIS_NUMBER)
+    figure.update_yaxes(
+        title=f"predicted {name}",
+        scaleanchor="x",
+        scaleratio=1,
+        tickformat=AXIS_NUMBER,
+    )
+    if view is not None:
+        figure.update_xaxes(range=list(view))
+        figure.update_yaxes(range=list(view))
+    outside_note(figure, int(outside.sum()))
     return _layout(
         figure,
         "Predicted against actual",
@@ -414,28 +433,40 @@ def predicted_actual_figure(summary: Mapping[str, Any], target: str) -> go.Figur
 def residuals_figure(summary: Mapping[str, Any]) -> go.Figure:
     """Residuals (actual - predicted) against the prediction, with the zero line."""
     predicted, residuals = _finite_pairs(summary["predicted"], summary["residuals"])
+    x_view, y_view = robust_view(predicted), robust_view(residuals)
+    x, x_out = clip_to_view(predicted, x_view)
+    y, y_out = clip_to_view(residuals, y_view)
+    outside = x_out | y_out
     figure = go.Figure(
         go.Scatter(
-            x=predicted,
-            y=residuals,
+            x=x[~outside],
+            y=y[~outside],
             mode="markers",
             marker=dict(color=GREEN, size=7, opacity=0.7),
-            hovertemplate="predicted %{x:.4g}, off by %{y:.4g}<extra></extra>",
+            hovertemplate=f"predicted %{{x:{HOVER}}}, off by %{{y:{HOVER}}}"
+            "<extra></extra>",
             showlegend=False,
         )
     )
+    edge_points(figure, (x, y), outside, (predicted, residuals), GREEN, "residual")
     figure.add_hline(y=0, line_dash="dash", line_color=VERMILLION)
-    figure.update_xaxes(title="predicted value")
-    figure.update_yaxes(title="residual (actual − predicted)")
+    figure.update_xaxes(title="predicted value", tickformat=AXIS_NUMBER)
+    figure.update_yaxes(title="residual (actual − predicted)", tickformat=AXIS_NUMBER)
+    if x_view is not None:
+        figure.update_xaxes(range=list(x_view))
+    if y_view is not None:
+        figure.update_yaxes(range=list(y_view))
+    outside_note(figure, int(outside.sum()))
     return _layout(figure, "Residuals against the prediction")
 
 
 def residual_histogram_figure(summary: Mapping[str, Any], bins: int = 30) -> go.Figure:
     """How the residuals are spread: centred on 0 and narrow is good."""
     _, residuals = _finite_pairs(summary["residuals"], summary["residuals"])
-    counts, edges = (
-        np.histogram(residuals, bins=bins) if residuals.size else ([], np.zeros(2))
-    )
+    view = robust_view(residuals)
+    _, outside = clip_to_view(residuals, view)
+    shown = residuals[~outside]
+    counts, edges = np.histogram(shown, bins=bins) if shown.size else ([], np.zeros(2))
     centres = (edges[:-1] + edges[1:]) / 2
     figure = go.Figure(
         go.Bar(
@@ -443,12 +474,13 @@ def residual_histogram_figure(summary: Mapping[str, Any], bins: int = 30) -> go.
             y=counts,
             width=np.diff(edges),
             marker_color=GREEN,
-            hovertemplate="%{x:.3g}: %{y} rows<extra></extra>",
+            hovertemplate=f"%{{x:{HOVER}}}: %{{y}} rows<extra></extra>",
         )
     )
     figure.add_vline(x=0, line_dash="dash", line_color=VERMILLION)
-    figure.update_xaxes(title="residual (actual − predicted)")
+    figure.update_xaxes(title="residual (actual − predicted)", tickformat=AXIS_NUMBER)
     figure.update_yaxes(title="rows")
+    outside_note(figure, int(outside.sum()), drawn=False)
     return _layout(figure, "Spread of the residuals")
 
 
@@ -527,7 +559,7 @@ def runs_curves_figure(
                     name=f"{label} · {words}",
                     legendgroup=label,
                     hovertemplate=(
-                        f"{label} {words}, epoch %{{x}}: %{{y:.4g}}<extra></extra>"
+                        f"{label} {words}, epoch %{{x}}: %{{y:{HOVER}}}<extra></extra>"
                     ),
                 )
             )
@@ -643,7 +675,13 @@ def _hover_range(bounds: Sequence[float] | None) -> str:
     low, high = _bounds(bounds)
     if low is None or high is None:
         return ""
-    return f" (95 % interval {low:.4g} to {high:.4g})"
+    low, high = (readable_number(v, digits=4) for v in (low, high))
+    return f" (95 % interval {low} to {high})"
+
+
+# A value that no longer fits its bar at 9 px is left to the hover label rather than
+# shrunk until it is unreadable or run into its neighbour's.
+SCORE_TEXT = dict(minsize=9, mode="hide")
 
 
 def _text_places(
@@ -669,7 +707,6 @@ def _scores_figure(
     metrics = list(metrics) or ["accuracy"]
     names = [plot_label(name, 20) for name, _ in entries]
     ranges = [intervals.get(name) or {} for name, _ in entries]
-    barred = any(ranges)
     if all(m in UNIT_SCORES for m in metrics):
         figure = go.Figure()
         for i, (_, scores) in enumerate(entries):
@@ -683,7 +720,8 @@ def _scores_figure(
                     marker_color=colours[i],
                     error_y=_error_bars(values, bounds),
                     text=["—" if v is None else f"{v:.3f}" for v in values],
-                    textposition=_text_places(values, 1.0, barred),
+                    # At the bars' feet: labels above narrow bars would touch.
+                    textposition=_text_places(values, 1.0, True),
                     insidetextanchor="start",
                     textfont=dict(size=11),
                     cliponaxis=False,
@@ -700,6 +738,7 @@ def _scores_figure(
             height=360,
             barmode="group",
             legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+            uniformtext=SCORE_TEXT,
         )
     figure = make_subplots(
         rows=1,
@@ -721,13 +760,13 @@ def _scores_figure(
                 y=values,
                 marker_color=list(colours),
                 error_y=error_y,
-                text=["—" if v is None else f"{v:.3g}" for v in values],
-                textposition=_text_places(values, tallest, barred),
+                text=["—" if v is None else readable_number(v) for v in values],
+                textposition=_text_places(values, tallest, True),
                 insidetextanchor="start",
                 cliponaxis=False,
                 showlegend=False,
                 customdata=[_hover_range(b) for b in bounds],
-                hovertemplate="%{x}: %{y:.4g}%{customdata}<extra></extra>",
+                hovertemplate=f"%{{x}}: %{{y:{HOVER}}}%{{customdata}}<extra></extra>",
             ),
             row=1,
             col=column,
@@ -736,4 +775,4 @@ def _scores_figure(
     # Each metric has its own units: the values are on the bars, not on an axis.
     figure.update_yaxes(rangemode="tozero", showticklabels=False)
     figure.update_annotations(font_size=13)
-    return _layout(figure, title, height=340)
+    return _layout(figure, title, height=340, uniformtext=SCORE_TEXT)

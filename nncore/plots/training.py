@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from nncore.core.metrics import METRIC_TITLES
 from nncore.core.text import plot_label
-from nncore.plots.base import PALETTE, base_layout, empty_note
+from nncore.plots.base import HOVER_NUMBER, PALETTE, base_layout, empty_note
 from nncore.train.compiling import METRICS
 
 __all__ = [
@@ -56,6 +57,9 @@ _FINDING_WORDS = {
     "ignored_class": "rare class ignored (epoch {})",
 }
 _TITLES = {
+    **METRIC_TITLES,
+    "r2": "R²",
+    "mse": "Mean squared error (MSE)",
     "loss": "Loss",
     "learning_rate": "Learning rate",
     **{name: choice.title for name, choice in METRICS.items()},
@@ -123,6 +127,10 @@ def metric_names(history: Mapping[str, Any]) -> list[str]:
 
 def metric_title(name: str) -> str:
     """The name people read for a Keras metric: ``"mae"`` -> ``"Mean absolute …"``."""
+    if name.startswith("val_"):
+        title = metric_title(name[4:])
+        keep = title[1:2].isupper()  # an abbreviation: "AUC", "ROC AUC"
+        return "Validation " + (title if keep else title[:1].lower() + title[1:])
     return _TITLES.get(name, name.replace("_", " ").capitalize())
 
 
@@ -200,7 +208,8 @@ def curves_figure(
                 line=dict(color=colour, width=2.5),
                 marker=dict(size=5),
                 connectgaps=False,
-                hovertemplate=f"{label}, epoch %{{x}}: %{{y:.4g}}<extra></extra>",
+                hovertemplate=f"{label}, epoch %{{x}}: %{{y:{HOVER_NUMBER}}}"
+                "<extra></extra>",
             )
         )
     if not n_epochs:
@@ -455,7 +464,7 @@ def _value_layers(figure, xs, ys, z, points) -> None:
             colorbar=dict(
                 title=dict(text="prediction", side="right"), len=0.8, thickness=12
             ),
-            hovertemplate="prediction %{z:.3g}<extra></extra>",
+            hovertemplate=f"prediction %{{z:{HOVER_NUMBER}}}<extra></extra>",
             name="prediction",
         )
     )
@@ -473,7 +482,10 @@ def _value_layers(figure, xs, ys, z, points) -> None:
                 size=7,
                 line=dict(color="#ffffff", width=1),
             ),
-            hovertemplate="(%{x:.2f}, %{y:.2f}): %{marker.color:.3g}<extra></extra>",
+            hovertemplate=(
+                "(%{x:.2f}, %{y:.2f}): "
+                f"%{{marker.color:{HOVER_NUMBER}}}<extra></extra>"
+            ),
         )
     )
 

@@ -109,7 +109,9 @@ def history_figure(snapshot: StudySnapshot) -> go.Figure:
                 marker=dict(color=colour, symbol=symbol, size=9),
                 customdata=[_settings(r["params"]) for r in rows],
                 hovertemplate=(
-                    "Trial %{x}: %{y:.4g}<br>%{customdata}<extra>" + state + "</extra>"
+                    "Trial %{x}: %{y:,.5~r}<br>%{customdata}<extra>"
+                    + state
+                    + "</extra>"
                 ),
             )
         )
@@ -131,7 +133,7 @@ def history_figure(snapshot: StudySnapshot) -> go.Figure:
                 mode="lines",
                 name="best so far",
                 line=dict(color=BEST_COLOUR, width=2.5, shape="hv"),
-                hovertemplate="best after trial %{x}: %{y:.4g}<extra></extra>",
+                hovertemplate="best after trial %{x}: %{y:,.5~r}<extra></extra>",
             )
         )
     if not snapshot.rows or not figure.data:
@@ -195,7 +197,7 @@ def curves_figure(snapshot: StudySnapshot, highlight: int | None = None) -> go.F
                 opacity=1.0 if width > 2 else 0.65,
                 customdata=[[trial, _settings(row["params"])]] * len(values),
                 hovertemplate=(
-                    "Trial %{customdata[0]}, epoch %{x}: %{y:.4g}<br>"
+                    "Trial %{customdata[0]}, epoch %{x}: %{y:,.5~r}<br>"
                     "%{customdata[1]}<extra></extra>"
                 ),
             )

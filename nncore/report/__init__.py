@@ -13,6 +13,7 @@ _WHERE = {
     "network_summary": "nncore.report.compare",
     "overfitting_epoch": "nncore.report.compare",
     "report_file_name": "nncore.report.lab",
+    "run_name": "nncore.report.compare",
     "run_title": "nncore.report.compare",
     "runs_table": "nncore.report.compare",
     "settings": "nncore.report.compare",

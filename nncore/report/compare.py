@@ -22,12 +22,15 @@ import pandas as pd
 from nncore.core.catalog import dataset_title, is_generated
 from nncore.core.metrics import LOWER_IS_BETTER as METRICS_LOWER_IS_BETTER
 from nncore.core.metrics import finite_or_none, main_metric
-from nncore.core.text import short
+from nncore.core.text import readable_number, short
+from nncore.runs.naming import default_run_name
+from nncore.train.model import network_summary
 
 __all__ = [
     "dataset_title",
     "network_summary",
     "overfitting_epoch",
+    "run_name",
     "run_title",
     "runs_table",
     "settings",
@@ -61,21 +64,6 @@ def _units(spec: Mapping[str, Any]) -> list[int]:
     return [
         layer.get("units") for layer in _layers(spec) if layer.get("type") == "dense"
     ]
-
-
-def network_summary(spec: Mapping[str, Any]) -> str:
-    """The hidden layers in short: ``"128-64"``, ``"128-64 + dropout"``.
-
-    A network without hidden layers is ``"no hidden layer"``.
-    """
-    units = _units(spec)
-    text = "-".join(str(u) for u in units) if units else "no hidden layer"
-    kinds = {layer.get("type") for layer in _layers(spec)}
-    if "dropout" in kinds:
-        text += " + dropout"
-    if "batchnorm" in kinds:
-        text += " + batchnorm"
-    return text
 
 
 def _number(value: Any) -> str:
@@ -394,11 +382,12 @@ def _score_change(run_a: Any, run_b: Any) -> str:
     if score_a == score_b:
         return f"the same validation {name}"
     if score_a == 0:
-        return f"validation {name} {score_a:.3g} → {score_b:.3g}"
+        before, after = readable_number(score_a), readable_number(score_b)
+        return f"validation {name} {before} → {after}"
     change = (score_b - score_a) / abs(score_a) * 100
     direction = "lower, better" if change < 0 else "higher, worse"
     return (
-        f"validation {name} {score_a:.3g} → {score_b:.3g} "
+        f"validation {name} {readable_number(score_a)} → {readable_number(score_b)} "
         f"({abs(change):.0f} % {direction})"
     )
 
@@ -508,23 +497,32 @@ def _when(created: str | None) -> datetime | None:
     return moment.astimezone().replace(tzinfo=None) if moment.tzinfo else moment
 
 
+def run_name(run: Any) -> str:
+    """What people call a run: its kept name (``Run.name``), else the default one
+    of its data, network and time, e.g. ``"Iris flowers · 8-4 · 10:31"``."""
+    name = getattr(run, "name", None)
+    if isinstance(name, str) and name.strip():
+        return name
+    return default_run_name(
+        run.spec or {},
+        dataset=getattr(run, "dataset", None),
+        created=getattr(run, "created", None),
+    )
+
+
 def run_title(run: Any) -> str:
-    """One line naming a run: ``"12 May 10:31 · Iris flowers · 8-4 · finished"``."""
-    when = _when(run.created)
-    parts = [
-        when.strftime("%d %b %H:%M") if when else "",
-        dataset_title(run.dataset),
-        network_summary(run.spec or {}),
-        run.status,
-        run.run_id,
-    ]
-    return " · ".join(part for part in parts if part)
+    """One line naming a run in a list: its name, and its status unless it
+    finished: ``"Iris flowers · 8-4 · 10:31"``, ``"… · 10:31 (interrupted)"``."""
+    status = getattr(run, "status", None)
+    name = run_name(run)
+    return name if status in (None, "finished") else f"{name} ({status})"
 
 
 def runs_table(runs: Sequence[Any]) -> pd.DataFrame:
     """One row per run for a sortable table, newest first as given.
 
-    Columns: ``run``, ``when``, ``status``, ``dataset``, ``network``, the
+    Columns: ``run`` (its name, ``run_name``), ``when``, ``status``,
+    ``dataset``, ``network``, the
     validation score (``validation accuracy`` and/or ``validation RMSE``), the test
     score once the run's test set was looked at (``test accuracy`` / ``test
     RMSE``), ``epochs``, ``optimiser``, ``learning rate``, ``batch size``, ``task``.
@@ -538,7 +536,7 @@ def runs_table(runs: Sequence[Any]) -> pd.DataFrame:
         label = "accuracy" if metric == "accuracy" else "RMSE"
         rows.append(
             {
-                "run": run.run_id,
+                "run": run_name(run),
                 "when": _when(run.created),
                 "dataset": dataset_title(run.dataset),
                 "task": run.task or "",

@@ -436,6 +436,11 @@ def _split_code(spec, prepared: PreparedData) -> str:
             f"rest, test = train_test_split({first})",
             f"train, val = train_test_split(\n    {second}\n)",
             "train, val, test = np.sort(train), np.sort(val), np.sort(test)",
+            *(
+                _drop_outliers_code(prepared)
+                if spec["data"].get("outliers") == "drop"
+                else []
+            ),
             'print(f"rows: {len(train)} train, {len(val)} validation, '
             '{len(test)} test")',
         ]
@@ -519,6 +524,14 @@ class _EstimatorWriter:
     def estimator(self, estimator) -> str:
         if isinstance(estimator, str):  # "drop" / "passthrough"
             return _literal(estimator)
+        if type(estimator).__module__.startswith("nncore."):
+            # NN Studio's own transformer (the outlier clipper): its source, copied.
+            self.imports.update(_OWN_IMPORTS)
+            source = inspect.getsource(type(estimator)).rstrip()
+            if source not in self.functions:
+                self.functions.append(source)
+            parameters = ", ".join(self._parameters(estimator))
+            return f"{type(estimator).__name__}({parameters})"
         self._import(estimator)
         parameters = ", ".join(self._parameters(estimator))
         return f"{type(estimator).__name__}({parameters})"
@@ -558,6 +571,44 @@ class _EstimatorWriter:
     def _import(self, estimator) -> None:
         cls = type(estimator)
         self.imports.add((cls.__module__.split("._")[0], cls.__name__))
+
+
+# What the source of nncore.data.outliers.OutlierClipper needs.
+_OWN_IMPORTS = {("sklearn.base", "BaseEstimator"), ("sklearn.base", "TransformerMixin")}
+
+
+def _drop_outliers_code(prepared: PreparedData) -> list[str]:
+    """Drop the training rows with an extreme or impossible number, as
+    ``nncore.data.prepare`` does with ``data.outliers: "drop"``."""
+    from nncore.data.outliers import OutlierClipper
+
+    lines = [
+        "from sklearn.base import BaseEstimator, TransformerMixin",
+        "",
+        "",
+        inspect.getsource(OutlierClipper).rstrip(),
+        "",
+        "",
+        "# Outliers: training rows with a number far outside the training rows' range",
+        "# (or an impossible zero) are dropped; validation and test rows are kept.",
+        "flagged = np.zeros(len(train), dtype=bool)",
+    ]
+    if prepared.numeric_columns:
+        lines += [
+            "numbers = X.iloc[train][NUMERIC]",
+            "flagged |= OutlierClipper().fit(numbers).outliers(numbers).any(axis=1)",
+        ]
+    if prepared.task == "regression":
+        lines += [
+            'targets = np.asarray(y[train], dtype="float64")',
+            "flagged |= OutlierClipper().fit(targets).outliers(targets)[:, 0]",
+        ]
+    lines += [
+        "if not flagged.all():",
+        "    train = train[~flagged]",
+        'print(f"outliers: {int(flagged.sum())} training rows dropped")',
+    ]
+    return lines
 
 
 def _same(value, default) -> bool:

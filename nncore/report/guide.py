@@ -29,7 +29,9 @@ __all__ = [
     "Step",
     "caption",
     "demo_captions",
+    "demo_settings",
     "demo_spec",
+    "learning_steps",
 ]
 
 
@@ -50,14 +52,14 @@ class Step:
     summary: str
 
 
-# The six steps in the order the workflow goes through them.
+# The six steps in the order the workflow goes through them (the sidebar's order).
 STEPS: tuple[Step, ...] = (
     Step("data", "Data", ":material/table:", "Examples and the target"),
     Step("model", "Model", ":material/hub:", "Layers of neurons"),
     Step("compile", "Compile", ":material/tune:", "Loss and optimiser"),
     Step("train", "Train", ":material/model_training:", "Learning from the rows"),
-    Step("evaluate", "Evaluate", ":material/fact_check:", "Scores on unseen rows"),
     Step("tune", "Tune", ":material/science:", "A search for settings"),
+    Step("evaluate", "Evaluate", ":material/fact_check:", "Scores on unseen rows"),
 )
 
 # What each screen does and why, in plain words: presenter mode shows it under the
@@ -129,7 +131,7 @@ LEARNING_STEPS: tuple[tuple[str, str, str], ...] = (
         "1 · Forward pass",
         "A batch of training rows goes through the network layer by layer: each "
         "neuron weighs its inputs, adds them up and applies its activation. Out "
-        "comes a prediction for each row, e.g. “inside the circle: 80 %”.",
+        "comes a prediction for each row.",
     ),
     (
         "loss",
@@ -193,6 +195,8 @@ class Demo:
         button: the label of the button that starts it.
         pitch: one or two sentences on what it shows.
         changes: the experiment, as changes to the default spec.
+        example: one prediction of its network, in its own words, e.g.
+            ``"inside the circle: 80 %"`` (the tour's forward pass shows it).
         captions: stage (``"data"``, ``"model"``, ``"compile"``, ``"train"``,
             ``"evaluate"``) -> what happens there; ``{n_train}``, ``{n_val}`` and
             ``{parameters}`` are filled in by ``demo_captions``.
@@ -203,6 +207,7 @@ class Demo:
     button: str
     pitch: str
     changes: dict[str, Any]
+    example: str
     captions: dict[str, str] = field(default_factory=dict)
 
 
@@ -234,6 +239,7 @@ _FIRST = Demo(
             "early_stopping": {"enabled": True, "patience": 10, "restore_best": True},
         },
     },
+    example="inside the circle: 80 %",
     captions={
         "data": (
             "400 points on a plane, each with two inputs (its x1 and x2 position) "
@@ -299,6 +305,7 @@ _OVERFIT = Demo(
             "early_stopping": {"enabled": False, "patience": 5, "restore_best": True},
         },
     },
+    example="from the upper-right cloud (class 1): 65 %",
     captions={
         "data": (
             "Two overlapping clouds of points, and only {n_train} rows to learn "
@@ -380,6 +387,45 @@ def demo_captions(
     facts = {"n_train": f"{n_train:,}", "n_val": f"{n_val:,}"}
     facts["parameters"] = f"{parameters:,}"
     return {stage: text.format(**facts) for stage, text in _demo(name).captions.items()}
+
+
+def demo_settings(name: str) -> str:
+    """The demo's settings in a few words, e.g. "3×256 network, 200 epochs, learning
+    rate 0.0003".
+
+    Args:
+        name: ``"first"`` or ``"overfit"``.
+
+    Raises:
+        ValueError: for an unknown demo.
+    """
+    spec = demo_spec(name)
+    units = [
+        layer["units"] for layer in spec["model"]["layers"] if layer["type"] == "dense"
+    ]
+    network = (
+        f"{len(units)}×{units[0]}"
+        if len(set(units)) == 1
+        else "-".join(map(str, units))
+    )
+    return (
+        f"{network} network, {spec['train']['epochs']} epochs, learning rate "
+        f"{spec['compile']['learning_rate']:g}"
+    )
+
+
+def learning_steps(name: str) -> tuple[tuple[str, str, str], ...]:
+    """``LEARNING_STEPS`` for demo ``name``: its forward pass gives its own example.
+
+    Args:
+        name: ``"first"`` or ``"overfit"``.
+
+    Raises:
+        ValueError: for an unknown demo.
+    """
+    example = _demo(name).example
+    (key, title, text), *rest = LEARNING_STEPS
+    return ((key, title, f"{text[:-1]}, e.g. “{example}”."), *rest)
 
 
 def caption(step: str) -> str:

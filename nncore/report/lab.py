@@ -327,6 +327,7 @@ def _findings(run: Any, prepared: PreparedData) -> list:
             task=prepared.task,
             scores=scores,
             class_weight=class_weight,
+            spec=run.spec,
         )
     except (TypeError, ValueError):  # a history the doctor cannot read
         return []

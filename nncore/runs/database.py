@@ -7,7 +7,9 @@ Versions (``PRAGMA user_version``):
 1. the runs and their epochs;
 2. every look at a test set (``test_looks``);
 3. each run's reference models, error bars and rows per split (``reference``,
-   ``reference_problems``, ``metrics_ci``, ``rows``; NULL for older runs).
+   ``reference_problems``, ``metrics_ci``, ``rows``; NULL for older runs);
+4. each run's readable ``name`` (older runs get their default name:
+   ``nncore.runs.naming.default_run_name``).
 
 A database from an older NN Studio is brought up to date when a ``RunStore`` opens
 it, in one transaction; its runs keep every value they had.
@@ -15,11 +17,14 @@ it, in one transaction; its runs keep every value they had.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+
+from nncore.runs.naming import default_run_name, unique_name
 
 __all__ = ["SCHEMA_VERSION", "WRITE_FAILURES", "migrate"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -93,8 +98,32 @@ def migrate(connection: sqlite3.Connection, version: int) -> None:
     if version < 3:
         for column in _VERDICT_COLUMNS:
             connection.execute(f"ALTER TABLE runs ADD COLUMN {column} TEXT")
-    # Later versions add steps here: `if version < 4: ...`.
+    if version < 4:
+        connection.execute("ALTER TABLE runs ADD COLUMN name TEXT")
+        _name_runs(connection)
+    # Later versions add steps here: `if version < 5: ...`.
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _name_runs(connection: sqlite3.Connection) -> None:
+    """Give every run without a name its default one (schema 4)."""
+    rows = connection.execute(
+        "SELECT run_id, spec, dataset, created FROM runs WHERE name IS NULL "
+        "ORDER BY created, rowid"
+    ).fetchall()
+    taken = {row[0] for row in connection.execute("SELECT name FROM runs")}
+    names = []
+    for run_id, spec_text, dataset, created in rows:
+        try:
+            spec = json.loads(spec_text)
+        except (TypeError, ValueError):
+            spec = {}  # an unreadable spec still gets a name from its data
+        name = unique_name(
+            default_run_name(spec, dataset=dataset, created=created), taken
+        )
+        taken.add(name)
+        names.append((name, run_id))
+    connection.executemany("UPDATE runs SET name = ? WHERE run_id = ?", names)
 
 
 def _execute(connection: sqlite3.Connection, script: str) -> None:

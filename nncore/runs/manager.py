@@ -28,7 +28,6 @@ import atexit
 import logging
 import math
 import os
-import tempfile
 import threading
 import time
 import uuid
@@ -42,12 +41,13 @@ import numpy as np
 from nncore.core import limits
 from nncore.core.errors import DataError
 from nncore.data.prepare import PreparedData
+from nncore.runs import finish
 from nncore.runs.checkpoint import ResumePoint, load_checkpoint
 from nncore.runs.recorder import RunRecorder
 from nncore.runs.verdict import assess
 from nncore.runs.view import Job, JobView, snapshot
+from nncore.train import warmup
 from nncore.train.model import trainable_parameters
-from nncore.train.modelfiles import discard_file, save_model
 
 if TYPE_CHECKING:
     from nncore.runs.store import RunStore
@@ -279,7 +279,9 @@ class JobManager:
         return job.job_id
 
     def continue_(self, job_id: str, epochs: int) -> None:
-        """Train a stopped or finished job ``epochs`` more, from its model as it is.
+        """Train a stopped or finished job ``epochs`` more, from its model as it is:
+        the scored weights (``JobView.scored_epoch``), the best epoch's with
+        ``train.save_best`` on, not the last epoch's.
 
         The job (and its run) goes on: the history grows, the planned epochs grow.
 
@@ -434,16 +436,19 @@ class JobManager:
             return job.prepared if job is not None and not job.forgotten else None
 
     def model_file(self, job_id: str) -> Path | None:
-        """The job's saved model (``.keras``), once it ended; else None."""
+        """The job's saved model (``.keras``) once it ended, else None: the scored
+        weights (``JobView.scored_epoch``), the best epoch's with
+        ``train.save_best`` on (``nncore.runs.finish``)."""
         with self._lock:
             job = self._jobs.get(job_id)
             return job.model_file if job is not None else None
 
-    def best_file(self, job_id: str) -> Path | None:
-        """The model of the job's best epoch (``.keras``) if it was kept; else None."""
+    def last_file(self, job_id: str) -> Path | None:
+        """The last epoch's model (``.keras``) when it differs from ``model_file``;
+        else None."""
         with self._lock:
             job = self._jobs.get(job_id)
-            return job.best_file if job is not None else None
+            return job.last_file if job is not None else None
 
     def wait(self, job_id: str, *, timeout: float | None = None) -> JobView | None:
         """Block until the job is neither queued nor running (or ``timeout`` passed)."""
@@ -487,6 +492,7 @@ class JobManager:
                 job.history[name].append(value)
             job.epochs_done = epoch + 1
             job.segment_epochs += 1
+            warmup.mark_warm()  # TensorFlow is loaded and traced now
             job.best_epoch = _best_epoch(job.history)
             self._touch(job)
 
@@ -537,7 +543,7 @@ class JobManager:
         with self._lock:
             job = self._jobs.get(job_id)
         if job is not None:
-            self._warn_not_saved(job, error, what=what)
+            finish.warn_not_saved(job, error, self._lock, what=what)
 
     def checkpoint_path(self, job_id: str) -> Path | None:
         """Where to save the job's checkpoint; None when its run is not kept."""
@@ -618,10 +624,11 @@ class JobManager:
                 self._touch(job)
                 self._recorder.set_status(job, "running")
             try:
-                if job.work is not None:
-                    self._run_task(job)
-                else:
-                    self._train(job)
+                with warmup.exclusive():  # after a TensorFlow warm-up that runs
+                    if job.work is not None:
+                        self._run_task(job)
+                    else:
+                        self._train(job)
             except Exception as error:  # a bug or an out-of-memory: tell the user
                 log.exception("training job %s failed", job.job_id)
                 with self._lock:
@@ -642,7 +649,7 @@ class JobManager:
     def _train(self, job: Job) -> None:
         from nncore.runs.progress import Pace, Progress
         from nncore.train.doctor import diagnose
-        from nncore.train.trainer import Trainer, metric_warnings, nan_message
+        from nncore.train.trainer import Trainer, nan_message
 
         if job.trainer is None:
             model = None
@@ -661,6 +668,8 @@ class JobManager:
             epochs = job.epochs_planned - job.epochs_done
             callbacks.append(Pace(job.min_seconds, epochs, job.stop_flag))
         ending = trainer.fit(job.epochs_planned, callbacks, job.stop_flag)
+        # The best epoch's weights with train.save_best: scored, saved, drawn.
+        last = finish.use_scored_weights(trainer)
         progress = callbacks[0]
         progress.flush(final=True)
         outputs = trainer.outputs()
@@ -672,7 +681,9 @@ class JobManager:
             seed=job.spec["train"]["seed"],
             previous=job.verdict,
         )
-        model_file, best_file = self._save_models(job, trainer)
+        model_file, last_file = finish.save_models(
+            self._recorder, job, trainer, last, self._lock
+        )
         status = "stopped" if ending == "stopped" else "finished"
         findings = diagnose(
             trainer.history,
@@ -680,6 +691,7 @@ class JobManager:
             task=job.prepared.task,
             scores=metrics["val"],
             class_weight=job.spec["train"].get("class_weight", "none"),
+            spec=job.spec,
         )
         with self._lock:
             job.history = {k: list(v) for k, v in trainer.history.items()}
@@ -688,28 +700,15 @@ class JobManager:
             job.findings = findings
             job.metrics = metrics
             job.verdict = verdict
-            job.warnings.extend(w for w in verdict.warnings if w not in job.warnings)
             job.ending = ending
             job.model_file = model_file
-            job.best_file = best_file
+            job.last_file = last_file
+            job.scored_epoch = trainer.weights_epoch
+            job.last_metrics = last.metrics if last is not None else None
             if ending == "nan":
                 status = "failed"
                 job.error = nan_message(trainer.epochs_done)
-            for warning in metric_warnings(metrics):
-                if warning not in job.warnings and ending != "nan":
-                    job.warnings.append(warning)
-            if ending == "early_stopping" and job.best_epoch:
-                restore = job.spec["train"]["early_stopping"]["restore_best"]
-                job.warnings.append(
-                    f"Early stopping ended training after epoch {job.epochs_done}: "
-                    "the validation loss had not improved for "
-                    f"{job.spec['train']['early_stopping']['patience']} epochs"
-                    + (
-                        f"; the weights of the best epoch ({job.best_epoch}) were kept."
-                        if restore
-                        else "."
-                    )
-                )
+            finish.add_end_warnings(job, metrics, ending)
             # Recorded before the job shows as ended, so whoever sees it ended
             # finds the run ended too.
             self._recorder.finish(job, metrics, job.baseline, status=status)
@@ -730,49 +729,13 @@ class JobManager:
                 self._end_segment(job)
                 self._touch(job)
             return
+        warmup.mark_warm()  # it trained (a search, folds): TensorFlow is warm
         with self._lock:
             job.progress["result"] = result
             job.status = "stopped" if context.stop_requested else "finished"
             job.ending = "stopped" if context.stop_requested else "completed"
             self._end_segment(job)
             self._touch(job)
-
-    def _save_models(self, job: Job, trainer) -> tuple[Path | None, Path | None]:
-        """Save the final model (and the best epoch's) into the run's folder."""
-        model_file = None
-        if job.run_id is not None:
-            model_file = self._recorder.model_path(job)
-        if model_file is None:  # no run store: keep the model for downloads anyway
-            model_file = Path(tempfile.mkdtemp(prefix="nnstudio-")) / "model.keras"
-        best_file = Path(model_file).with_name("best.keras")
-        # Any failure (a full disk shows as OSError, or as h5py's or zipfile's own
-        # errors) leaves the trained model in memory: the job still ends normally.
-        try:
-            save_model(trainer.model, model_file)
-        except Exception as error:
-            self._warn_not_saved(job, error)
-            return None, None
-        try:
-            if not trainer.save_best(best_file):
-                best_file = None
-        except Exception as error:
-            discard_file(best_file)
-            self._warn_not_saved(job, error)
-            best_file = None
-        return Path(model_file), best_file
-
-    def _warn_not_saved(
-        self, job: Job, error: Exception, *, what: str = "model"
-    ) -> None:
-        reason = getattr(error, "strerror", None) or str(error)
-        with self._lock:
-            head = f"The {what} could not be saved"
-            if any(w.startswith(head) for w in job.warnings):
-                return
-            job.warnings.append(
-                f"The {what} could not be saved ({reason}). Free some disk space or "
-                "set NNSTUDIO_RUNS_DIR to a folder you can write to."
-            )
 
     def _end_segment(self, job: Job) -> None:
         if job.segment_start is not None:

@@ -112,12 +112,13 @@ class Progress(keras.callbacks.Callback):
             self._checkpoint(epoch)
 
     def flush(self, *, final: bool = False) -> None:
-        """Record the epochs not recorded yet; at the end, draw the last boundary."""
+        """Record the epochs not recorded yet; at the end, draw the boundary of
+        the weights the model holds (the best epoch's, when those are scored)."""
         if self.pending:
             self.manager.record_epochs(self.job_id, dict(self.pending))
             self.pending.clear()
         if final and self.grid is not None:
-            self._refresh(self.trainer.epochs_done)
+            self._refresh(self.trainer.weights_epoch)
 
     def _refresh(self, epoch: int) -> None:
         self.last_refresh = time.monotonic()
@@ -128,6 +129,7 @@ class Progress(keras.callbacks.Callback):
                 baseline=self.baseline,
                 task=self.prepared.task,
                 class_weight=self.trainer.spec["train"].get("class_weight", "none"),
+                spec=self.trainer.spec,
             )
             if history
             else []

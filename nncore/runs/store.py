@@ -47,6 +47,7 @@ from nncore.runs.encoding import (
     numbers_json,
     spec_json,
 )
+from nncore.runs.naming import check_run_name, default_run_name, unique_name
 
 RUNS_DIR_ENV = "NNSTUDIO_RUNS_DIR"
 DEFAULT_RUNS_DIR = "nnstudio-runs"
@@ -111,6 +112,8 @@ class Run:
             high]}, "test": {...}}``; None for runs without them.
         rows: rows per split, ``{"train": 120, "val": 15, "test": 15}``; None for
             older runs.
+        name: what people call the run, e.g. ``"Iris flowers · 128-64 · 10:31"``
+            (``nncore.runs.naming``); ``rename`` changes it.
     """
 
     run_id: str
@@ -133,6 +136,7 @@ class Run:
     reference_problems: dict[str, str] = field(default_factory=dict)
     metrics_ci: dict | None = None
     rows: dict[str, int] | None = None
+    name: str = ""
 
 
 class RunStore:
@@ -181,6 +185,7 @@ class RunStore:
         task: str | None = None,
         epochs_planned: int | None = None,
         rows: dict[str, int] | None = None,
+        name: str | None = None,
     ) -> str:
         """Record a new run with status ``"queued"``; return its id.
 
@@ -191,9 +196,15 @@ class RunStore:
             epochs_planned: the epochs asked for. Default: None.
             rows: rows per split, e.g. ``{"train": 120, "val": 15, "test": 15}``.
                 Default: None.
+            name: what to call the run. Default: None (its data, network and
+                time, ``"Iris flowers · 128-64 · 10:31"``, with `` (2)`` added
+                when another run has that name).
 
         Returns:
             The new run's id, 12 hexadecimal characters.
+
+        Raises:
+            ValueError: an empty name or one over 80 characters.
         """
         if not isinstance(spec, dict):
             raise TypeError(
@@ -211,14 +222,21 @@ class RunStore:
             )
         spec_text = spec_json(spec)
         now = _now()
+        default = name is None
+        name = check_run_name(
+            default_run_name(spec, dataset=dataset, created=now) if default else name
+        )
         with self._connect(write=True) as connection:
+            if default:
+                taken = connection.execute("SELECT name FROM runs").fetchall()
+                name = unique_name(name, {row["name"] for row in taken})
             for _ in range(5):
                 run_id = uuid.uuid4().hex[:12]
                 try:
                     connection.execute(
                         "INSERT INTO runs (run_id, created, updated, status, spec, "
-                        "dataset, task, epochs_planned, owner, rows) "
-                        "VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
+                        "dataset, task, epochs_planned, owner, rows, name) "
+                        "VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
                         (
                             run_id,
                             now,
@@ -229,12 +247,25 @@ class RunStore:
                             None if epochs_planned is None else int(epochs_planned),
                             _PROCESS_TOKEN,
                             numbers_json(rows),
+                            name,
                         ),
                     )
                     return run_id
                 except sqlite3.IntegrityError:  # an id collision: draw another
                     continue
         raise RuntimeError("Could not draw a unique run id after 5 tries.")
+
+    def rename(self, run_id: str, name: str) -> str:
+        """Give a run a new name; return the name as kept (spaces tidied).
+
+        Raises:
+            ValueError: the name is empty or over 80 characters.
+            UnknownRunError: no run has this id.
+        """
+        name = check_run_name(name)
+        with self._connect(write=True) as connection:
+            self._update(connection, run_id, "name = ?", (name,))
+        return name
 
     def set_status(self, run_id: str, status: str, error: str | None = None) -> None:
         """Set a run's status (and its error message, cleared when None).
@@ -683,12 +714,13 @@ class RunStore:
         return None if relative is None else self.folder / relative
 
     def _decode(self, row: sqlite3.Row, epoch_logs: list[str], looks: int = 0) -> Run:
+        spec = json.loads(row["spec"])
         return Run(
             run_id=row["run_id"],
             status=row["status"],
             created=row["created"],
             updated=row["updated"],
-            spec=json.loads(row["spec"]),
+            spec=spec,
             dataset=row["dataset"],
             task=row["task"],
             epochs_planned=row["epochs_planned"],
@@ -704,6 +736,8 @@ class RunStore:
             reference_problems=numbers_from_json(row["reference_problems"]) or {},
             metrics_ci=numbers_from_json(row["metrics_ci"]),
             rows=numbers_from_json(row["rows"]),
+            name=row["name"]
+            or default_run_name(spec, dataset=row["dataset"], created=row["created"]),
         )
 
     @staticmethod

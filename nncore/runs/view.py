@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nncore.data.prepare import PreparedData
+from nncore.train.warmup import is_warm
 
 if TYPE_CHECKING:
     from nncore.runs.checkpoint import ResumePoint
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["STATUSES", "Job", "JobView", "snapshot"]
 
 STATUSES = ("queued", "running", "finished", "stopped", "failed")
+# A job's message while TensorFlow loads and traces for the first time.
+STARTING = "Starting TensorFlow: the first time takes about 10 s"
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,13 @@ class JobView:
             high]}, "test": {...}}`` (``nncore.core.intervals``); None while
             ``metrics`` is None. A split without error bars has an empty dict.
         interval_problems: split -> why it has no error bars, and what to do.
+        scored_epoch: the epoch (1-based) whose weights ``metrics``, the reference
+            verdict and the model file come from: the best one (lowest validation
+            loss) with ``train.save_best`` on, else the last one trained (or the one
+            early stopping went back to); None while ``metrics`` is None.
+        last_epoch_metrics: ``{"val": {...}}`` of the last epoch's weights when
+            they differ from the scored ones (``JobManager.last_file`` has them);
+            else None.
         warnings: what the user should know, in plain words.
         error: what went wrong (failed jobs), and what to do.
         message: one line for people about where the job is.
@@ -122,6 +132,8 @@ class JobView:
     reference_problems: dict = field(default_factory=dict)
     metrics_ci: dict | None = None
     interval_problems: dict = field(default_factory=dict)
+    scored_epoch: int | None = None
+    last_epoch_metrics: dict | None = None
 
 
 @dataclass
@@ -157,8 +169,10 @@ class Job:
     trainer: Trainer | None = None
     resume_from: ResumePoint | None = None
     stop_flag: StopFlag | None = None
-    model_file: Path | None = None
-    best_file: Path | None = None
+    model_file: Path | None = None  # the scored weights
+    last_file: Path | None = None  # the last epoch's, when they differ
+    scored_epoch: int | None = None
+    last_metrics: dict | None = None  # {"val": ...} of the last epoch's weights
     forgotten: bool = False
     updated: int = 0
     baseline_val: dict | None = None
@@ -237,6 +251,8 @@ def snapshot(job: Job, *, queue_position: int | None, queue_length: int) -> JobV
         reference_problems=dict(reference.problems) if reference is not None else {},
         metrics_ci=verdict.metrics_ci if measured else None,
         interval_problems=dict(verdict.interval_problems) if measured else {},
+        scored_epoch=job.scored_epoch if job.metrics is not None else None,
+        last_epoch_metrics=job.last_metrics if job.metrics is not None else None,
     )
 
 
@@ -258,6 +274,8 @@ def _message(job: Job, position: int | None, batch: int, per_epoch: int) -> str:
     if job.kind != "train" and job.status in ("running", "finished", "stopped"):
         default = {"running": f"Running the {job.kind}", "finished": "Finished"}
         return job.progress.get("message", default.get(job.status, "Stopped by you"))
+    if job.status == "running" and not (job.epochs_done or batch or is_warm()):
+        return STARTING
     if job.status == "running":
         return (
             f"Epoch {min(job.epochs_done + 1, job.epochs_planned)} of "

@@ -29,6 +29,8 @@ from typing import Any
 SECTIONS = ("data", "model", "compile", "train", "tune")
 TASKS = ("auto", "binary", "multiclass", "regression")
 SCALINGS = ("standard", "minmax", "none")
+# What preparation does with extreme or impossible numbers (nncore.data.outliers).
+OUTLIERS = ("keep", "drop", "clip")
 LAYER_TYPES = ("dense", "dropout", "batchnorm")
 ACTIVATIONS = (
     "relu",
@@ -203,6 +205,15 @@ SCHEMA: dict[str, Field] = {
         True,
         help="Merge target labels that differ only by case or surrounding spaces.",
     ),
+    "data.outliers": choice(
+        OUTLIERS,
+        "keep",
+        help="Extreme or impossible numbers (beyond 5 inter-quartile ranges, or a "
+        "zero in an otherwise positive column), judged by the training rows: "
+        "'keep' them, 'drop' the training rows that have one (validation and test "
+        "rows are kept, so the scores stay honest), or 'clip' the inputs of every "
+        "split to the training rows' range.",
+    ),
     "model.layers": Field(
         "list",
         [
@@ -263,7 +274,9 @@ SCHEMA: dict[str, Field] = {
         "common one.",
     ),
     # What the Tune screen searches (see nncore.tune.search).
-    "tune.method": choice(TUNE_METHODS, "random"),
+    # Smart search (TPE) by default: its first trials are random anyway, and the
+    # Tune screen recommends it.
+    "tune.method": choice(TUNE_METHODS, "tpe"),
     "tune.trials": integer(1, 10_000, 20, help="The study's number of trials."),
     "tune.space": Field(
         "object",

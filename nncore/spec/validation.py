@@ -63,6 +63,7 @@ def validate_data_spec(data: Any) -> dict[str, Any]:
         "max_categories",
         "noise",
         "clean_labels",
+        "outliers",
     ):
         check_field(merged, f"data.{name}")
     for part in ("train", "val", "test"):

@@ -278,7 +278,8 @@ def resolve_compile(compile_spec: dict, task: str) -> dict[str, Any]:
             metrics.insert(0, default)
         notes.append(
             advice(
-                f"Dropped the metric(s) {', '.join(dropped)}: "
+                f"Dropped the {'metric' if len(dropped) == 1 else 'metrics'} "
+                f"{', '.join(dropped)}: "
                 + " ".join(_metric_problem(m, task) for m in dropped),
                 f"Watching {', '.join(metrics)} instead, so the curves still show "
                 "how well the network learns.",

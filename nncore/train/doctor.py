@@ -5,7 +5,8 @@ e.g. ``loss``, ``val_loss``, ``accuracy``, ``val_accuracy``; values may be NaN o
 inf). Each detector returns a ``Finding`` or ``None``; ``diagnose`` runs them all and
 works on a partial history too, so the Train screen can call it after every epoch.
 Each finding carries one-click fixes: small patches of the experiment spec that
-``apply_fix`` applies to a copy of the spec.
+``apply_fix`` applies to a copy of the spec (``nncore.train.doctor_fixes``). Given the
+experiment's spec, a finding offers only fixes that change something in it.
 
 Standard library and NumPy only: no TensorFlow, no Streamlit.
 
@@ -24,9 +25,18 @@ from typing import Any
 
 import numpy as np
 
+from nncore.core.text import readable_number
+from nncore.train.doctor_fixes import (
+    FIXES,
+    MAX_UNITS,
+    advice,
+    apply_fix,
+)
+
 __all__ = [
     "FIXES",
     "KINDS",
+    "MAX_UNITS",
     "Finding",
     "apply_fix",
     "diagnose",
@@ -95,6 +105,11 @@ DIVERGENCE_MIN_JUMP = 0.10
 # and rarely alternates four times at that size.
 OSCILLATION_AMPLITUDE = 0.10
 OSCILLATION_REVERSALS = 3
+# ...and each swing at least 1% of the first epoch's loss and at least 0.0001: a
+# loss around 0.00001 that doubles and halves has fitted the data, it does not
+# oscillate.
+OSCILLATION_FIRST_SHARE = 0.01
+OSCILLATION_FLOOR = 1e-4
 
 # Plateau: no improvement of more than 1% over the best value so far for 10 epochs,
 # twice the default early-stopping patience of 5.
@@ -106,55 +121,18 @@ PLATEAU_EPOCHS = 10
 # wide needs imbalanced classes and a network that misses most rows of the rare
 # ones (on 90/10 rows, always guessing the big class: 0.9 against 0.5).
 IGNORED_CLASS_GAP = 0.15
+# What else to try when the scaling fix is in place already.
+_OUTLIERS = (
+    "check the Data screen for outliers: a few extreme values still produce huge "
+    "gradients after standardising"
+)
 _MORE_RARE = (
     "collect more rows of the rare class, and lower the decision threshold on the "
     "Evaluate screen to find more of it."
 )
 
-# Limits the fixes respect, the same as the spec's (nncore.spec.schema: MAX_UNITS, the
-# learning-rate range, train.epochs); copied so that the doctor imports no nncore.
-MAX_UNITS = 4096
-MIN_LEARNING_RATE = 1e-6
-MAX_LEARNING_RATE = 1.0
-MAX_EPOCHS = 1000
-DROPOUT_RATE = 0.2
-EARLY_STOPPING = {"enabled": True, "patience": 5}
-
 # The class-weight setting of the spec (nncore.spec.schema.CLASS_WEIGHTS).
 CLASS_WEIGHTS = ("none", "balanced")
-
-
-def _fix(label: str, action: str | None = None, changes: dict | None = None) -> dict:
-    return {"label": label, "action": action, "changes": changes or {}}
-
-
-# Every one-click fix. ``changes`` is deep-merged into the spec; ``action`` (when not
-# None) then derives the new values from the spec's own (halving, doubling, ...).
-FIXES: dict[str, dict[str, Any]] = {
-    "add_dropout": _fix("Add dropout (rate 0.2) after each dense layer", "add_dropout"),
-    "enable_early_stopping": _fix(
-        "Turn on early stopping (patience 5)",
-        changes={"train": {"early_stopping": dict(EARLY_STOPPING)}},
-    ),
-    "fewer_units": _fix("Halve the units of each dense layer", "fewer_units"),
-    "more_units": _fix("Double the units of each dense layer", "more_units"),
-    "train_longer": _fix("Train twice as many epochs", "train_longer"),
-    "higher_learning_rate": _fix("Triple the learning rate", "higher_learning_rate"),
-    "halve_learning_rate": _fix("Halve the learning rate", "halve_learning_rate"),
-    "scale_data": _fix(
-        "Standardise the inputs", changes={"data": {"scaling": "standard"}}
-    ),
-    "reduce_learning_rate": _fix(
-        "Divide the learning rate by 10", "reduce_learning_rate"
-    ),
-    "stop_early": _fix(
-        "Stop at the best epoch (early stopping, patience 5)",
-        changes={"train": {"early_stopping": dict(EARLY_STOPPING)}},
-    ),
-    "balanced_class_weights": _fix(
-        "Use balanced class weights", changes={"train": {"class_weight": "balanced"}}
-    ),
-}
 
 
 @dataclass
@@ -182,7 +160,7 @@ def _fixes(*names: str) -> list[dict[str, Any]]:
 
 
 def _number(value: float) -> str:
-    return f"{value:.4g}"
+    return readable_number(value, digits=4)
 
 
 # --- reading a history -------------------------------------------------------------
@@ -246,7 +224,10 @@ def _check_history(history: Any) -> None:
 
 
 def overfitting(
-    history: Mapping[str, Any], patience: int = OVERFIT_PATIENCE
+    history: Mapping[str, Any],
+    patience: int = OVERFIT_PATIENCE,
+    *,
+    spec: Mapping[str, Any] | None = None,
 ) -> Finding | None:
     """Validation loss rising, or a widening train/validation gap, while loss falls.
 
@@ -254,6 +235,9 @@ def overfitting(
         history: Keras-style history with ``loss`` and ``val_loss``.
         patience: how many epochs the validation loss must have risen after its
             lowest point. Defaults to 3.
+        spec: the experiment spec the history comes from. Fixes it has in place
+            already are left out, and the remedy says what else to try. Defaults
+            to None (unknown: every fix is offered).
 
     Returns:
         A finding at the epoch where the validation loss was lowest (or where the
@@ -271,11 +255,14 @@ def overfitting(
     n_epochs = loss.size
     if n_epochs < MIN_EPOCHS:
         return None
-    remedy = (
+    remedy, fixes = advice(
+        spec,
+        ("add_dropout", "enable_early_stopping", "fewer_units"),
         "Add Dropout layers, turn on early stopping so training ends at the best "
-        "epoch, or use fewer units so the network cannot memorise the training rows."
+        "epoch, or use fewer units so the network cannot memorise the training rows.",
+        otherwise="collect more training rows: more examples are the surest cure "
+        "for memorising",
     )
-    fixes = _fixes("add_dropout", "enable_early_stopping", "fewer_units")
 
     best = int(np.argmin(val_loss))
     recent = val_loss[-3:].mean()
@@ -328,6 +315,8 @@ def underfitting(
     history: Mapping[str, Any],
     baseline: Mapping[str, Any] | float | None = None,
     task: str | None = None,
+    *,
+    spec: Mapping[str, Any] | None = None,
 ) -> Finding | None:
     """Training accuracy no better than the naive baseline, or a flat, high loss.
 
@@ -339,16 +328,22 @@ def underfitting(
             None (only the flat-loss check runs).
         task: ``"binary"``, ``"multiclass"`` or ``"regression"``; accuracy is not
             compared for regression. Defaults to None (unknown).
+        spec: the experiment spec the history comes from. Fixes it has in place
+            already are left out, and the remedy says what else to try. Defaults
+            to None (unknown: every fix is offered).
 
     Returns:
         A finding at the epoch from which training stalled, or None.
     """
     _check_choice("task", task, TASKS, none=True)
-    remedy = (
+    remedy, fixes = advice(
+        spec,
+        ("more_units", "train_longer", "higher_learning_rate"),
         "Give the network more capacity (more units or layers), train for more "
-        "epochs, or raise the learning rate so it can get past the starting point."
+        "epochs, or raise the learning rate so it can get past the starting point.",
+        otherwise="add layers, or check on the Data screen that the input columns "
+        "carry information about the target",
     )
-    fixes = _fixes("more_units", "train_longer", "higher_learning_rate")
 
     baseline_accuracy = _baseline_accuracy(baseline)
     series = _finite(history, "accuracy")
@@ -423,20 +418,30 @@ def _check_choice(name: str, value: Any, allowed: tuple, *, none: bool) -> None:
         )
 
 
-def divergence(history: Mapping[str, Any]) -> Finding | None:
+def divergence(
+    history: Mapping[str, Any], *, spec: Mapping[str, Any] | None = None
+) -> Finding | None:
     """A NaN/inf loss, or a training loss far above its lowest value so far.
 
     A non-finite loss is reported however short the history: it is never noise.
+
+    Args:
+        history: Keras-style history with ``loss`` (and ``val_loss``).
+        spec: the experiment spec the history comes from. Fixes it has in place
+            already are left out, and the remedy says what else to try. Defaults
+            to None (unknown: every fix is offered).
 
     Returns:
         A finding at the first epoch with a non-finite or spiking loss, or None.
     """
     _check_history(history)
-    remedy = (
+    remedy, fixes = advice(
+        spec,
+        ("halve_learning_rate", "scale_data"),
         "Halve the learning rate so each step stays small, and scale the inputs "
-        "(standardise them) so no feature produces huge gradients."
+        "(standardise them) so no feature produces huge gradients.",
+        otherwise=_OUTLIERS,
     )
-    fixes = _fixes("halve_learning_rate", "scale_data")
     first_bad = None
     for key in ("loss", "val_loss"):
         column = _column(history, key)
@@ -481,8 +486,21 @@ def divergence(history: Mapping[str, Any]) -> Finding | None:
     return None
 
 
-def oscillation(history: Mapping[str, Any]) -> Finding | None:
+def oscillation(
+    history: Mapping[str, Any], *, spec: Mapping[str, Any] | None = None
+) -> Finding | None:
     """The training loss swinging up and down strongly from epoch to epoch.
+
+    A swing counts when it is large for the loss at that point (10% or more) and
+    not tiny in absolute terms: at least 1% of the first epoch's loss and at least
+    0.0001, so a loss that wobbles around 0.00001 (the data is fitted) is not
+    oscillating.
+
+    Args:
+        history: Keras-style history with ``loss``.
+        spec: the experiment spec the history comes from. Fixes it has in place
+            already are left out, and the remedy says what else to try. Defaults
+            to None (unknown: every fix is offered).
 
     Returns:
         A finding at the first epoch of the first run of alternating large swings,
@@ -495,7 +513,10 @@ def oscillation(history: Mapping[str, Any]) -> Finding | None:
     if loss.size < MIN_EPOCHS or np.any(loss <= 0):
         return None
     steps = np.diff(loss)
-    large = np.abs(steps) >= OSCILLATION_AMPLITUDE * loss[:-1]
+    floor = max(OSCILLATION_FLOOR, OSCILLATION_FIRST_SHARE * loss[0])
+    large = (np.abs(steps) >= OSCILLATION_AMPLITUDE * loss[:-1]) & (
+        np.abs(steps) >= floor
+    )
     # Runs of large swings, each the opposite way to the one before: (start, length).
     runs: list[list[int]] = []
     for index in range(steps.size):
@@ -520,17 +541,28 @@ def oscillation(history: Mapping[str, Any]) -> Finding | None:
                 "so training wastes epochs bouncing instead of settling, and the "
                 "final weights depend on where the bounce stopped."
             )
-            remedy = (
+            remedy, fixes = advice(
+                spec,
+                ("halve_learning_rate", "scale_data"),
                 "Halve the learning rate so the steps are small enough to settle, "
-                "and scale the inputs (standardise them) to even out the gradients."
+                "and scale the inputs (standardise them) to even out the gradients.",
+                otherwise="use a larger batch size so each step averages more rows; "
+                "a few outliers (see the Data screen) can also make the loss jump",
             )
-            fixes = _fixes("halve_learning_rate", "scale_data")
             return Finding("oscillation", epoch, message, remedy, fixes)
     return None
 
 
-def plateau(history: Mapping[str, Any]) -> Finding | None:
+def plateau(
+    history: Mapping[str, Any], *, spec: Mapping[str, Any] | None = None
+) -> Finding | None:
     """No improvement of the validation loss (or the loss) for a long stretch.
+
+    Args:
+        history: Keras-style history with ``val_loss`` (or ``loss``).
+        spec: the experiment spec the history comes from. Fixes it has in place
+            already are left out, and the remedy says what else to try. Defaults
+            to None (unknown: every fix is offered).
 
     Returns:
         A finding at the epoch of the last real improvement, or None.
@@ -557,11 +589,15 @@ def plateau(history: Mapping[str, Any]) -> Finding | None:
         f"{_number(best)}). The current learning rate no longer makes progress, so "
         "further epochs at this rate only cost time."
     )
-    remedy = (
+    remedy, fixes = advice(
+        spec,
+        ("reduce_learning_rate", "stop_early"),
         "Reduce the learning rate so smaller steps can find a lower point, or stop "
-        "training at the best epoch."
+        "training at the best epoch.",
+        otherwise="collect more training rows: the validation loss may be as low "
+        "as this network gets on this data",
+        alternatives=("add_dropout", "fewer_units"),
     )
-    fixes = _fixes("reduce_learning_rate", "stop_early")
     return Finding("plateau", last_improvement + 1, message, remedy, fixes)
 
 
@@ -618,6 +654,7 @@ def diagnose(
     *,
     scores: Mapping[str, Any] | None = None,
     class_weight: str = "none",
+    spec: Mapping[str, Any] | None = None,
 ) -> list[Finding]:
     """Run every detector on a (possibly partial) history.
 
@@ -634,6 +671,10 @@ def diagnose(
         class_weight: the experiment's ``train.class_weight``. With balanced
             weights Keras weighs the training accuracy by class, so the naive
             guess scores its balanced accuracy. Defaults to ``"none"``.
+        spec: the experiment spec the history comes from. A fix it has in place
+            already (standard scaling, early stopping with patience 5, ...) is
+            never offered: the finding's remedy says so and what else to try.
+            Defaults to None (unknown: every fix is offered).
 
     Returns:
         The findings, in the order of ``KINDS``; empty for a healthy history.
@@ -649,150 +690,19 @@ def diagnose(
         weighted = isinstance(baseline, Mapping) and "balanced_accuracy" in baseline
         baseline = {"accuracy": baseline["balanced_accuracy"]} if weighted else None
     found = {
-        "overfitting": overfitting(history),
-        "underfitting": underfitting(history, baseline=baseline, task=task),
-        "divergence": divergence(history),
+        "overfitting": overfitting(history, spec=spec),
+        "underfitting": underfitting(history, baseline=baseline, task=task, spec=spec),
+        "divergence": divergence(history, spec=spec),
         "oscillation": None,
         "plateau": None,
     }
     if found["divergence"] is None:
-        found["oscillation"] = oscillation(history)
+        found["oscillation"] = oscillation(history, spec=spec)
     if not any(found.values()):
-        found["plateau"] = plateau(history)
+        found["plateau"] = plateau(history, spec=spec)
     found["ignored_class"] = (
         None
         if task == "regression"
         else ignored_class(history, scores, class_weight=class_weight)
     )
     return [found[kind] for kind in KINDS if found[kind] is not None]
-
-
-# --- fixes -----------------------------------------------------------------------
-
-
-def apply_fix(spec: Mapping[str, Any], fix: Mapping[str, Any] | str) -> dict:
-    """A copy of the experiment spec with one fix applied; the input is unchanged.
-
-    Args:
-        spec: the experiment spec (as ``nncore.validate_spec`` returns it).
-        fix: one of a finding's ``fixes``, or the name of one in ``FIXES``
-            (e.g. ``"add_dropout"``).
-
-    Returns:
-        The new spec.
-
-    Raises:
-        ValueError: when the fix is unknown or the spec lacks the field it changes.
-        TypeError: when ``spec`` or ``fix`` is not a dict.
-
-    Example:
-        >>> apply_fix(spec, "halve_learning_rate")["compile"]["learning_rate"]
-        0.0005
-    """
-    if isinstance(fix, str):
-        if fix not in FIXES:
-            raise ValueError(
-                f"Unknown fix {fix!r}. Expected one of {{{', '.join(FIXES)}}}."
-            )
-        fix = FIXES[fix]
-    if not isinstance(fix, Mapping) or not isinstance(fix.get("changes", {}), Mapping):
-        raise TypeError(
-            "fix must be one of a finding's fixes, a dict like {'label': ..., "
-            f"'action': ..., 'changes': {{...}}}}. Got {fix!r}."
-        )
-    if not isinstance(spec, Mapping):
-        raise TypeError(
-            f"spec must be an experiment spec (a dict). Got {type(spec).__name__}."
-        )
-    action = fix.get("action")
-    if action is not None and action not in _ACTIONS:
-        raise ValueError(
-            f"Unknown fix action {action!r}. Expected one of "
-            f"{{{', '.join(sorted(_ACTIONS))}}}."
-        )
-    new_spec = _deep_merge(copy.deepcopy(dict(spec)), fix.get("changes", {}))
-    if action is not None:
-        _ACTIONS[action](new_spec)
-    return new_spec
-
-
-def _deep_merge(target: dict, changes: Mapping[str, Any]) -> dict:
-    for key, value in changes.items():
-        if isinstance(value, Mapping) and isinstance(target.get(key), dict):
-            _deep_merge(target[key], value)
-        else:
-            target[key] = copy.deepcopy(value)
-    return target
-
-
-def _field(spec: dict, section: str, key: str) -> Any:
-    part = spec.get(section)
-    if not isinstance(part, dict) or key not in part:
-        raise ValueError(
-            f"The spec has no '{section}.{key}' field to change. Pass a whole "
-            "experiment spec (nncore.validate_spec fills in the defaults)."
-        )
-    return part[key]
-
-
-def _layers(spec: dict) -> list:
-    layers = _field(spec, "model", "layers")
-    if not isinstance(layers, list):
-        raise ValueError(
-            f"The 'model.layers' field must be a list of layers. Got {layers!r}."
-        )
-    return layers
-
-
-def _rounded(value: float) -> float:
-    # 6 significant digits: 0.001 * 3 gives 0.003, not 0.0030000000000000005.
-    return float(f"{value:.6g}")
-
-
-def _add_dropout(spec: dict) -> None:
-    layers = _layers(spec)
-    result = []
-    for index, layer in enumerate(layers):
-        result.append(layer)
-        following = layers[index + 1] if index + 1 < len(layers) else None
-        is_dense = isinstance(layer, dict) and layer.get("type") == "dense"
-        has_dropout = isinstance(following, dict) and following.get("type") == "dropout"
-        if is_dense and not has_dropout:
-            result.append({"type": "dropout", "rate": DROPOUT_RATE})
-    spec["model"]["layers"] = result
-
-
-def _scale_units(factor: float) -> Any:
-    def scale(spec: dict) -> None:
-        for layer in _layers(spec):
-            if isinstance(layer, dict) and layer.get("type") == "dense":
-                units = int(layer["units"] * factor)
-                layer["units"] = min(MAX_UNITS, max(1, units))
-
-    return scale
-
-
-def _scale_learning_rate(factor: float) -> Any:
-    def scale(spec: dict) -> None:
-        rate = _field(spec, "compile", "learning_rate") * factor
-        spec["compile"]["learning_rate"] = _rounded(
-            min(MAX_LEARNING_RATE, max(MIN_LEARNING_RATE, rate))
-        )
-
-    return scale
-
-
-def _train_longer(spec: dict) -> None:
-    spec["train"]["epochs"] = min(MAX_EPOCHS, _field(spec, "train", "epochs") * 2)
-
-
-_ACTIONS = {
-    "add_dropout": _add_dropout,
-    "fewer_units": _scale_units(0.5),
-    "more_units": _scale_units(2),
-    "train_longer": _train_longer,
-    "higher_learning_rate": _scale_learning_rate(3),
-    "halve_learning_rate": _scale_learning_rate(0.5),
-    # Keras' ReduceLROnPlateau divides by 10 by default (factor=0.1).
-    "reduce_learning_rate": _scale_learning_rate(0.1),
-}

@@ -36,7 +36,7 @@ from nncore.core.metrics import (
     baseline_metrics,
     regression_metrics,
 )
-from nncore.core.text import quoted, short
+from nncore.core.text import quoted, readable_number, short
 from nncore.data.prepare import PreparedData
 
 __all__ = [
@@ -513,7 +513,7 @@ def _percent(value: float) -> str:
 
 
 def _number(value: float) -> str:
-    return f"{value:.3g}" if abs(value) < 1e6 else f"{value:.3e}"
+    return readable_number(value)
 
 
 def baseline_sentence(evaluation: Evaluation, metrics: Mapping[str, Any]) -> str:

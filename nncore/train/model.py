@@ -10,6 +10,7 @@ importing TensorFlow.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from typing import Any
 
 from nncore.spec.model import validate_model_spec
@@ -18,7 +19,7 @@ LAYER_TITLES = {"dense": "Dense", "dropout": "Dropout", "batchnorm": "BatchNorm"
 
 PRESETS: dict[str, list[dict[str, Any]]] = {
     "Start simple": [{"type": "dense", "units": 8, "activation": "relu"}],
-    "The article's network": [
+    "Classic 128-64": [
         {"type": "dense", "units": 128, "activation": "relu"},
         {"type": "dense", "units": 64, "activation": "relu"},
     ],
@@ -36,12 +37,39 @@ PRESETS: dict[str, list[dict[str, Any]]] = {
 }
 PRESET_DESCRIPTIONS = {
     "Start simple": "One small hidden layer of 8 neurons: fast, and hard to overfit.",
-    "The article's network": "Two hidden layers of 128 and 64 neurons, a classic "
+    "Classic 128-64": "Two hidden layers of 128 and 64 neurons, a classic "
     "starting point for tabular data.",
     "Deeper": "Three layers (64, 64, 32) that can learn more tangled patterns.",
     "Wide with dropout": "Two wide layers (256, 128), each followed by dropout that "
     "switches off 30% of the neurons while training to fight overfitting.",
 }
+
+
+def network_summary(spec: Mapping[str, Any]) -> str:
+    """The hidden layers of an experiment in short: ``"128-64"``, ``"128-64 +
+    dropout"``, ``"conv 16-32 · 64"`` (convolutions' filters, then dense units).
+
+    A network without hidden layers is ``"no hidden layer"``.
+    """
+    stack = [
+        layer
+        for layer in (spec.get("model") or {}).get("layers") or []
+        if isinstance(layer, Mapping)
+    ]
+    units = [layer.get("units") for layer in stack if layer.get("type") == "dense"]
+    filters = [layer.get("filters") for layer in stack if layer.get("type") == "conv2d"]
+    parts = []
+    if filters:
+        parts.append("conv " + "-".join(str(f) for f in filters))
+    if units:
+        parts.append("-".join(str(u) for u in units))
+    text = " · ".join(parts) if parts else "no hidden layer"
+    kinds = {layer.get("type") for layer in stack}
+    if "dropout" in kinds:
+        text += " + dropout"
+    if "batchnorm" in kinds:
+        text += " + batchnorm"
+    return text
 
 
 def output_layer(task: str, n_classes: int | None) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from nncore.core.errors import DataError
-from nncore.core.text import quoted, short
+from nncore.core.text import plural, quoted, short
 
 __all__ = [
     "MAX_MODEL_BYTES",
@@ -297,7 +297,8 @@ def check_model_fits(model, prepared, name: str) -> None:
     }[task]
     if out_shape[1] != needed:
         raise DataError(
-            f"{shown} gives {out_shape[1]} output(s), but the task of the active data "
+            f"{shown} gives {plural(out_shape[1], 'output')}, but the task of the "
+            "active data "
             f"is {task}, which needs {what}. Upload a model made for this target, or "
             "change the target or the task on the Data screen."
         )

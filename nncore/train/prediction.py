@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from nncore.core.errors import DataError
-from nncore.core.text import listing, quoted, short
+from nncore.core.text import listing, plural, quoted, short
 from nncore.data.prepare import MAX_MAGNITUDE, PreparedData
 from nncore.train.evaluation import (
     SPLITS,
@@ -35,6 +35,7 @@ from nncore.train.evaluation import (
 __all__ = [
     "InputField",
     "TableModel",
+    "importance_note",
     "input_fields",
     "model_input",
     "permutation_importance",
@@ -130,7 +131,7 @@ def model_input(
     missing = [column for column in needed if str(column) not in names]
     if missing:
         raise DataError(
-            f"The table lacks {len(missing)} column(s) the model needs: "
+            f"The table lacks {plural(len(missing), 'column')} the model needs: "
             f"{listing(missing)}. Expected the columns of the training data: "
             f"{listing(needed, 12)}. Add them (same names), then try again."
         )
@@ -165,10 +166,12 @@ def model_input(
             )
             bad = int(unusable.sum() + not_numbers.sum())
             if bad:
+                verb = (
+                    "is not a usable number" if bad == 1 else "are not usable numbers"
+                )
                 notes.append(
-                    f"{bad} value(s) in {quoted(column)} are not usable numbers; "
-                    "they were treated as missing and filled with the training "
-                    "median."
+                    f"{plural(bad, 'value')} in {quoted(column)} {verb}; treated as "
+                    "missing and filled with the training median."
                 )
             inputs[column] = numbers.mask(unusable)
         else:
@@ -177,7 +180,9 @@ def model_input(
             unseen = sorted({v for v in text.dropna() if v not in known})
             if unseen:
                 notes.append(
-                    f"{quoted(column)} has value(s) the model never saw in training "
+                    f"{quoted(column)} has "
+                    f"{'a value' if len(unseen) == 1 else 'values'} "
+                    "the model never saw in training "
                     f"({listing(unseen, 3, 20)}); the model treats them as none of "
                     "the values it knows, so those predictions are less reliable."
                 )
@@ -249,6 +254,31 @@ class TableModel:
         if self.prepared.task == "regression":
             return float(r2_score(y, predicted))
         return float(accuracy_score(y, predicted))
+
+
+def importance_note(importance: list[dict]) -> str | None:
+    """What the bars below zero of a permutation importance mean, or None.
+
+    A column whose shuffling raised the score a little carries no signal the
+    network uses: the small gain is chance, not a harmful column.
+
+    Args:
+        importance: ``permutation_importance``'s result.
+
+    Returns:
+        A sentence naming those columns (at most three), or None when no bar is
+        below zero.
+    """
+    below = [item["column"] for item in importance if item["importance"] < 0]
+    if not below:
+        return None
+    metric = "accuracy" if importance[0].get("metric") == "accuracy" else "R²"
+    named = listing(below, limit=3)
+    return (
+        f"A bar below zero ({named}): shuffling this column helped a little "
+        f"({metric} rose by chance), so it carries no signal the network uses. "
+        "It is not harmful; dropping it may simplify the model."
+    )
 
 
 def permutation_importance(

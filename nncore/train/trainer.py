@@ -42,8 +42,9 @@ class TrainResult:
         metrics: ``{"val": {...}, "test": {...}}``, metric name -> float or None.
         baseline: the same metrics on the test split for the majority-class
             (classification) or training-mean (regression) predictor.
-        model: the trained Keras model (best weights when early stopping restored
-            them).
+        model: the trained Keras model: the best epoch's weights with
+            ``train.save_best`` on (or when early stopping restored them), else
+            the last epoch's.
         warnings: things to act on, e.g. metrics that were dropped.
     """
 
@@ -153,6 +154,9 @@ class Trainer:
         self.best_epoch: int | None = None
         self.best_weights: list | None = None
         self._best_loss = _lowest(self.history.get("val_loss", []))
+        # The epoch (1-based) whose weights the model holds: the last one trained,
+        # the best one after ``use_best`` or an early stop that restored it.
+        self.weights_epoch = self.epochs_done
 
     @property
     def steps_per_epoch(self) -> int:
@@ -224,6 +228,15 @@ class Trainer:
             self.history.setdefault(name, [math.nan] * self.epochs_done)
             self.history[name].extend(float(value) for value in values)
         self.epochs_done += trained
+        self.weights_epoch = self.epochs_done
+        for callback in own:
+            restored = getattr(callback, "restore_best_weights", False)
+            if (
+                restored
+                and callback.stopped_epoch > 0
+                and callback.best_weights is not None
+            ):
+                self.weights_epoch = callback.best_epoch + 1
         if stop_flag is not None and stop_flag.is_set():
             return "stopped"
         losses = history.get("loss", [])
@@ -263,22 +276,28 @@ class Trainer:
             for split in ("val", "test")
         }
 
-    def save_best(self, path) -> bool:
-        """Save the model with the best epoch's weights to ``path`` (a ``.keras``).
+    def use_best(self) -> list | None:
+        """Give the model the best epoch's weights (lowest validation loss), kept
+        when the spec's ``train.save_best`` is on; ``weights_epoch`` follows.
+
+        A later ``fit`` (Continue) trains on from these weights.
 
         Returns:
-            False when no best epoch was kept (``train.save_best`` off, or no
-            finite validation loss yet).
+            The weights the model had (the last epoch's) when they differ from the
+            best ones, to score or save them too; None when no best epoch was kept
+            or the model already holds its weights.
         """
         if self.best_weights is None:
-            return False
+            return None
         current = self.model.get_weights()
+        self.weights_epoch = self.best_epoch + 1
+        if all(
+            np.array_equal(mine, best)
+            for mine, best in zip(current, self.best_weights, strict=True)
+        ):
+            return None
         self.model.set_weights(self.best_weights)
-        try:
-            self.model.save(path)
-        finally:
-            self.model.set_weights(current)
-        return True
+        return current
 
 
 def _lowest(values: list[float]) -> float:
@@ -305,7 +324,7 @@ def _keep_best(trainer: Trainer):
     """A callback that keeps the weights of the epoch with the lowest val_loss.
 
     In memory, not on disk: saving a ``.keras`` file at every improvement would cost
-    more than a whole epoch on small data. ``Trainer.save_best`` writes it once.
+    more than a whole epoch on small data. ``Trainer.use_best`` puts them back.
     """
     import keras
 
@@ -346,6 +365,7 @@ def train_and_evaluate(
     """
     trainer = Trainer(spec, prepared)
     ending = trainer.fit(spec["train"]["epochs"], callbacks, stop_flag)
+    trainer.use_best()  # with ``train.save_best``: scored as the app scores it
     metrics = trainer.evaluate()
     return TrainResult(
         history=trainer.history,

@@ -61,6 +61,8 @@ class StudySnapshot:
         spec: the experiment the study tunes (None when not made by NN Studio).
         importances: parameter -> importance (adds up to 1), or None.
         importance_note: why there are no importances, or None.
+        importance_trials: the completed trials the importances rest on (0 when
+            there are none).
     """
 
     study: str
@@ -83,6 +85,7 @@ class StudySnapshot:
     spec: dict | None = None
     importances: dict[str, float] | None = None
     importance_note: str | None = None
+    importance_trials: int = 0
 
     @property
     def finished(self) -> int:
@@ -108,6 +111,11 @@ class StudySnapshot:
 
 
 _STATES = {"COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed"}
+# Parameter importance from fewer completed trials than this is guesswork: fANOVA
+# fits a random forest to the trials, and a handful of points (each differing in
+# several settings at once) cannot separate one setting's effect from another's.
+MIN_IMPORTANCE_TRIALS = 10
+
 _importance_cache: dict[tuple, tuple[dict | None, str | None]] = {}
 _importance_lock = threading.Lock()
 
@@ -245,6 +253,8 @@ def _snapshot(
         snapshot.importances, snapshot.importance_note = _importances(
             study, storage, study_name, len(complete)
         )
+        if snapshot.importances is not None:
+            snapshot.importance_trials = len(complete)
     return snapshot
 
 
@@ -275,8 +285,11 @@ def _importances(study, storage: str, name: str, complete: int):
     trials; or None and the reason."""
     import optuna
 
-    if complete < 2:
-        return None, "Parameter importance needs at least 2 completed trials."
+    if complete < MIN_IMPORTANCE_TRIALS:
+        note = f"Importance appears after {MIN_IMPORTANCE_TRIALS} completed trials"
+        if complete:
+            note += f"; it would be guesswork with {complete}"
+        return None, note + "."
     key = (storage, name, complete)
     with _importance_lock:
         if key in _importance_cache:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from nncore.core.errors import SpecError
+from nncore.core.text import readable_number
 from nncore.spec.schema import DIMENSIONS
 from nncore.spec.space import validate_space
 
@@ -305,7 +306,9 @@ def value_text(objective: str, value: float | None) -> str:
     """An objective's value as people read it: ``"0.967"`` accuracy, ``"12.34"``."""
     if value is None:
         return "—"
-    return f"{value:.3f}" if objective == "val_accuracy" else f"{value:.4g}"
+    if objective == "val_accuracy":
+        return f"{value:.3f}"
+    return readable_number(value, digits=4)
 
 
 def without_test(prepared):

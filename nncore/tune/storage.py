@@ -59,6 +59,31 @@ def shown_storage(storage: str) -> str:
     return re.sub(r"(://[^:/@]+:)[^@/]*@", r"\1***@", storage)
 
 
+def kept_where(storage: str) -> str:
+    """Where a study is kept, in the words the app shows: "Kept with the runs" for
+    the default storage (no server path), else "Kept in <storage>" (a URL's
+    password hidden).
+
+    Example:
+        >>> kept_where(default_storage())
+        'Kept with the runs'
+    """
+    if is_default_storage(storage):
+        return "Kept with the runs"
+    return f"Kept in {shown_storage(storage)}"
+
+
+def is_default_storage(storage: str | None) -> bool:
+    """Whether ``storage`` is the default one (``studies.log`` with the runs); an
+    empty storage means the default."""
+    if not storage or not storage.strip():
+        return True
+    if _is_url(storage.strip()):
+        return False
+    path = Path(storage.strip()).expanduser().absolute()
+    return path == Path(default_storage())
+
+
 def open_storage(storage: str | None = None, *, create: bool = True):
     """The Optuna storage for a URL or a journal file path (one object per storage).
 

@@ -92,7 +92,7 @@ def test_run_the_demo_trains_evaluates_and_explains_every_step():
     assert at.session_state["job_id"]  # handed to the job manager, as Train does
     assert at.session_state["spec"] == guide.demo_spec("first")  # now the session's
     successes = [plain(s.value) for s in at.success]
-    assert any("the demo's experiment is now yours" in s for s in successes)
+    assert any("demo's experiment is now yours" in s for s in successes)
     assert tracker(at)["Train"] in ("Under way", "Done")
     run_until(at, evaluated, "the demo's evaluation")
 
@@ -295,14 +295,48 @@ def test_a_link_for_presenting_restores_the_experiment_in_presenter_mode():
         plain(s.value) for s in at.success
     ]
     assert [t.value for t in at.title] == ["NN Studio"]  # Home, with the tracker
-    # The link's network counts as designed; its data is prepared on the Data screen.
-    assert tracker(at)["Model"] == "Done" and tracker(at)["Data"] == "To do"
+    # Its data is prepared on the Data screen; its network counts as designed then.
+    assert tracker(at)["Model"] == "To do" and tracker(at)["Data"] == "To do"
     assert any(
-        "Your experiment: Wine (3 classes) · hidden layers 12" in plain(c.value)
+        "Your experiment: Wine (3 classes), not loaded yet (Data screen) · hidden "
+        "layers 12" in plain(c.value)
         for c in at.caption
     )
+    go(at, "data")
+    go(at, "home")
+    assert tracker(at)["Model"] == "Done" and tracker(at)["Data"] == "Done"
     go(at, "experiment")
     links = [c.value for c in at.code]
     assert links[0].startswith("/data?experiment=")  # a plain link opens Data
     assert links[1].startswith("/?experiment=") and links[1].endswith("&presenter=1")
     assert links[1].split("?experiment=")[1].split("&")[0] == links[0].split("=")[1]
+
+
+def test_the_tracker_follows_the_sidebar_and_a_file_link_starts_at_data():
+    spec = default_spec()
+    spec["data"].update(source="penguins.csv", target="species")
+    spec["model"]["layers"] = [{"type": "dense", "units": 12, "activation": "tanh"}]
+    spec["compile"]["learning_rate"] = 0.01
+    at = app(experiment=encode_spec(spec), presenter="1")
+    status = tracker(at)
+    sidebar = re.findall(r'st\.Page\([^)]*title="(\w+)"', (ROOT / "app.py").read_text())
+    assert list(status) == [title for title in sidebar if title in status]
+    assert list(status) == ["Data", "Model", "Compile", "Train", "Tune", "Evaluate"]
+    # The file must be uploaded first: nothing after Data is done yet.
+    assert status == {title: "To do" for title in status}
+    assert "Your progress: 0 of 6 steps done" in subheaders(at)
+
+
+def test_home_and_the_sidebar_agree_on_the_dataset():
+    at = app()
+    home = " ".join(plain(c.value) for c in at.main.caption)
+    assert (
+        "Your experiment: Breast cancer (binary), not loaded yet (Data screen)" in home
+    )
+    sidebar = [plain(c.value) for c in at.sidebar.caption]
+    assert "None yet: choose one on the Data screen." in sidebar
+    go(at, "data")
+    go(at, "home")
+    home = " ".join(plain(c.value) for c in at.main.caption)
+    assert "Your experiment: Breast cancer (binary) · hidden layers 128-64" in home
+    assert "Breast cancer" in " ".join(plain(m.value) for m in at.sidebar.markdown)

@@ -93,7 +93,7 @@ def test_opens_with_the_default_network_and_its_summary(model_page):
             "40,961",
         ),
     ],
-    ids=["start-simple", "article", "deeper", "wide-dropout"],
+    ids=["start-simple", "classic", "deeper", "wide-dropout"],
 )
 def test_a_preset_replaces_the_layers(model_page, index, layers, parameters):
     at = model_page.button(key=f"model_preset_{index}").click().run()
@@ -242,12 +242,24 @@ def test_names_with_markdown_and_html_are_shown_as_text():
     assert "&lt;b&gt;no&lt;/b&gt;" in notes
 
 
-def test_the_model_screen_never_imports_tensorflow():
+def test_the_model_screen_imports_tensorflow_only_in_the_background_warmup():
+    # The screen itself never imports TensorFlow; it starts the warm-up thread
+    # (ui.warmup, issue 18 item 10), which loads it for the first Train click.
     loaded = heavy_modules_after(
+        "import sys, threading\n"
+        "importers = []\n"
+        "class Watch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name in ('keras', 'tensorflow'):\n"
+        "            importers.append(threading.current_thread().name)\n"
+        "sys.meta_path.insert(0, Watch())\n"
         "from streamlit.testing.v1 import AppTest\n"
         "at = AppTest.from_file('screens/model.py', default_timeout=60).run()\n"
         "at.button(key='model_preset_3').click().run()\n"
         "at.button(key='model_add_batchnorm').click().run()\n"
         "assert not at.exception, at.exception\n"
+        "from nncore.train.warmup import wait_for_warmup\n"
+        "assert wait_for_warmup(150), 'the warm-up did not end'\n"
+        "assert set(importers) == {'nnstudio-warmup'}, importers\n"
     )
-    assert "tensorflow" not in loaded and "keras" not in loaded
+    assert "tensorflow" in loaded and "keras" in loaded

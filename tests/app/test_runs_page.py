@@ -35,7 +35,7 @@ def test_compare_two_runs_then_delete_one_with_a_confirmation(own_runs):
     go(at, "runs")
     assert not at.exception
     table = at.dataframe[0].value
-    assert table["run"].tolist() == [newer.run_id, older.run_id]
+    assert table["run"].tolist() == [newer.name, older.name]
     assert table["network"].tolist() == ["8-4", "8"]
     assert table["status"].tolist() == ["finished", "finished"]
     assert "test accuracy" not in table.columns  # no test rows looked at yet
@@ -58,7 +58,7 @@ def test_compare_two_runs_then_delete_one_with_a_confirmation(own_runs):
     # Delete asks first; Cancel keeps the run.
     at.selectbox(key="runs_selected").set_value(older.run_id).run()
     at.button(key="runs_delete").click().run()
-    assert any(f"Delete 1 run(s) ({older.run_id})" in w for w in texts(at.warning))
+    assert any(f"Delete 1 run ('{older.name}')" in w for w in texts(at.warning))
     at.button(key="runs_delete_cancel").click().run()
     assert not at.warning
     assert len(RunStore(own_runs).list_runs()) == 2
@@ -66,10 +66,10 @@ def test_compare_two_runs_then_delete_one_with_a_confirmation(own_runs):
     at.button(key="runs_delete").click().run()
     at.button(key="runs_delete_confirm").click().run()
     assert not at.exception
-    assert any(f"Deleted 1 run(s): {older.run_id}" in s for s in texts(at.success))
+    assert any(f"Deleted 1 run: '{older.name}'" in s for s in texts(at.success))
     assert [run.run_id for run in RunStore(own_runs).list_runs()] == [newer.run_id]
     assert not (own_runs / older.run_id).exists()
-    assert at.dataframe[0].value["run"].tolist() == [newer.run_id]
+    assert at.dataframe[0].value["run"].tolist() == [newer.name]
     assert at.multiselect(key="runs_chosen").value == [newer.run_id]
 
 
@@ -90,7 +90,7 @@ def test_open_a_run_restores_its_experiment_and_evaluates_it(own_runs):
     assert at.session_state["opened_run"]["run_id"] == run.run_id
     go(at, "evaluate")
     assert not at.exception
-    assert any(c.startswith(f"run {run.run_id} · Wine") for c in texts(at.caption))
+    assert any(c.startswith(f"run “{run.name}” · Wine") for c in texts(at.caption))
     assert "Confusion matrix (validation rows)" in charts(at)
 
     # Looking at its test rows makes its test score appear on the Runs screen.

@@ -105,7 +105,8 @@ def test_train_watch_the_curves_grow_stop_continue_and_see_the_results():
     assert "Accuracy" in table["Metric"].tolist()
     labels = [b.label for b in at.get("download_button")]
     assert "Model (.keras)" in labels and "History (.csv)" in labels
-    assert "Best model (.keras)" in labels  # save_best is on by default
+    # save_best is on by default: the figures say which epoch they come from.
+    assert any("Figures from epoch" in plain(c.value) for c in at.caption)
 
     at.button(key="train_reset").click().run()
     assert not at.exception
@@ -251,4 +252,4 @@ def test_a_fix_to_the_data_settings_prepares_the_data_again():
     assert not at.exception
     assert at.markdown[-1].value == "scaling: standard"
     assert "data_scaling" not in at.session_state
-    assert at.session_state["fix_notice"] == "Scaled."
+    assert at.session_state["fix_notice"]["text"] == "Scaled."

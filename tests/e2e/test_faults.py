@@ -110,12 +110,15 @@ def circle_session(chromium, server, epochs: int, batch_size: int):
     return context, page
 
 
-def runs_screen_rows(page: Page) -> dict[str, dict[str, str]]:
-    """The Runs screen's table: run id -> its row (column -> text)."""
+def runs_screen_rows(page: Page, server) -> dict[str, dict[str, str]]:
+    """The Runs screen's table: run id -> its row (column -> text).
+
+    The table names runs (each name unique); the runs folder tells their ids."""
     go_to(page, "Runs")
     grid = page.locator(MAIN).locator('[data-testid="stDataFrame"]').first
     expect(grid).to_be_visible()
-    return {row["run"]: row for row in grid_rows(grid)}
+    ids = {run.name: run_id for run_id, run in stored_runs(server).items()}
+    return {ids.get(row["run"], row["run"]): row for row in grid_rows(grid)}
 
 
 # -- the faults ----------------------------------------------------------------------
@@ -137,7 +140,7 @@ def test_closing_the_tab_mid_training_keeps_the_run(chromium, server, ledger):
     wait_for_run(server, run_id, lambda run: run.status != "running")
     context, page = open_session(chromium, server.url)
     try:
-        row = runs_screen_rows(page)[run_id]
+        row = runs_screen_rows(page, server)[run_id]
         assert row["status"] == "finished", row
         assert row["epochs"] == "60", row
         assert row["dataset"] == "Circle (2-D, binary)", row
@@ -211,7 +214,7 @@ def test_stop_mid_epoch_records_the_completed_epochs(chromium, server, ledger):
         )
         assert 1 <= done < 50
         assert curve_points(page) == done  # the unfinished epoch is not drawn
-        row = runs_screen_rows(page)[run_id]
+        row = runs_screen_rows(page, server)[run_id]
         assert row["status"] == "stopped", row
         assert row["epochs"] == str(done), row
         run = stored_runs(server)[run_id]
@@ -252,7 +255,7 @@ def test_a_killed_server_leaves_an_interrupted_run_that_resumes(
     server.start()  # the same runs folder and port
     context, page = open_session(chromium, server.url)
     try:
-        rows = runs_screen_rows(page)
+        rows = runs_screen_rows(page, server)
         missing = sorted(set(ledger["started"]) - set(rows))
         assert not missing, f"runs lost: {missing}; listed: {rows}"
         assert rows[whole]["status"] == "finished", rows[whole]
@@ -271,13 +274,14 @@ def test_a_killed_server_leaves_an_interrupted_run_that_resumes(
 
         # The newest run is the one chosen for the actions: Resume it.
         picked = page.locator(MAIN).get_by_role("combobox", name="Run", exact=True)
-        expect(picked).to_have_value(re.compile(rf"interrupted · {killed}$"))
+        killed_name = stored_runs(server)[killed].name
+        expect(picked).to_have_value(f"{killed_name} (interrupted)")
         rerun(
             page,
             lambda: page.get_by_role("button", name="Resume", exact=True).click(),
         )
         expect(
-            page.get_by_text(f"Run {killed} resumes from its last checkpoint")
+            page.get_by_text(f"'{killed_name}' resumes from its last checkpoint")
         ).to_be_visible()
         go_to(page, "Train")
         expect(status_line(page)).to_contain_text(
@@ -291,7 +295,7 @@ def test_a_killed_server_leaves_an_interrupted_run_that_resumes(
         expect(page.locator(EXCEPTION)).to_have_count(0)
         screenshot(page, "faults-resumed")
 
-        rows = runs_screen_rows(page)
+        rows = runs_screen_rows(page, server)
         assert rows[killed]["status"] == "finished", rows[killed]
         assert rows[killed]["epochs"] == str(epochs), rows[killed]
         resumed_score = float(rows[killed]["validation accuracy"])

@@ -200,7 +200,8 @@ def test_four_sessions_train_at_once(chromium, private_server, tmp_path):
         go_to(pages[0], "Runs")
         grid = pages[0].locator(MAIN).locator('[data-testid="stDataFrame"]').first
         expect(grid).to_be_visible()
-        rows = {row["run"]: row for row in grid_rows(grid)}
+        ids = {run.name: run_id for run_id, run in stored.items()}  # names shown
+        rows = {ids.get(row["run"], row["run"]): row for row in grid_rows(grid)}
         assert set(rows) == set(stored), rows
         assert {row["dataset"] for row in rows.values()} == {p.title for p in PLANS}
         assert {row["status"] for row in rows.values()} == {"finished"}

@@ -187,7 +187,7 @@ REFUSED = [
         "three-outputs",
         "outputs",
         "three.keras",
-        "'three.keras' gives 3 output(s), but the task of the active data is binary, "
+        "'three.keras' gives 3 outputs, but the task of the active data is binary, "
         "which needs 1 output",
     ),
     (

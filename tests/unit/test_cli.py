@@ -109,7 +109,7 @@ BAD_DATA = [
     (b"a,b,c\n", "has a header but no data rows"),
     (files.random_bytes(), "looks like binary data, not text"),
     (files.zip_bytes(), "is a ZIP archive, not a table"),
-    (b"a,b,y\n1,2,3\n", "Only 1 row(s) of data"),
+    (b"a,b,y\n1,2,3\n", "Only 1 row of data"),
 ]
 
 
@@ -175,6 +175,7 @@ def test_run_trains_and_prints_the_contract_json(tmp_path, runs_dir):
         }
     assert summary["baseline"]["accuracy"] == pytest.approx(54 / 86)
     assert summary["epochs_run"] == 3
+    assert 1 <= summary["scored_epoch"] <= 3  # the epoch whose weights are scored
     assert isinstance(summary["warnings"], list) and summary["run_id"]
     assert "epoch 3/3" in result.stderr
     assert (tmp_path / "run" / "model.keras").stat().st_size > 0

@@ -237,9 +237,14 @@ def test_the_runs_table_shows_test_scores_only_after_a_look():
     assert runs_table([]).empty
 
 
-def test_a_run_title_names_when_what_and_how():
-    title = run_title(run(spec((8, 4))))
-    assert title.endswith("Iris flowers (3 classes) · 8-4 · finished · r1")
+def test_a_run_title_is_its_name_and_an_unfinished_status():
+    named = run(spec((8, 4)))
+    named.name = "Iris, two layers"
+    assert run_title(named) == "Iris, two layers"
+    named.status = "interrupted"
+    assert run_title(named) == "Iris, two layers (interrupted)"
+    unnamed = run(spec((8, 4)))  # a run without a kept name gets its default one
+    assert run_title(unnamed).startswith("Iris flowers (3 classes) · 8-4")
 
 
 # --- within chance -------------------------------------------------------------------

@@ -393,7 +393,7 @@ def test_a_table_with_the_target_and_extra_columns_says_what_is_not_used(binary)
 
 def test_missing_columns_are_named(binary):
     frame = binary.frame.head(3).drop(columns=["noise", "colour"])
-    with pytest.raises(DataError, match=r"lacks 2 column\(s\).*'noise', 'colour'"):
+    with pytest.raises(DataError, match=r"lacks 2 columns.*'noise', 'colour'"):
         model_input(binary, frame)
 
 
@@ -408,8 +408,8 @@ def test_unusable_numbers_and_unseen_categories_are_explained(binary):
     frame.loc[1, "colour"] = "purple"
     inputs, notes = model_input(binary, frame)
     assert np.isnan(inputs.loc[0, "signal"])
-    assert any("1 value(s) in 'signal' are not usable numbers" in n for n in notes)
-    assert any("'colour' has value(s) the model never saw" in n for n in notes)
+    assert any("1 value in 'signal' is not a usable number" in n for n in notes)
+    assert any("'colour' has a value the model never saw" in n for n in notes)
     predicted, _ = predict_table(fitted(binary), binary, frame)
     assert predicted["confidence"].notna().all()
 

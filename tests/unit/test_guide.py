@@ -21,9 +21,9 @@ def test_every_step_and_screen_has_a_caption_that_names_it():
         "model",
         "compile",
         "train",
-        "evaluate",
         "tune",
-    ]
+        "evaluate",
+    ]  # the sidebar's order
     for step in guide.STEPS:
         assert guide.caption(step.key).startswith(step.title + ":"), step.key
         assert step.summary and step.icon.startswith(":material/")
@@ -55,6 +55,28 @@ def test_how_a_network_learns_goes_forward_loss_backward_update():
     assert "Forward pass" in titles and "backpropagation" in titles
     update = guide.LEARNING_STEPS[-1][2]
     assert "learning rate" in update and "gradient" in update
+
+
+@pytest.mark.parametrize("name", DEMO_NAMES, ids=DEMO_NAMES)
+def test_each_demo_explains_learning_with_its_own_example(name):
+    steps = guide.learning_steps(name)
+    assert [key for key, _t, _x in steps] == [
+        key for key, _t, _x in guide.LEARNING_STEPS
+    ]
+    words = " ".join(text for _key, _title, text in steps)
+    words += " ".join(guide.demo_captions(name, 50, 25, 1000).values())
+    assert guide.DEMOS[name].example in steps[0][2]
+    # The overfitting demo's two clouds are no circle (issue 18, item 11).
+    assert ("circle" in words) == (name == "first")
+
+
+def test_each_demo_says_its_settings_in_a_few_words():
+    assert guide.demo_settings("overfit") == (
+        "3×256 network, 200 epochs, learning rate 0.0003"
+    )
+    assert (
+        guide.demo_settings("first") == "2×8 network, 150 epochs, learning rate 0.003"
+    )
 
 
 def test_the_workflow_recap_has_one_line_a_step():

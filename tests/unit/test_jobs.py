@@ -215,7 +215,9 @@ def test_early_stopping_keeps_the_best_epoch_and_says_so(manager, iris):
     assert view.epochs_done < 200
     assert view.best_epoch == view.epochs_done - 2
     assert any("Early stopping ended training" in w for w in view.warnings)
-    assert manager.best_file(job_id).exists()
+    # Early stopping went back to the best epoch: those weights are scored.
+    assert view.scored_epoch == view.best_epoch
+    assert manager.model_file(job_id).exists() and manager.last_file(job_id) is None
 
 
 def test_two_feature_data_gets_a_decision_boundary(manager):

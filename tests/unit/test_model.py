@@ -269,7 +269,7 @@ def test_presets_are_the_documented_networks():
         return [layer.get("units", layer.get("rate")) for layer in PRESETS[name]]
 
     assert units("Start simple") == [8]
-    assert units("The article's network") == [128, 64]
+    assert units("Classic 128-64") == [128, 64]
     assert units("Deeper") == [64, 64, 32]
     assert units("Wide with dropout") == [256, 0.3, 128, 0.3]
 

@@ -131,7 +131,7 @@ def test_missing_values_and_infinities_are_imputed_and_counted():
     assert prepared.filled == {"x1": 6, "x2": 1, "colour": 3}
     assert np.isfinite(prepared.X_train).all() and np.isfinite(prepared.X_test).all()
     assert any("infinite or too large" in w for w in prepared.warnings)
-    assert any(note.startswith("Filled 10 missing value(s)") for note in prepared.notes)
+    assert any(note.startswith("Filled 10 missing values") for note in prepared.notes)
 
 
 def test_rows_without_a_target_are_left_out_with_a_warning():
@@ -139,7 +139,7 @@ def test_rows_without_a_target_are_left_out_with_a_warning():
     frame.loc[:3, "label"] = None
     prepared = prepare_data(frame, "label")
     assert len(prepared.frame) == 36
-    assert "4 row(s) have no usable value in the target" in prepared.warnings[0]
+    assert "4 rows have no usable value in the target" in prepared.warnings[0]
 
 
 def test_a_rare_class_falls_back_to_a_random_split_with_a_warning():
@@ -147,7 +147,7 @@ def test_a_rare_class_falls_back_to_a_random_split_with_a_warning():
     frame.loc[0, "label"] = "maybe"
     prepared = prepare_data(frame, "label")
     assert not prepared.stratified
-    assert any("rarest class has only 1 row(s)" in w for w in prepared.warnings)
+    assert any("rarest class has only 1 row," in w for w in prepared.warnings)
 
 
 def test_task_can_be_overridden():
@@ -200,9 +200,7 @@ def test_unusable_targets_get_a_clear_message(target, task, message):
 
 def test_one_row_is_too_few_to_split():
     frame = files.simple_frame(1)
-    with pytest.raises(
-        DataError, match="Only 1 row\\(s\\) of data .* at least 10 rows"
-    ):
+    with pytest.raises(DataError, match="Only 1 row of data .* at least 10 rows"):
         prepare_data(frame, "label")
 
 

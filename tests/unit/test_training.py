@@ -73,7 +73,7 @@ def test_history_keys_follow_the_metric_names(runs):
     result = runs["regression"][2]
     assert sorted(result.history) == ["loss", "mae", "val_loss", "val_mae"]
     assert result.warnings == [
-        "Dropped the metric(s) accuracy: Accuracy is a classification metric and "
+        "Dropped the metric accuracy: Accuracy is a classification metric and "
         "does not apply to regression targets. Watching mae instead, so the curves "
         "still show how well the network learns. What to do: nothing; choose other "
         "metrics on the Compile screen if you like."

@@ -520,12 +520,20 @@ def test_figures_follow_the_trials():
     assert history_figure(empty).layout.annotations
 
 
-def test_importance_needs_two_completed_trials(prepared, storage):
+def test_importance_needs_ten_completed_trials(prepared, storage):
     search = Search(experiment(trials=1), prepared, storage=storage, study_name="one")
     search.run()
     snapshot = study_snapshot(storage, "one", importances=True)
     assert snapshot.importances is None
-    assert "at least 2 completed trials" in snapshot.importance_note
+    assert snapshot.importance_note == (
+        "Importance appears after 10 completed trials; it would be guesswork with 1."
+    )
+    space = {"units": [2, 4, 8, 16, 32], "batch_size": [16, 32]}
+    ten = experiment(space, trials=10, epochs=1, pruner="none")
+    Search(ten, prepared, storage=storage, study_name="ten").run()
+    snapshot = study_snapshot(storage, "ten", importances=True)
+    assert set(snapshot.importances) == {"units", "batch_size"}
+    assert snapshot.importance_trials == 10
 
 
 # --- the command line ---------------------------------------------------------------

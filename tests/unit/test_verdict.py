@@ -166,7 +166,8 @@ def test_a_version_2_database_is_upgraded_and_keeps_its_runs(tmp_path):
     connection = sqlite3.connect(tmp_path / DATABASE_NAME)
     assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     connection.close()
-    assert SCHEMA_VERSION == 3
+    assert SCHEMA_VERSION == 4
+    assert old.name.startswith("Iris flowers")  # schema 4: a name from its data
     # New runs keep the new fields beside the old run.
     run_id = store.create(SPEC, rows={"train": 1, "val": 1, "test": 1})
     store.finish(run_id, None, None, metrics_ci={"val": {}, "test": {}})
