@@ -136,7 +136,10 @@ def resume_run(run) -> None:
             "for it to end), then resume this run.",
         )
         return
+    from nncore.spec import validate_spec
+
     try:
+        spec = validate_spec(copy.deepcopy(run.spec))
         prepared = models.prepared_for_spec(run.spec)
         job = manager.resume(run.run_id, prepared, training.owner_id())
     except (DataError, SpecError) as problem:  # JobError is a DataError
@@ -144,6 +147,12 @@ def resume_run(run) -> None:
         return
     if current is not None:
         manager.forget(current)
+    # The screens show the resumed run's experiment, so that Train follows it as
+    # this data's run (not as "the last run, on other data").
+    state.apply_spec(
+        spec,
+        f"The experiment of {quoted(run_name(run), 80)} is restored on every screen.",
+    )
     training.set_job(job)
     notice(
         "success",

@@ -711,6 +711,10 @@ def _class_weight_code() -> str:
     )
 
 
+# "Keep the best model": scored at the best epoch, as NN Studio does.
+_BEST = 'model = keras.models.load_model("best.keras")  # the best epoch\n'
+
+
 def _train_code(spec, task: str) -> str:
     train = spec["train"]
     balanced = _balanced(spec, task)
@@ -765,7 +769,8 @@ def _train_code(spec, task: str) -> str:
         + "    shuffle=True,\n"
         "    verbose=2,\n"
         ")\n"
-        'epochs_run = len(history.history["loss"])'
+        + (_BEST if train["save_best"] else "")
+        + 'epochs_run = len(history.history["loss"])'
     )
 
 

@@ -165,9 +165,10 @@ def test_runs_show_the_interval_and_say_when_a_difference_is_noise(own_runs):
     assert not at.exception
     table = at.dataframe[0].value
     intervals = dict(zip(table["run"], table["accuracy: 95 % interval"], strict=True))
-    assert intervals[first] == "0.820-0.970"
-    assert intervals[second] == "0.840-0.980"
-    assert intervals[old] == "—"  # recorded before intervals were kept
+    name = {run_id: store.get(run_id).name for run_id in (old, first, second)}
+    assert intervals[name[first]] == "0.820-0.970"
+    assert intervals[name[second]] == "0.840-0.980"
+    assert intervals[name[old]] == "—"  # recorded before intervals were kept
 
     at.multiselect(key="runs_chosen").set_value([first, second]).run()
     assert not at.exception

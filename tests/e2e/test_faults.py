@@ -113,7 +113,9 @@ def circle_session(chromium, server, epochs: int, batch_size: int):
 def runs_screen_rows(page: Page, server) -> dict[str, dict[str, str]]:
     """The Runs screen's table: run id -> its row (column -> text).
 
-    The table names runs (each name unique); the runs folder tells their ids."""
+    The table names runs (each name unique); the runs folder tells their ids.
+    The grid draws only the columns in view: a wide window shows them all."""
+    page.set_viewport_size({"width": 3000, "height": 1000})
     go_to(page, "Runs")
     grid = page.locator(MAIN).locator('[data-testid="stDataFrame"]').first
     expect(grid).to_be_visible()

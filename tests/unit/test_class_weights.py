@@ -34,6 +34,9 @@ def spec_with(class_weight: str) -> dict:
                 "batch_size": 32,
                 "class_weight": class_weight,
                 "early_stopping": {"enabled": False},
+                # The networks after all 20 epochs, not at their lowest validation
+                # loss (which class weights do not weigh).
+                "save_best": False,
             },
         }
     )

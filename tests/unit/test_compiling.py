@@ -109,7 +109,7 @@ def test_regression_drops_classification_metrics_with_a_note():
     resolved = resolve_compile({"metrics": ["accuracy", "rmse"]}, "regression")
     assert resolved["metrics"] == ["mae", "rmse"]
     assert resolved["notes"] == [
-        "Dropped the metric(s) accuracy: Accuracy is a classification metric and "
+        "Dropped the metric accuracy: Accuracy is a classification metric and "
         "does not apply to regression targets. Watching mae, rmse instead, so the "
         "curves still show how well the network learns. What to do: nothing; "
         "choose other metrics on the Compile screen if you like."
