@@ -163,6 +163,7 @@ def child(path: str) -> None:
                 "task": prepared.task,
                 "n_features": prepared.n_features,
                 "n_train": len(prepared.y_train),
+                "inputs_built": prepared.inputs_built,
                 "warnings": len(report.warnings),
             }
         )
@@ -221,7 +222,9 @@ def main() -> int:
         print(
             f"table {figures['shape'][0]:,} x {figures['shape'][1]}, task "
             f"{figures['task']}, {figures['n_features']} network inputs, "
-            f"{figures['n_train']:,} training rows, {figures['warnings']} warning(s)"
+            f"{figures['n_train']:,} training rows, {figures['warnings']} warning(s); "
+            "network arrays built: "
+            + (", ".join(figures["inputs_built"]) or "none (built when training runs)")
         )
         print(f"imports (not counted)   {figures['import_seconds']:6.2f} s")
         for stage in ("load", "prepare", "profile"):
@@ -229,7 +232,7 @@ def main() -> int:
         ok_time = times["total"] <= GOAL_SECONDS
         print(
             f"{'total':<24}{times['total']:6.2f} s   (goal <= {GOAL_SECONDS:.0f} s: "
-            f"{'met' if ok_time else 'MISSED'})"
+            f"{'PASS' if ok_time else 'MISS'})"
         )
         print(
             f"RSS after imports {figures['rss_imports'] / mib:7.0f} MiB, after load "
@@ -241,7 +244,12 @@ def main() -> int:
         print(
             f"peak memory increase {increase / mib:7.0f} MiB = {ratio:.2f} x the file "
             f"size ({size / mib:.0f} MiB)   (goal <= {GOAL_MEMORY_RATIO:.0f} x: "
-            f"{'met' if ok_memory else 'MISSED'})"
+            f"{'PASS' if ok_memory else 'MISS'})"
+        )
+        load = os.getloadavg()
+        print(
+            f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} "
+            f"{load[1]:.2f} {load[2]:.2f} (1, 5, 15 min)"
         )
         return 0 if ok_time and ok_memory else 1
     finally:

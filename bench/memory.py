@@ -19,6 +19,8 @@ Run: ``python bench/memory.py [--sessions 3]``. Prints a table in MB.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -34,6 +36,7 @@ from serving import (
 )
 
 CLOUD_LIMIT_MB = 2700
+GOAL_IDLE_MB = 650  # TensorFlow loaded, one idle session
 IDLE = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   return app && app.getAttribute('data-test-connection-state') === 'CONNECTED'
@@ -89,7 +92,7 @@ def train_default(page, pid: int) -> float:
     return max(peak, memory(pid)[0])
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=3, help="further idle tabs")
     args = parser.parse_args()
@@ -142,7 +145,15 @@ def main() -> None:
         f"within the Cloud's ~{CLOUD_LIMIT_MB} MB: {verdict} "
         f"({CLOUD_LIMIT_MB - high:.0f} MB to spare at the peak)"
     )
+    ok_idle = idle <= GOAL_IDLE_MB
+    print(
+        f"TensorFlow loaded, one idle session: {idle:.0f} MB (goal <= "
+        f"{GOAL_IDLE_MB} MB: {'PASS' if ok_idle else 'MISS'})"
+    )
+    load = os.getloadavg()
+    print(f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f}")
+    return 0 if ok_idle and high < CLOUD_LIMIT_MB else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -108,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument(
         "--study", help="study to create or join (default: a new name, printed)"
     )
+    tune.add_argument(
+        "--jobs",
+        type=_whole_number,
+        default=1,
+        help="trials to train at once in this process, one per core (default: 1)",
+    )
     return parser
 
 
@@ -321,12 +327,15 @@ def command_tune(args) -> dict:
     table = load_source(spec["data"], base_dir=base_dir)
     report = inspect_data(table, spec["data"])
     prepared = report.prepared
-    search = Search(spec, prepared, storage=args.storage, study_name=args.study)
+    search = Search(
+        spec, prepared, storage=args.storage, study_name=args.study, jobs=args.jobs
+    )
     verb = "maximising" if search.direction == "maximize" else "minimising"
     _progress(
         f"study '{search.study_name}' in {shown_storage(search.storage)}: "
         f"{search.method} search, {search.budget} trials of up to {search.epochs} "
         f"epochs, {verb} {search.objective}"
+        + (f", {search.jobs} at once" if search.jobs > 1 else "")
     )
     # The same job manager as the app; this process waits for the search.
     manager = JobManager()

@@ -55,7 +55,8 @@ def start_search(prepared) -> None:
     spec = st.session_state[state.SPEC]
     try:
         checked = validate_spec(copy.deepcopy(spec))
-        search = Search(checked, prepared)
+        # As many trials at once as the server trains jobs (NNSTUDIO_WORKERS).
+        search = Search(checked, prepared, jobs=training.manager().workers)
         job = training.manager().submit_task(
             "tune",
             search.work,
@@ -93,6 +94,7 @@ def resume_search(prepared) -> None:
             prepared,
             trials=int(st.session_state["tune_trials"]),
             minutes=float(st.session_state["tune_minutes"]) or None,
+            jobs=training.manager().workers,
         )
         job = training.manager().submit_task(
             "tune",

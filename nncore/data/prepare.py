@@ -28,6 +28,38 @@ MAX_MAGNITUDE = 1e30
 DEFAULT_SPLIT = {"train": 0.7, "val": 0.15, "test": 0.15, "stratify": True}
 
 
+SPLITS = ("train", "val", "test")
+
+
+class _Inputs:
+    """A split's network inputs (``X_train``...): built on first use and kept.
+
+    A dataclass field whose default is this descriptor: the constructor and
+    ``dataclasses.replace`` pass their value through ``__set__``; None (or the
+    default) means "build it from the table when it is first read".
+    """
+
+    def __init__(self, split: str) -> None:
+        self.split = split
+        self.slot = f"_X_{split}"
+
+    def __get__(self, prepared, owner=None):
+        if prepared is None:
+            return None  # the field's default: build on first use
+        value = prepared.__dict__.get(self.slot)
+        if value is None:
+            value = prepared._build_inputs(self.split)
+            prepared.__dict__[self.slot] = value
+            prepared._built.add(self.split)
+        return value
+
+    def __set__(self, prepared, value) -> None:
+        if isinstance(value, _Inputs):  # the constructor's default
+            value = None
+        prepared.__dict__[self.slot] = value
+        prepared._built.discard(self.split)
+
+
 @dataclass
 class PreparedData:
     """Arrays ready for a network, and what was done to get them.
@@ -39,7 +71,12 @@ class PreparedData:
         classes: the class labels in encoded order (None for regression).
         numeric_columns, categorical_columns: the feature columns used.
         feature_names: names of the columns of ``X_*`` after encoding.
-        X_train, X_val, X_test: float32 feature arrays.
+        X_train, X_val, X_test: float32 feature arrays, built from ``frame`` with
+            the fitted ``preprocessor`` on first use (training, evaluation), not
+            when the data is prepared: the Data screen never needs them, and a
+            million-row table then costs a fraction of the memory. Assigning one
+            (``dataclasses.replace``) keeps that array; ``release_inputs`` drops the
+            built ones, to be built again, identical, when next used.
         y_train, y_val, y_test: class indices (int) or values (float32).
         train_index, val_index, test_index: row positions in ``frame``.
         frame: the table after rows without a target were removed.
@@ -61,9 +98,6 @@ class PreparedData:
     numeric_columns: list[str]
     categorical_columns: list[str]
     feature_names: list[str]
-    X_train: np.ndarray
-    X_val: np.ndarray
-    X_test: np.ndarray
     y_train: np.ndarray
     y_val: np.ndarray
     y_test: np.ndarray
@@ -80,10 +114,39 @@ class PreparedData:
     outliers_dropped: int = 0
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    X_train: np.ndarray = field(default=_Inputs("train"), repr=False, compare=False)
+    X_val: np.ndarray = field(default=_Inputs("val"), repr=False, compare=False)
+    X_test: np.ndarray = field(default=_Inputs("test"), repr=False, compare=False)
+    # Numeric columns whose infinite or overflowing values count as missing.
+    unusable: list[str] = field(default_factory=list, repr=False)
 
     @property
     def n_features(self) -> int:
-        return int(self.X_train.shape[1])
+        return len(self.feature_names)
+
+    @property
+    def inputs_built(self) -> list[str]:
+        """The splits whose network arrays are built from the table and held now."""
+        return [split for split in SPLITS if split in self._built]
+
+    def release_inputs(self) -> None:
+        """Drop the network's arrays built so far (a finished job's), to free their
+        memory; the next use builds them again from ``frame``, the same to the bit.
+        Arrays given explicitly (a fold's, a tuning copy's) are kept."""
+        for split in SPLITS:
+            if split in self._built:
+                self.__dict__.pop(f"_X_{split}", None)
+        self._built.clear()
+
+    @property
+    def _built(self) -> set[str]:
+        return self.__dict__.setdefault("_built_splits", set())
+
+    def _build_inputs(self, split: str) -> np.ndarray:
+        rows = {"train": self.train_index, "val": self.val_index}.get(
+            split, self.test_index
+        )
+        return model_inputs(self, self.frame.iloc[rows])
 
     def summary(self) -> dict[str, Any]:
         """The plain, JSON-ready facts the CLI prints and the screens show."""
@@ -172,9 +235,15 @@ def prepare_data(
         )
     for column, why in kinds.dropped.items():
         notes.append(f"Dropped {quoted(column)}: {why}.")
-    features = frame[kinds.numeric + kinds.categorical]
-    features = _unusable_to_missing(features, kinds.numeric, warnings)
-    filled = {c: int(n) for c, n in features.isna().sum().items() if n}
+    features = frame[kinds.numeric + kinds.categorical]  # copy-on-write: no copy
+    unusable = _unusable_values(features, kinds.numeric)
+    if unusable:
+        warnings.append(_unusable_warning(unusable))
+    filled = {
+        c: int(n) + unusable.get(c, 0)
+        for c, n in features.isna().sum().items()
+        if n or c in unusable
+    }
     _cardinality_warnings(features, kinds.categorical, max_categories, warnings)
 
     if task == "regression":
@@ -188,11 +257,17 @@ def prepare_data(
     _duplicate_rows(frame, train, np.concatenate([val, test]), notes, warnings)
     dropped_rows = 0
     if outliers == "drop":
-        train, dropped_rows = _drop_outliers(features, y_values, task, kinds, train)
+        part = _to_missing(features.iloc[train][kinds.numeric], list(unusable))
+        train, dropped_rows = _drop_outliers(part, y_values, task, kinds, train)
+        del part
         notes.append(_dropped_note(dropped_rows))
 
-    X = _model_input(features, kinds.categorical)
-    X_fit = X.iloc[train]
+    # Only the training rows are turned into model input here, to fit the
+    # preprocessor; the network's arrays are built when training needs them.
+    X_fit = _model_input(
+        _to_missing(features.iloc[train], list(unusable)), kinds.categorical
+    )
+    del features
     # Grouping rare values needs value counts, which scikit-learn takes seconds per
     # million rows to compute; when no column has more than max_categories values in
     # the training split nothing would be grouped, so grouping is left off (same X).
@@ -204,10 +279,8 @@ def prepare_data(
         max_categories if grouping else None,
         clip=outliers == "clip",
     )
-    X_train = preprocessor.fit_transform(X_fit).astype(np.float32, copy=False)
+    preprocessor.fit(X_fit)
     del X_fit
-    X_val = preprocessor.transform(X.iloc[val]).astype(np.float32, copy=False)
-    X_test = preprocessor.transform(X.iloc[test]).astype(np.float32, copy=False)
     if filled:
         total = sum(filled.values())
         notes.append(
@@ -225,9 +298,6 @@ def prepare_data(
         numeric_columns=kinds.numeric,
         categorical_columns=kinds.categorical,
         feature_names=feature_names(preprocessor),
-        X_train=X_train,
-        X_val=X_val,
-        X_test=X_test,
         y_train=y_values[train],
         y_val=y_values[val],
         y_test=y_values[test],
@@ -244,7 +314,17 @@ def prepare_data(
         outliers_dropped=dropped_rows,
         notes=notes,
         warnings=warnings,
+        unusable=list(unusable),
     )
+
+
+def model_inputs(prepared: PreparedData, rows: pd.DataFrame) -> np.ndarray:
+    """The network's float32 inputs for rows of ``prepared.frame``, through the
+    fitted preprocessor (what ``X_train``, ``X_val`` and ``X_test`` hold)."""
+    features = rows[prepared.numeric_columns + prepared.categorical_columns]
+    features = _to_missing(features, prepared.unusable)
+    X = _model_input(features, prepared.categorical_columns)
+    return prepared.preprocessor.transform(X).astype(np.float32, copy=False)
 
 
 def _label(value: Any) -> str:
@@ -386,15 +466,14 @@ def _duplicate_rows(frame, train, held, notes, warnings) -> None:
         )
 
 
-def _drop_outliers(features, y_values, task, kinds, train) -> tuple[np.ndarray, int]:
+def _drop_outliers(part, y_values, task, kinds, train) -> tuple[np.ndarray, int]:
     """The training rows without extreme or impossible numbers (in an input or a
     regression target), judged by bounds learnt from the training rows; all of them
-    when every row would go."""
+    when every row would go. ``part``: the numeric inputs of the training rows."""
     from nncore.data.outliers import OutlierClipper
 
     flagged = np.zeros(len(train), dtype=bool)
     if kinds.numeric:
-        part = features.iloc[train][kinds.numeric]
         flagged |= OutlierClipper().fit(part).outliers(part).any(axis=1)
     if task == "regression":
         y = np.asarray(y_values[train], dtype="float64")
@@ -436,8 +515,9 @@ def _values_were(count: int) -> str:
     return f"{plural(count, 'value')} {'was' if count == 1 else 'were'}"
 
 
-def _unusable_to_missing(features: pd.DataFrame, numeric, warnings):
-    """Replace infinities and numbers too large to compute with by missing values."""
+def _unusable_values(features: pd.DataFrame, numeric) -> dict[str, int]:
+    """Numeric column -> how many values are infinite or too large to compute with
+    (beyond ``MAX_MAGNITUDE``), for the columns that have any."""
     replaced = {}
     for column in numeric:
         values = features[column].to_numpy(dtype="float64", na_value=np.nan)
@@ -446,22 +526,31 @@ def _unusable_to_missing(features: pd.DataFrame, numeric, warnings):
         )
         if bad.any():
             replaced[column] = int(bad.sum())
-    if replaced:
-        features = features.copy()
-        for column in replaced:
-            values = features[column].astype("float64")
-            features[column] = values.mask(
-                ~np.isfinite(values) | (values.abs() > MAX_MAGNITUDE)
-            )
-        warnings.append(
-            advice(
-                f"{_values_were(sum(replaced.values()))} infinite or too large to "
-                f"compute with (beyond ±1e30) in {listing(replaced)}; they were "
-                "treated as missing and filled in.",
-                "A network cannot compute with such numbers, and the filled-in "
-                "values are only a guess at what they were.",
-                "if they are real, rescale those columns in the file (e.g. take logs).",
-            )
+    return replaced
+
+
+def _unusable_warning(replaced: dict[str, int]) -> str:
+    return advice(
+        f"{_values_were(sum(replaced.values()))} infinite or too large to "
+        f"compute with (beyond ±1e30) in {listing(replaced)}; they were "
+        "treated as missing and filled in.",
+        "A network cannot compute with such numbers, and the filled-in "
+        "values are only a guess at what they were.",
+        "if they are real, rescale those columns in the file (e.g. take logs).",
+    )
+
+
+def _to_missing(features: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``features`` with the infinite and overflowing values of ``columns`` (found by
+    ``_unusable_values`` on the whole table) as missing values, as float64."""
+    columns = [c for c in columns if c in features.columns]
+    if not columns:
+        return features
+    features = features.copy(deep=False)  # copy-on-write: the caller's frame is kept
+    for column in columns:
+        values = features[column].astype("float64")
+        features[column] = values.mask(
+            ~np.isfinite(values) | (values.abs() > MAX_MAGNITUDE)
         )
     return features
 

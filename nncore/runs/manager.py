@@ -1,4 +1,4 @@
-"""The job manager: training runs in a background worker thread, one at a time.
+"""The job manager: training runs in background worker threads.
 
 Streamlit reruns a page on every click, so a page cannot call ``fit`` itself. It
 hands the experiment and the prepared data to the process-wide ``JobManager``
@@ -9,9 +9,10 @@ run in the run store (``nncore.runs.store``) and checkpoints it every few second
 (``nncore.runs.checkpoint``), so a run survives a reload, a closed tab, and (as
 "interrupted", resumable) a dead server.
 
-Keras and TensorFlow keep process-wide state (seeds, thread pools), so jobs run one
-at a time; the others wait in a queue and their ``JobView.queue_position`` says
-where they are.
+``NNSTUDIO_WORKERS`` worker threads (``nncore.runs.workers``; default half the
+cores) train that many jobs at once, each seeding its own generators, so a job
+trains exactly as it would alone; the others wait in a queue and their
+``JobView.queue_position`` says where they are.
 
 Example:
 
@@ -46,6 +47,7 @@ from nncore.runs.checkpoint import ResumePoint, load_checkpoint
 from nncore.runs.recorder import RunRecorder
 from nncore.runs.verdict import assess
 from nncore.runs.view import Job, JobView, snapshot
+from nncore.runs.workers import SharedTurn, WorkerThreads, resolve_workers
 from nncore.train import warmup
 from nncore.train.model import trainable_parameters
 
@@ -102,7 +104,7 @@ class TaskContext:
 
 
 class JobManager:
-    """Owns the queue and the worker thread that trains jobs one at a time.
+    """Owns the queue and the worker threads that train the jobs.
 
     Args:
         store: the run store recording every run, or the runs folder to open one
@@ -116,6 +118,12 @@ class JobManager:
             (``nncore.core.limits``). Default: None.
         checkpoint_seconds: seconds between checkpoints of a running job.
             Default: 5.
+        workers: how many jobs train at once (worker threads); None reads
+            ``NNSTUDIO_WORKERS``, else half the cores (``nncore.runs.workers``).
+            Default: None.
+
+    Raises:
+        ValueError: ``workers`` is not a whole number from 1 to 64.
 
     The server's resource limits (``nncore.core.limits``: parameters per network, rows ×
     epochs per training, unfinished jobs per owner) are checked when a job is
@@ -134,7 +142,9 @@ class JobManager:
         *,
         max_active_per_owner: int | None = None,
         checkpoint_seconds: float | None = None,
+        workers: int | None = None,
     ):
+        self.workers = resolve_workers(workers)
         if checkpoint_seconds is None:
             checkpoint_seconds = float(
                 os.environ.get(CHECKPOINT_ENV) or CHECKPOINT_SECONDS
@@ -142,7 +152,8 @@ class JobManager:
         self._lock = threading.Condition()
         self._jobs: dict[str, Job] = {}
         self._queue: deque[str] = deque()
-        self._thread: threading.Thread | None = None
+        self._threads = WorkerThreads(self._work, self.workers)
+        self._turn = SharedTurn()  # the warm-up waits while any job trains
         self._closed = False
         self.max_active_per_owner = max_active_per_owner
         self.checkpoint_seconds = checkpoint_seconds
@@ -464,7 +475,7 @@ class JobManager:
                 self._lock.wait(timeout=left if left is not None else 1.0)
 
     def shutdown(self, *, timeout: float = 30.0) -> None:
-        """Stop every job and the worker thread (tests and the CLI call this)."""
+        """Stop every job and the worker threads (tests and the CLI call this)."""
         with self._lock:
             self._closed = True
             for job_id in list(self._queue):
@@ -474,8 +485,7 @@ class JobManager:
                 if job.status == "running" and job.stop_flag is not None:
                     job.stop_flag.set()
             self._lock.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._threads.join(timeout)
 
     # Reporting from the worker thread: the progress callback
     # (``nncore.runs.progress``) and task functions (``TaskContext``) call these.
@@ -591,11 +601,8 @@ class JobManager:
         self._jobs[job.job_id] = job
         self._queue.append(job.job_id)
         self._touch(job)
-        if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(
-                target=self._work, name="nnstudio-training", daemon=True
-            )
-            self._thread.start()
+        running = sum(1 for other in self._jobs.values() if other.status == "running")
+        self._threads.grow(running + len(self._queue))
         self._lock.notify_all()
 
     def _touch(self, job: Job) -> None:
@@ -603,12 +610,13 @@ class JobManager:
         self._lock.notify_all()
 
     def _view(self, job: Job) -> JobView:
+        # Only jobs waiting for a worker are in the queue: running ones left it.
         position = (
             list(self._queue).index(job.job_id) + 1 if job.status == "queued" else None
         )
         return snapshot(job, queue_position=position, queue_length=len(self._queue))
 
-    # The worker thread.
+    # The worker threads.
 
     def _work(self) -> None:
         while True:
@@ -624,7 +632,7 @@ class JobManager:
                 self._touch(job)
                 self._recorder.set_status(job, "running")
             try:
-                with warmup.exclusive():  # after a TensorFlow warm-up that runs
+                with self._turn.held():  # after a TensorFlow warm-up that runs
                     if job.work is not None:
                         self._run_task(job)
                     else:

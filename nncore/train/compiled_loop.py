@@ -13,8 +13,11 @@ import threading
 
 import numpy as np
 
-# Why a compiled call ended, as its second output says.
-COMPLETED, STOPPED, NOT_FINITE = 0, 1, 2
+# Why a compiled call ended, as its second output says: all its epochs done, the
+# stop flag, a batch's loss not finite (with TerminateOnNaN), early stopping
+# tracked in the graph (``nncore.train.watch``), or an epoch whose loss is not
+# finite (the call ends there, so that a callback may stop training after it).
+COMPLETED, STOPPED, NOT_FINITE, EARLY_STOPPED, NAN_EPOCH = 0, 1, 2, 3, 4
 # Rows per validation batch: validation is a sum over rows, so the batch size does
 # not change the result; large batches just cost fewer loop iterations.
 _VALIDATION_BATCH_SIZE = 8192
@@ -59,7 +62,7 @@ class _Runner:
 
 
 def make_runner(
-    model, x, y, x_val, y_val, batch_size, shuffle, callbacks, weights=None
+    model, x, y, x_val, y_val, batch_size, shuffle, callbacks, weights=None, watch=None
 ) -> _Runner:
     """The model's compiled epoch loop for these data shapes and batch size.
 
@@ -67,6 +70,8 @@ def make_runner(
     in ``_build_runner``); a call with others traces again. ``weights`` (one per
     training row, e.g. from class weights) weigh each row's loss and training
     metrics as ``model.fit(sample_weight=...)`` does; validation is not weighted.
+    ``watch``, an ``nncore.train.watch.EpochWatch`` (begun), has its callbacks'
+    bookkeeping done at each epoch end in the graph.
     """
     import keras
 
@@ -81,12 +86,13 @@ def make_runner(
         bool(shuffle),
         stop_on_nan,
         weights is not None,
+        watch.key if watch is not None else None,
     )
     with TRACING:
         runner = cache["functions"].pop(key, None)
         if runner is None:
             runner = _build_runner(
-                model, arrays, batch_size, shuffle, stop_on_nan, cache
+                model, arrays, batch_size, shuffle, stop_on_nan, cache, watch
             )
         # Most recently used last; a few are kept (each holds a traced graph).
         cache["functions"][key] = runner
@@ -95,7 +101,9 @@ def make_runner(
     return runner
 
 
-def _build_runner(model, arrays, batch_size, shuffle, stop_on_nan, cache) -> _Runner:
+def _build_runner(
+    model, arrays, batch_size, shuffle, stop_on_nan, cache, watch=None
+) -> _Runner:
     import tensorflow as tf
 
     x = arrays[0]
@@ -105,6 +113,7 @@ def _build_runner(model, arrays, batch_size, shuffle, stop_on_nan, cache) -> _Ru
     n = len(x)
     batches = -(-n // batch_size)
     val_batch = max(batch_size, _VALIDATION_BATCH_SIZE)
+    watched = watch is not None and bool(watch.watched)
 
     def reset_metrics():
         for metric in metrics:
@@ -203,6 +212,12 @@ def _build_runner(model, arrays, batch_size, shuffle, stop_on_nan, cache) -> _Ru
                 validate(x_val, y_val)
                 row = tf.stack(train_results + results())
                 status = tf.where(finite, COMPLETED, NOT_FINITE)
+                if watched:
+                    early = watch.update(epoch, row)
+                    status = tf.where(finite & early, EARLY_STOPPED, status)
+                # An epoch whose loss is not finite ends the call.
+                nan_epoch = tf.logical_not(tf.math.is_finite(row[0]))
+                status = tf.where(finite & nan_epoch, NAN_EPOCH, status)
                 return status, logs.write(index, row)
 
             status, logs = tf.cond(

@@ -23,8 +23,9 @@ import time
 import numpy as np
 
 from nncore.train.compiled_loop import (
-    COMPLETED,
+    EARLY_STOPPED,
     NOT_FINITE,
+    STOPPED,
     TRACING,
     Compiled,
     as_arrays,
@@ -36,6 +37,7 @@ from nncore.train.compiled_loop import (
     recorder_class,
     to_numpy,
 )
+from nncore.train.watch import EpochWatch, muted
 
 __all__ = ["StopFlag", "compiled_predict", "fit_fast"]
 
@@ -165,7 +167,12 @@ def fit_fast(
     run per call, each call taking about ``max_chunk_seconds``, and the epoch hooks
     are replayed afterwards, once per epoch, with that epoch's logs. Such a
     callback that sets ``model.stop_training`` stops training at the end of the
-    chunk.
+    chunk. ``EarlyStopping`` on ``val_loss`` (with or without
+    ``restore_best_weights``; no ``min_delta``, ``baseline`` or
+    ``start_from_epoch``) and a keep-best callback (``keeps_best = True``) do not
+    hold chunks back: the compiled loop does their bookkeeping at each epoch end,
+    copies the best weights and stops at the epoch they would stop at
+    (``nncore.train.watch``); their ``on_epoch_end`` is not called.
 
     Args:
         model: a Keras 3 model compiled with ``model.compile(optimizer=...,
@@ -236,8 +243,11 @@ def fit_fast(
     names += [f"val_{name}" for name in names]
 
     recorder = recorder_class()()
+    # Early stopping and keep-best run in the graph; their epoch hook is muted.
+    watch = EpochWatch(callbacks, names)
+    listed = [muted(c) if any(c is w for w in watch.watched) else c for c in callbacks]
     callback_list = keras.callbacks.CallbackList(
-        [*callbacks, recorder],
+        [*listed, recorder],
         model=model,
         verbose=0,
         epochs=epochs,
@@ -245,7 +255,10 @@ def fit_fast(
     )
     # Callbacks that override a batch hook get it once per epoch.
     batch_callbacks = [c for c in callbacks if has_batch_hook(c)]
-    chunked = all(getattr(c, "chunk_safe", False) for c in callbacks)
+    chunked = all(
+        getattr(c, "chunk_safe", False) or any(c is w for w in watch.watched)
+        for c in callbacks
+    )
 
     stop, epoch_variable, batch_variable = model_cache(model)["variables"]
     epoch_variable.assign(initial_epoch)
@@ -256,6 +269,7 @@ def fit_fast(
         stop.assign(False)
     model.stop_training = False
     callback_list.on_train_begin()
+    watch.begin(model_cache(model), model)
     last_logs = None
     try:
         if stop_flag is not None and stop_flag.is_set():
@@ -266,7 +280,13 @@ def fit_fast(
         while epoch < epochs and not model.stop_training:
             if runner is None:
                 runner = make_runner(
-                    model, x, y, x_val, y_val, batch_size, shuffle, callbacks, weights
+                    model,
+                    *(x, y, x_val, y_val),
+                    batch_size,
+                    shuffle,
+                    callbacks,
+                    weights,
+                    watch,
                 )
                 train = (x, y) if weights is None else (x, y, weights)
                 data = runner.tensors(*train, x_val, y_val)
@@ -279,6 +299,7 @@ def fit_fast(
             started = time.perf_counter()
             logs, status = runner.run(data, epoch, n_epochs, seed)
             logs, status = logs.numpy(), int(status.numpy())
+            watch.sync()
             if len(logs):
                 per_epoch_seconds = (time.perf_counter() - started) / len(logs)
             for index, row in enumerate(logs):
@@ -299,9 +320,10 @@ def fit_fast(
                 epoch += 1
                 if not chunked and model.stop_training:
                     break
-            if status != COMPLETED:
-                # The stop flag, or a loss that is not finite with TerminateOnNaN
-                # among the callbacks (whose batch hook has said so already).
+            if status == EARLY_STOPPED or status in (STOPPED, NOT_FINITE):
+                # Early stopping (in the graph), the stop flag, or a loss that is
+                # not finite with TerminateOnNaN among the callbacks (whose batch
+                # hook has said so already). NAN_EPOCH only ends the call.
                 model.stop_training = True
         if epoch > initial_epoch:
             model.optimizer.finalize_variable_values(model.trainable_weights)

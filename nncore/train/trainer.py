@@ -325,10 +325,25 @@ def _keep_best(trainer: Trainer):
 
     In memory, not on disk: saving a ``.keras`` file at every improvement would cost
     more than a whole epoch on small data. ``Trainer.use_best`` puts them back.
+    ``fit_fast`` does its work in the compiled loop (``keeps_best``, see
+    ``nncore.train.watch``) and hands over each new best with ``take_best``.
     """
     import keras
 
     class KeepBest(keras.callbacks.Callback):
+        keeps_best = True
+
+        @property
+        def best_value(self) -> float:
+            """The lowest finite val_loss so far (over every fit of the trainer)."""
+            return trainer._best_loss
+
+        def take_best(self, epoch: int, value: float, weights: list) -> None:
+            """Keep ``weights``, of ``epoch`` (0-based), whose val_loss is ``value``."""
+            trainer._best_loss = value
+            trainer.best_epoch = epoch
+            trainer.best_weights = weights
+
         def on_epoch_end(self, epoch, logs=None):
             value = (logs or {}).get("val_loss")
             if (
@@ -336,9 +351,7 @@ def _keep_best(trainer: Trainer):
                 and math.isfinite(value)
                 and value < trainer._best_loss
             ):
-                trainer._best_loss = value
-                trainer.best_epoch = epoch
-                trainer.best_weights = self.model.get_weights()
+                self.take_best(epoch, value, self.model.get_weights())
 
     return KeepBest()
 

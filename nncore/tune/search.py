@@ -38,6 +38,7 @@ Optuna and TensorFlow are imported inside functions: importing this module is ch
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import json
 import logging
@@ -54,6 +55,7 @@ import numpy as np
 from nncore.core.errors import DataError, SpecError
 from nncore.spec.schema import DIMENSIONS
 from nncore.tune.cost import epochs_per_trial, trials_planned
+from nncore.tune.parallel import TrialLoop, run_threads
 from nncore.tune.sampling import pruner_for, pruning_callback, sampler_for, suggest
 from nncore.tune.snapshot import StudySnapshot, snapshot_of, trial_line
 from nncore.tune.space import (
@@ -128,6 +130,8 @@ class Search:
         trials: the study's number of trials in all. Default: ``tune.trials``.
         minutes: stop starting trials after this many minutes (None: no limit).
             Default: ``tune.minutes``.
+        jobs: how many trials train at once, each in a thread of its own
+            (``nncore.tune.parallel``). Default: 1.
 
     Raises:
         SpecError: a bad ``tune`` section, nothing to search, or a study of that
@@ -148,8 +152,16 @@ class Search:
         study_name: str | None = None,
         trials: int | None = None,
         minutes: float | None = None,
+        jobs: int = 1,
     ):
         from nncore.spec.validation import validate_tune_spec
+
+        if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= 64:
+            raise SpecError(
+                f"Received: jobs={jobs!r}. Expected a whole number of trials to "
+                "train at once, from 1 to 64, e.g. jobs=2."
+            )
+        self.jobs = jobs
 
         quiet_optuna()
         self.spec = copy.deepcopy(spec)
@@ -286,6 +298,7 @@ class Search:
         *,
         trials: int | None = None,
         minutes: float | None = None,
+        jobs: int = 1,
     ) -> Search:
         """Join an existing study with the experiment it was made with.
 
@@ -300,6 +313,7 @@ class Search:
             study_name=study_name,
             trials=trials,
             minutes=minutes,
+            jobs=jobs,
         )
 
     # -- running --
@@ -410,7 +424,12 @@ class Search:
                 params[name] = dimension.value
         return params
 
-    def _objective(self, trial, progress: Callable[..., None]) -> float:
+    def _objective(
+        self,
+        trial,
+        progress: Callable[..., None],
+        claimed: Callable[[], None] = lambda: None,
+    ) -> float:
         import optuna
 
         from nncore.core.metrics import metrics_from_outputs
@@ -432,6 +451,7 @@ class Search:
             self._enqueue_untried(trial.number)
             raise _Skipped()
         trial.set_user_attr("params", params)
+        claimed()  # the next trial may start: it sees this one's settings
         started = time.monotonic()
         state = {"epochs": 0, "last": 0.0}
 
@@ -506,10 +526,7 @@ class Search:
         publish = progress or (lambda **fields: None)
         started = time.monotonic()
         deadline = started + self.minutes * 60 if self.minutes else None
-        durations: list[float] = []
-        failures = repeats = 0
-        lines: list[str] = []
-        reason = "budget"
+        loop = TrialLoop()
         title = OBJECTIVE_TITLES[self.objective]
 
         def best_text(best: dict | None) -> str:
@@ -522,8 +539,11 @@ class Search:
             snapshot = self.snapshot()
             done = position
             eta = None
+            with loop.lock:
+                durations = list(loop.durations)
             if durations:
-                eta = sum(durations) / len(durations) * max(self.budget - done, 0)
+                left = max(self.budget - done, 0)
+                eta = sum(durations) / len(durations) * left / self.jobs
             stopping = should_stop()
             text = (
                 f"Trial {position + 1} of {self.budget} · epoch {epoch} of "
@@ -552,42 +572,24 @@ class Search:
             **self._fields(self.snapshot()),
             message=f"Starting: {self.budget} trials planned",
         )
-        while True:
-            if should_stop():
-                reason = "stopped"
-                break
-            if deadline is not None and time.monotonic() >= deadline:
-                reason = "time"
-                break
-            if self.snapshot().started >= self.budget:
-                break
-            if self.method != "grid" and self._exhausted():
-                reason = "exhausted"
-                break
-            before = time.monotonic()
-            trial = self._one_trial(on_progress)
-            if trial is None:
-                break
-            skipped = trial.user_attrs.get("skipped", "")
-            if skipped.startswith("repeats"):
-                repeats += 1
-                if repeats >= MAX_REPEATS_IN_A_ROW or self._exhausted():
-                    reason = "exhausted"
-                    break
-                continue
-            if skipped:
-                break  # the budget is reached: other workers took the last trials
-            repeats = 0
-            durations.append(time.monotonic() - before)
-            line = trial_line(trial, self.objective)
-            lines.append(line)
-            # Diverging settings are a result; errors that repeat are a problem.
-            broken = trial.state.name == "FAIL" and not trial.user_attrs.get("diverged")
-            failures = failures + 1 if broken else 0
-            publish(**self._fields(self.snapshot()), finished=list(lines), running=None)
-            if failures >= MAX_FAILURES_IN_A_ROW:
-                reason = "failures"
-                break
+        studies = [self.study] + [self._thread_study() for _ in range(self.jobs - 1)]
+        run_threads(
+            [
+                functools.partial(
+                    self._trials,
+                    study,
+                    loop,
+                    should_stop,
+                    deadline,
+                    on_progress,
+                    publish,
+                )
+                for study in studies
+            ],
+        )
+        # The threads' own publishing ends here: the final fields follow.
+        reason = loop.reason or "budget"
+        lines = loop.lines
         snapshot = self.snapshot()
         summary = self._summary(snapshot)
         summary["reason"] = reason
@@ -607,11 +609,77 @@ class Search:
             ]
         return summary
 
-    def _one_trial(self, on_progress):
-        """Run one trial (Optuna records its state); return it, or None."""
+    def _trials(self, study, loop, should_stop, deadline, on_progress, publish) -> None:
+        """Train trials one after the other until the search ends (one thread's
+        share of ``run``)."""
+        while True:
+            with loop.lock:
+                if loop.reason is not None:
+                    return
+                if should_stop():
+                    return loop.end("stopped")
+                if deadline is not None and time.monotonic() >= deadline:
+                    return loop.end("time")
+                if self.snapshot().started >= self.budget:
+                    return loop.end("budget")
+                if self.method != "grid" and self._exhausted():
+                    return loop.end("exhausted")
+            before = time.monotonic()
+            with loop.claiming() as claimed:
+                trial = self._one_trial(study, on_progress, claimed)
+            with loop.lock:
+                if trial is None:
+                    return loop.end("budget")
+                skipped = trial.user_attrs.get("skipped", "")
+                if skipped.startswith("repeats"):
+                    loop.repeats += 1
+                    if loop.repeats >= MAX_REPEATS_IN_A_ROW or self._exhausted():
+                        return loop.end("exhausted")
+                    continue
+                if skipped:  # the budget is reached: other workers took the last
+                    return loop.end("budget")
+                loop.repeats = 0
+                loop.durations.append(time.monotonic() - before)
+                loop.lines.append(trial_line(trial, self.objective))
+                # Diverging settings are a result; errors that repeat are a problem.
+                broken = trial.state.name == "FAIL" and not trial.user_attrs.get(
+                    "diverged"
+                )
+                loop.failures = loop.failures + 1 if broken else 0
+                publish(
+                    **self._fields(self.snapshot()),
+                    finished=list(loop.lines),
+                    running=None,
+                )
+                if loop.failures >= MAX_FAILURES_IN_A_ROW:
+                    return loop.end("failures")
+
+    def _thread_study(self):
+        """Another study object over the same storage, with a sampler and pruner
+        of its own, for a trial thread (samplers are not shared by threads)."""
+        import optuna
+
+        return optuna.load_study(
+            study_name=self.study_name,
+            storage=self._storage,
+            sampler=sampler_for(
+                self.method,
+                grid_values(self.dimensions),
+                self.spec["train"]["seed"],
+                self.budget,
+            ),
+            pruner=pruner_for(self.pruner, self.epochs),
+        )
+
+    def _one_trial(self, study, on_progress, claimed=lambda: None):
+        """Run one trial (Optuna records its state); return it, or None.
+
+        ``claimed`` is called once the trial's settings are chosen (or it is
+        skipped): then another thread may start a trial.
+        """
         ended = []
-        self.study.optimize(
-            lambda trial: self._objective(trial, on_progress),
+        study.optimize(
+            lambda trial: self._objective(trial, on_progress, claimed),
             n_trials=1,
             catch=(_TrialFailed, _Skipped),
             callbacks=[lambda study, trial: ended.append(trial)],

@@ -11,6 +11,6 @@ from nncore.runs.store import RunStore
 @pytest.fixture
 def manager(tmp_path):
     """A job manager with its own run store, shut down after the test."""
-    manager = JobManager(store=RunStore(tmp_path / "runs"))
+    manager = JobManager(store=RunStore(tmp_path / "runs"), workers=1)
     yield manager
     manager.shutdown()

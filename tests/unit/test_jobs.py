@@ -2,6 +2,7 @@
 within a batch, continue, errors and NaN surfaced, runs recorded, resume after a
 killed process."""
 
+import dataclasses
 import json
 import os
 import signal
@@ -170,8 +171,8 @@ def test_a_queued_job_can_be_stopped_before_it_starts(manager, big, iris):
 
 def test_a_training_error_is_surfaced_not_raised(manager, iris):
     spec, prepared = iris
-    broken = type(prepared)(**{**prepared.__dict__})
-    broken.y_train = prepared.y_train + 5  # labels outside the 3 classes
+    # labels outside the 3 classes
+    broken = dataclasses.replace(prepared, y_train=prepared.y_train + 5)
     job_id = manager.submit(spec, broken, owner="a")
     view = manager.wait(job_id, timeout=120)
     assert view.status == "failed"
