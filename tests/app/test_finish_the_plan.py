@@ -35,7 +35,9 @@ def page_bar(at):
 def test_a_stopped_run_finishes_its_plan_and_the_sidebar_keeps_up():
     from ui import training
 
-    at = train_screen(experiment("builtin:iris", epochs=150))
+    # Batches of one row: long enough that Stop lands before the plan ends, even with
+    # several epochs per compiled call.
+    at = train_screen(experiment("builtin:iris", epochs=600, batch_size=1))
     at.button(key="train_start").click().run()
     poll(
         at,
@@ -47,19 +49,19 @@ def test_a_stopped_run_finishes_its_plan_and_the_sidebar_keeps_up():
     poll(at, ended, "the training to stop")
     assert status(at).startswith("Stopped by you after epoch")
     done = int(epoch(at).split("/")[0])
-    assert 0 < done < 150
+    assert 0 < done < 600
     assert sidebar_bar(at) == page_bar(at)
 
     finish = at.button(key="train_finish_plan")
-    assert finish.label == "Finish the planned 150"
+    assert finish.label == "Finish the planned 600"
     assert not at.button(key="train_continue").disabled  # "N more" stays offered
     finish.click().run()
     poll(at, ended, "the rest of the plan")
-    assert status(at) == "Finished: 150 epochs"
-    assert epoch(at) == "150/150"
+    assert status(at) == "Finished: 600 epochs"
+    assert epoch(at) == "600/600"
     assert not [b for b in at.button if b.key == "train_finish_plan"]
     # The sidebar says what the page says, with a full bar.
-    assert sidebar_bar(at) == page_bar(at) == (100, "Finished: 150 epochs")
+    assert sidebar_bar(at) == page_bar(at) == (100, "Finished: 600 epochs")
 
     # A run that early stopping ended before its plan is finished too: a full bar.
     view = training.manager().view(at.session_state["job_id"])
