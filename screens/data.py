@@ -144,9 +144,7 @@ def choose_upload(data: dict) -> LoadedTable | None:
     return table
 
 
-def describe_file(table: LoadedTable):
-    """The table's size, its reading notes and warnings; returns the place for its
-    preview, which ``show_preview`` fills once the first chart is drawn."""
+def describe_file(table: LoadedTable) -> None:
     frame = table.frame
     how = ", ".join(table.notes)
     st.caption(
@@ -154,13 +152,7 @@ def describe_file(table: LoadedTable):
     )
     for message in table.warnings:
         safe.warning(message)
-    return st.container()
-
-
-def show_preview(place, table: LoadedTable) -> None:
-    # Styling the preview (server) and loading the grid's code (browser) take a
-    # while, so the first chart is sent before it; the preview still shows above.
-    place.dataframe(preview_table(table.frame), height=240, key="data_preview")
+    st.dataframe(preview_table(frame), height=240, key="data_preview")
 
 
 def preview_table(frame):
@@ -610,17 +602,11 @@ def main() -> None:
         demo.leave_settings(data)  # the user's own data: not the demo's settings
         st.session_state[state.TABLE] = table
     demo.show_left_settings(data)
-    preview = describe_file(table)
+    describe_file(table)
 
     st.subheader("What to predict", divider="gray")
     target = choose_target(data, [str(c) for c in table.frame.columns])
     choose_settings(data)
-    show_data(data, table, target)
-    show_preview(preview, table)
-
-
-def show_data(data: dict, table: LoadedTable, target: str | None) -> None:
-    """What the chosen data gives: the report and its charts, or why there is none."""
     if target is None:
         safe.info("Choose the target column: the answer the network should learn.")
         forget_report()
