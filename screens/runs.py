@@ -100,12 +100,30 @@ def rename_run(store, run_id: str, key: str) -> None:
     notice("success", f"Renamed the run to {quoted(name, 80)}.")
 
 
-def open_run(run) -> bool:
-    """Restore the run's experiment and make Evaluate show its model."""
+def run_spec(run) -> dict:
+    """The run's experiment, validated (a copy: the stored run is left as it is).
+
+    Raises:
+        SpecError: the experiment is not valid any more.
+    """
     from nncore.spec import validate_spec
 
+    return validate_spec(copy.deepcopy(run.spec))
+
+
+def restore(run, spec: dict, ending: str) -> None:
+    """Make the run's experiment the session's, on every screen, and say so."""
+    state.apply_spec(
+        spec,
+        f"The experiment of {quoted(run_name(run), 80)} is restored on every "
+        f"screen{ending}",
+    )
+
+
+def open_run(run) -> bool:
+    """Restore the run's experiment and make Evaluate show its model."""
     try:
-        spec = validate_spec(copy.deepcopy(run.spec))
+        spec = run_spec(run)
     except SpecError as problem:
         notice(
             "error",
@@ -113,11 +131,7 @@ def open_run(run) -> bool:
             f"{problem}",
         )
         return False
-    state.apply_spec(
-        spec,
-        f"The experiment of {quoted(run_name(run), 80)} is restored on every "
-        "screen; Evaluate shows its model.",
-    )
+    restore(run, spec, "; Evaluate shows its model.")
     job = st.session_state[state.JOB]
     st.session_state[state.OPENED_RUN] = {"run_id": run.run_id, "job_id": job}
     st.session_state[state.EVAL_CHOICE] = {"model": f"run:{run.run_id}", "job_id": job}
@@ -136,11 +150,9 @@ def resume_run(run) -> None:
             "for it to end), then resume this run.",
         )
         return
-    from nncore.spec import validate_spec
-
     try:
-        spec = validate_spec(copy.deepcopy(run.spec))
-        prepared = models.prepared_for_spec(run.spec)
+        spec = run_spec(run)
+        prepared = models.prepared_for_spec(spec)
         job = manager.resume(run.run_id, prepared, training.owner_id())
     except (DataError, SpecError) as problem:  # JobError is a DataError
         notice("error", str(problem))
@@ -149,10 +161,7 @@ def resume_run(run) -> None:
         manager.forget(current)
     # The screens show the resumed run's experiment, so that Train follows it as
     # this data's run (not as "the last run, on other data").
-    state.apply_spec(
-        spec,
-        f"The experiment of {quoted(run_name(run), 80)} is restored on every screen.",
-    )
+    restore(run, spec, ".")
     training.set_job(job)
     notice(
         "success",

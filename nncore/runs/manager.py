@@ -47,7 +47,7 @@ from nncore.runs.checkpoint import ResumePoint, load_checkpoint
 from nncore.runs.recorder import RunRecorder
 from nncore.runs.verdict import assess
 from nncore.runs.view import Job, JobView, snapshot
-from nncore.runs.workers import SharedTurn, WorkerThreads, resolve_workers
+from nncore.runs.workers import WorkerThreads, resolve_workers
 from nncore.train import warmup
 from nncore.train.model import trainable_parameters
 
@@ -153,7 +153,6 @@ class JobManager:
         self._jobs: dict[str, Job] = {}
         self._queue: deque[str] = deque()
         self._threads = WorkerThreads(self._work, self.workers)
-        self._turn = SharedTurn()  # the warm-up waits while any job trains
         self._closed = False
         self.max_active_per_owner = max_active_per_owner
         self.checkpoint_seconds = checkpoint_seconds
@@ -632,7 +631,7 @@ class JobManager:
                 self._touch(job)
                 self._recorder.set_status(job, "running")
             try:
-                with self._turn.held():  # after a TensorFlow warm-up that runs
+                with warmup.exclusive():  # after a TensorFlow warm-up that runs
                     if job.work is not None:
                         self._run_task(job)
                     else:

@@ -1,5 +1,4 @@
-"""How many jobs the job manager trains at once, and the warm-up's turn shared
-by them.
+"""How many jobs the job manager trains at once, and its worker threads.
 
 ``NNSTUDIO_WORKERS`` worker threads (default: half the cores, at least 1) train
 different jobs at the same time, in the one process, TensorFlow loaded once. It
@@ -16,17 +15,13 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
 import time
 
-from nncore.train import warmup
-
 __all__ = [
     "WORKERS_ENV",
-    "SharedTurn",
     "WorkerThreads",
     "default_workers",
     "resolve_workers",
@@ -91,47 +86,6 @@ def resolve_workers(workers: int | None = None) -> int:
         )
         return fallback
     return value
-
-
-class SharedTurn:
-    """The jobs' side of ``nncore.train.warmup.exclusive``, shared by every worker.
-
-    The warm-up and the jobs take turns, but jobs need not take turns among
-    themselves: the first job to start takes the turn from the warm-up (waiting
-    for a warm-up that runs), the last one to end gives it back. So the warm-up
-    never builds a model while a job does, and two jobs still train at once.
-
-    Example:
-
-        turn = SharedTurn()
-        with turn.held():
-            train(job)
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._holders = 0
-        self._turn: contextlib.ExitStack | None = None
-
-    @contextlib.contextmanager
-    def held(self):
-        """Hold the turn (with any other job holding it) while the block runs."""
-        with self._lock:
-            if self._holders == 0:
-                stack = contextlib.ExitStack()
-                stack.enter_context(warmup.exclusive())
-                self._turn = stack
-            self._holders += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._holders -= 1
-                if self._holders == 0 and self._turn is not None:
-                    # Given back by whichever job ends last: the turn is a plain
-                    # lock, which any thread may release.
-                    turn, self._turn = self._turn, None
-                    turn.close()
 
 
 class WorkerThreads:

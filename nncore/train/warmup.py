@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 _LOCK = threading.Lock()  # guards _thread
 _TURNS = threading.Lock()  # the warm-up and the jobs take turns
+_JOBS = threading.Lock()  # guards _training
+_training = 0  # jobs inside exclusive()
 _thread: threading.Thread | None = None
 _warmed_up = threading.Event()  # the warm-up ran to its end
 _trained = threading.Event()  # a training's first epoch ran in this process
@@ -89,10 +91,23 @@ def wait_for_warmup(timeout: float | None = None) -> bool:
 def exclusive() -> Iterator[None]:
     """Hold off the warm-up while the block runs (a job trains inside it).
 
-    Waits for a warm-up that is running to end first.
+    Waits for a warm-up that is running to end first. Jobs need not take turns
+    among themselves (the job manager's workers train several at once): the first
+    job to enter takes the turn from the warm-up, the last one to leave gives it
+    back.
     """
-    with _TURNS:
+    global _training
+    with _JOBS:
+        if _training == 0:
+            _TURNS.acquire()
+        _training += 1
+    try:
         yield
+    finally:
+        with _JOBS:
+            _training -= 1
+            if _training == 0:
+                _TURNS.release()  # a plain lock: any job's thread may release it
 
 
 def _warm_up() -> None:
