@@ -7,6 +7,7 @@ import pytest
 
 from nncore.runs.store import DATABASE_NAME, SCHEMA_VERSION, RunStore
 from nncore.spec import validate_spec
+from nncore.train.reference import reference_models
 from tests.support import prepared_for
 
 SPEC = {"data": {"source": "builtin:iris"}, "train": {"epochs": 3}}
@@ -67,6 +68,29 @@ def test_continue_keeps_the_reference_models_and_measures_again(manager, iris):
     assert manager.store.get(again.run_id).metrics_ci == again.metrics_ci
 
 
+def test_a_second_training_on_the_same_data_reuses_its_reference_models(
+    manager, monkeypatch
+):
+    trained = []
+
+    def counted(prepared, *, seed):
+        trained.append(seed)
+        return reference_models(prepared, seed=seed)
+
+    monkeypatch.setattr("nncore.runs.verdict.reference_models", counted)
+    spec = make_spec()
+    prepared = prepared_for(spec)
+    first = manager.wait(manager.submit(spec, prepared, owner="a"), timeout=120)
+    second = manager.wait(manager.submit(spec, prepared, owner="a"), timeout=120)
+    assert second.reference == first.reference
+    assert trained == [spec["train"]["seed"]]  # once, not once per training
+    assert second.metrics_ci == first.metrics_ci  # same network, same seed
+    # Another seed is another gradient boosting: trained again.
+    reseeded = validate_spec({**spec, "train": {**spec["train"], "seed": 7}})
+    third = manager.wait(manager.submit(reseeded, prepared, owner="a"), timeout=120)
+    assert trained == [spec["train"]["seed"], 7] and third.reference is not None
+
+
 def test_a_split_too_small_for_error_bars_says_why(manager):
     spec = make_spec(train=0.8, val=0.1, test=0.1)
     prepared = prepared_for(spec)
@@ -89,7 +113,8 @@ def test_a_failure_of_the_reference_models_costs_a_warning_not_the_run(
         raise RuntimeError("the disk ate it")
 
     monkeypatch.setattr("nncore.runs.verdict.reference_models", broken)
-    spec, prepared = iris
+    spec = iris[0]
+    prepared = prepared_for(spec)  # data whose reference models never ran
     view = manager.wait(manager.submit(spec, prepared, owner="a"), timeout=120)
     assert view.status == "finished"
     assert view.metrics["val"]["accuracy"] is not None
