@@ -56,6 +56,20 @@ def memory(pid: int) -> tuple[float, float]:
     )
 
 
+def made_of(pid: int) -> tuple[float, float]:
+    """(anonymous MB, file-backed MB) of the resident memory of process ``pid``.
+
+    Anonymous memory is the process's own (Python objects, C++ heaps, copied
+    library pages); file-backed pages are shared library code and data mapped
+    from disk, which the kernel can drop and read again.
+    """
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, _, value = line.partition(":")
+        fields[name] = int(value.split()[0]) / 1024
+    return fields["Anonymous"], fields["Rss"] - fields["Anonymous"]
+
+
 def settle(pid: int, seconds: float = 3.0) -> float:
     """Resident MB once the server has been quiet for a moment."""
     time.sleep(seconds)
@@ -106,37 +120,41 @@ def main() -> int:
         wait_health(server, port, time.perf_counter(), 60)
         url = f"http://127.0.0.1:{port}"
         rows = []
+
+        def stage(name: str, value: float, change: float | None = None) -> None:
+            rows.append((name, value, change, made_of(server.pid)))
+
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path=CHROMIUM, args=CHROMIUM_ARGS
                 )
                 bare = settle(server.pid)
-                rows.append(("server alone, no session", bare, None))
+                stage("server alone, no session", bare)
                 first = open_session(browser, url)
                 one = settle(server.pid)
-                rows.append(("+ one session on the Data screen", one, one - bare))
+                stage("+ one session on the Data screen", one, one - bare)
                 peak = train_default(first, server.pid)
-                rows.append(("  that session training the default network", peak,
-                             peak - one))  # fmt: skip
+                stage("  that session training the default network", peak, peak - one)
                 idle = settle(server.pid, 5)
-                rows.append(("TensorFlow loaded, one idle session", idle, None))
+                stage("TensorFlow loaded, one idle session", idle)
                 previous = idle
                 extra = []
                 for n in range(args.sessions):
                     open_session(browser, url)
                     now = settle(server.pid)
                     extra.append(now - previous)
-                    rows.append((f"+ idle session {n + 2}", now, now - previous))
+                    stage(f"+ idle session {n + 2}", now, now - previous)
                     previous = now
                 browser.close()
         finally:
             high = memory(server.pid)[1]
             stop_server(server)
-    print(f"{'stage':48} {'RSS MB':>8} {'change':>8}")
-    for name, value, change in rows:
+    print(f"{'stage':48} {'RSS MB':>8} {'change':>8} {'own':>6} {'files':>6}")
+    for name, value, change, (own, files) in rows:
         shown = "" if change is None else f"{change:+8.0f}"
-        print(f"{name:48} {value:8.0f} {shown:>8}")
+        print(f"{name:48} {value:8.0f} {shown:>8} {own:6.0f} {files:6.0f}")
+    print("own: anonymous memory (objects, heaps); files: mapped library pages")
     per_session = sum(extra) / len(extra) if extra else 0.0
     print(f"peak RSS of the server over the whole run: {high:.0f} MB")
     print(f"each further idle session: {per_session:+.0f} MB on average")
