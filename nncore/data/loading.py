@@ -9,9 +9,7 @@ so a workbook renamed ``.csv`` still loads. Anything that cannot be read raises
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
-import ctypes
 import io
 import re
 import zipfile
@@ -22,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nncore.core import memory
 from nncore.core.errors import DataError
 from nncore.core.text import listing, plural, quoted, short
 
@@ -144,8 +143,7 @@ def _return_freed_memory() -> None:
     Reading a large file frees hundreds of megabytes that glibc would otherwise keep
     in the process, where later work (and other sessions) cannot count on them.
     """
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    memory.return_freed_memory()
 
 
 def _kind(head: bytes, name: str) -> str:

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nncore.core import limits
+from nncore.core import limits, memory
 from nncore.core.errors import DataError
 from nncore.data.prepare import PreparedData
 from nncore.runs import finish
@@ -145,6 +145,8 @@ class JobManager:
         workers: int | None = None,
     ):
         self.workers = resolve_workers(workers)
+        # Before TensorFlow starts its thread pools: each thread would get a heap.
+        memory.limit_malloc_arenas()
         if checkpoint_seconds is None:
             checkpoint_seconds = float(
                 os.environ.get(CHECKPOINT_ENV) or CHECKPOINT_SECONDS
@@ -652,6 +654,7 @@ class JobManager:
                 with self._lock:
                     if job.forgotten:
                         self._jobs.pop(job.job_id, None)
+                self._release_memory(job)
 
     def _train(self, job: Job) -> None:
         from nncore.runs.progress import Pace, Progress
@@ -743,6 +746,22 @@ class JobManager:
             job.ending = "stopped" if context.stop_requested else "completed"
             self._end_segment(job)
             self._touch(job)
+
+    def _release_memory(self, job: Job) -> None:
+        """Give back what an ended job no longer needs (``nncore.core.memory``): its
+        network arrays unless an unfinished job shares its data (built again,
+        identical, when used), and with no job left, freed heap and library pages."""
+        with self._lock:
+            active = [
+                j for j in self._jobs.values() if j.status in ("queued", "running")
+            ]
+            if job not in active and all(
+                j.prepared is not job.prepared for j in active
+            ):
+                job.prepared.release_inputs()
+        if not active:
+            memory.return_freed_memory()
+            memory.release_library_pages()
 
     def _end_segment(self, job: Job) -> None:
         if job.segment_start is not None:
