@@ -76,7 +76,15 @@ def load_source(data_spec: dict, base_dir: str | Path | None = None) -> LoadedTa
 
 
 def inspect_data(table: LoadedTable, data_spec: dict) -> DataReport:
-    """Prepare and profile a loaded table with the spec's settings."""
+    """Prepare and profile a loaded table with the spec's settings.
+
+    The memory that each step frees (a large table's copies) is handed back to the
+    system after it, so that the next step and other sessions can use it.
+    """
+    from nncore.data.loading import _return_freed_memory
+
     prepared = prepare_from_spec(table.frame, data_spec)
+    _return_freed_memory()
     profile = profile_data(prepared, split=data_spec["split"])
+    _return_freed_memory()
     return DataReport(table=table, prepared=prepared, profile=profile)

@@ -17,14 +17,19 @@ from nncore.core.glossary import advice
 from nncore.core.text import listing, plural, quoted
 from nncore.data import detect
 from nncore.data.detect import classify_columns, detect_task, is_numeric
+from nncore.data.preprocessing import (
+    MAX_MAGNITUDE,
+    encoder_input,
+    fit_preprocessor,
+    in_chunks,
+    with_missing,
+)
 
 MIN_ROWS = 10
 MAX_CLASSES = 200
 # Warn about repeated rows when at least this share of the validation and test rows
 # are exact copies of training rows (otherwise repeated rows are only mentioned).
 DUPLICATE_SHARE = 0.01
-# Values beyond this magnitude overflow float32 arithmetic once squared or scaled.
-MAX_MAGNITUDE = 1e30
 DEFAULT_SPLIT = {"train": 0.7, "val": 0.15, "test": 0.15, "stratify": True}
 
 
@@ -257,30 +262,24 @@ def prepare_data(
     _duplicate_rows(frame, train, np.concatenate([val, test]), notes, warnings)
     dropped_rows = 0
     if outliers == "drop":
-        part = _to_missing(features.iloc[train][kinds.numeric], list(unusable))
+        part = with_missing(features[kinds.numeric].iloc[train], list(unusable))
         train, dropped_rows = _drop_outliers(part, y_values, task, kinds, train)
         del part
         notes.append(_dropped_note(dropped_rows))
 
-    # Only the training rows are turned into model input here, to fit the
-    # preprocessor; the network's arrays are built when training needs them.
-    X_fit = _model_input(
-        _to_missing(features.iloc[train], list(unusable)), kinds.categorical
-    )
-    del features
-    # Grouping rare values needs value counts, which scikit-learn takes seconds per
-    # million rows to compute; when no column has more than max_categories values in
-    # the training split nothing would be grouped, so grouping is left off (same X).
-    grouping = any(X_fit[c].nunique() > max_categories for c in kinds.categorical)
-    preprocessor = _preprocessor(
+    # The preprocessor is fitted on the training rows only, in chunks; the network's
+    # arrays are built when training needs them.
+    preprocessor = fit_preprocessor(
+        features,
+        train,
         kinds.numeric,
         kinds.categorical,
-        scaling,
-        max_categories if grouping else None,
+        unusable=list(unusable),
+        scaling=scaling,
+        max_categories=max_categories,
         clip=outliers == "clip",
     )
-    preprocessor.fit(X_fit)
-    del X_fit
+    del features
     if filled:
         total = sum(filled.values())
         notes.append(
@@ -320,11 +319,16 @@ def prepare_data(
 
 def model_inputs(prepared: PreparedData, rows: pd.DataFrame) -> np.ndarray:
     """The network's float32 inputs for rows of ``prepared.frame``, through the
-    fitted preprocessor (what ``X_train``, ``X_val`` and ``X_test`` hold)."""
-    features = rows[prepared.numeric_columns + prepared.categorical_columns]
-    features = _to_missing(features, prepared.unusable)
-    X = _model_input(features, prepared.categorical_columns)
-    return prepared.preprocessor.transform(X).astype(np.float32, copy=False)
+    fitted preprocessor (what ``X_train``, ``X_val`` and ``X_test`` hold), built a
+    chunk of rows at a time (``in_chunks``): the same numbers in less memory."""
+    columns = prepared.numeric_columns + prepared.categorical_columns
+
+    def transform(part: pd.DataFrame) -> np.ndarray:
+        features = with_missing(part[columns], prepared.unusable)
+        X = encoder_input(features, prepared.categorical_columns)
+        return prepared.preprocessor.transform(X).astype(np.float32, copy=False)
+
+    return in_chunks(transform, rows)
 
 
 def _label(value: Any) -> str:
@@ -540,21 +544,6 @@ def _unusable_warning(replaced: dict[str, int]) -> str:
     )
 
 
-def _to_missing(features: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """``features`` with the infinite and overflowing values of ``columns`` (found by
-    ``_unusable_values`` on the whole table) as missing values, as float64."""
-    columns = [c for c in columns if c in features.columns]
-    if not columns:
-        return features
-    features = features.copy(deep=False)  # copy-on-write: the caller's frame is kept
-    for column in columns:
-        values = features[column].astype("float64")
-        features[column] = values.mask(
-            ~np.isfinite(values) | (values.abs() > MAX_MAGNITUDE)
-        )
-    return features
-
-
 def _filled_text(filled: dict[str, int], numeric: list[str]) -> str:
     """Each filled column with its count; beyond eight, the rest are named briefly."""
     parts = [
@@ -623,75 +612,6 @@ def _split(y, task, split, seed, warnings):
                 "that split a bigger share."
             )
     return np.sort(train), np.sort(val), np.sort(test), False
-
-
-def _preprocessor(numeric, categorical, scaling, max_categories, *, clip=False):
-    from sklearn.compose import ColumnTransformer
-    from sklearn.impute import SimpleImputer
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import (
-        FunctionTransformer,
-        MinMaxScaler,
-        OneHotEncoder,
-        StandardScaler,
-    )
-
-    scalers = {"standard": StandardScaler(), "minmax": MinMaxScaler(), "none": None}
-    if scaling not in scalers:
-        raise DataError(
-            f"The scaling must be one of 'standard', 'minmax', 'none'. Got {scaling!r}."
-        )
-    numeric_steps = [("impute", SimpleImputer(strategy="median"))]
-    if clip:
-        from nncore.data.outliers import OutlierClipper
-
-        # Clipped before the medians are learnt: impossible zeros become missing.
-        numeric_steps.insert(0, ("outliers", OutlierClipper()))
-    if scalers[scaling] is not None:
-        numeric_steps.append(("scale", scalers[scaling]))
-    # float32 like the one-hot columns, so that joining them does not build a float64
-    # copy of the whole table first (the same numbers, half the memory).
-    numeric_steps.append(
-        ("float32", FunctionTransformer(_float32, feature_names_out="one-to-one"))
-    )
-    categorical_steps = [
-        ("impute", SimpleImputer(strategy="most_frequent")),
-        (
-            "onehot",
-            OneHotEncoder(
-                handle_unknown="infrequent_if_exist",
-                max_categories=max_categories,
-                sparse_output=False,
-                dtype=np.float32,
-            ),
-        ),
-    ]
-    return ColumnTransformer(
-        [
-            ("numeric", Pipeline(numeric_steps), numeric),
-            ("categorical", Pipeline(categorical_steps), categorical),
-        ],
-        sparse_threshold=0,
-    )
-
-
-def _float32(values: np.ndarray) -> np.ndarray:
-    return np.asarray(values, dtype=np.float32)
-
-
-def _model_input(features: pd.DataFrame, categorical: list[str]) -> pd.DataFrame:
-    # scikit-learn's imputer and encoder expect object columns with np.nan as missing.
-    if not categorical:
-        return features
-    features = features.copy(deep=False)  # copy-on-write: the caller's frame is kept
-    for column in categorical:
-        # Each value as text and missing as NaN, with one object per distinct value
-        # shared by its rows (fast, and small for text, category and mixed columns).
-        values = features[column]
-        codes, uniques = pd.factorize(values)
-        pool = np.array([str(u) for u in uniques] + [np.nan], dtype=object)
-        features[column] = pd.Series(pool[codes], index=values.index, dtype=object)
-    return features
 
 
 def feature_names(preprocessor) -> list[str]:

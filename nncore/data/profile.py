@@ -203,8 +203,7 @@ def _column_table(prepared: PreparedData) -> pd.DataFrame:
             low, high = finite.min(), finite.max()
             shown = " … ".join(readable_number(v, digits=4) for v in (low, high))
         else:
-            top = values.dropna().astype(str).value_counts().index[:3]
-            shown = ", ".join(t[:20] for t in top)
+            shown = ", ".join(t[:20] for t in _top_values(values))
         rows.append(
             {
                 "column": column,
@@ -217,6 +216,26 @@ def _column_table(prepared: PreparedData) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def _top_values(values: pd.Series, limit: int = 3) -> list[str]:
+    """The most frequent values as text, most frequent first, as
+    ``values.dropna().astype(str).value_counts()`` lists them (ties in order of first
+    appearance). A categorical column is counted on its codes: turning a million
+    rows into text takes seconds and tens of megabytes."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        names = values.cat.categories.astype(str)
+        if names.is_unique:
+            codes = values.cat.codes.to_numpy()
+            codes = codes[codes >= 0]
+            present, first, counts = np.unique(
+                codes, return_index=True, return_counts=True
+            )
+            order = np.argsort(first)
+            ranked = pd.Series(counts[order], index=names[present[order]])
+            ranked = ranked.sort_values(ascending=False, kind="stable")
+            return list(ranked.index[:limit])
+    return list(values.dropna().astype(str).value_counts().index[:limit])
 
 
 def column_kind(values: pd.Series) -> str:
@@ -261,30 +280,34 @@ def find_outliers(prepared: PreparedData) -> OutlierFinding | None:
         return None
     held = np.concatenate([prepared.val_index, prepared.test_index])
     training = np.setdiff1d(np.arange(len(frame)), held)
-    values = np.column_stack([usable_numbers(frame[c]) for c in columns])
-    clipper = OutlierClipper().fit(values[training])
-    flags = clipper.outliers(values)
     found: dict[str, dict[str, Any]] = {}
-    for i, column in enumerate(columns):
-        zeros = flags[:, i] & (values[:, i] == 0) & clipper.zero_missing_[i]
-        far = flags[:, i] & ~zeros
+    flagged = np.zeros(len(frame), dtype=bool)
+    # One column at a time (the clipper learns each column on its own): all the
+    # columns as one float64 array would be as big as the table again.
+    for column in columns:
+        values = usable_numbers(frame[column])
+        clipper = OutlierClipper().fit(values[training])
+        flags = clipper.outliers(values)[:, 0]
+        flagged |= flags
+        zeros = flags & (values == 0) & clipper.zero_missing_[0]
+        far = flags & ~zeros
         if not zeros.any() and not far.any():
             continue
-        middle = np.nanmedian(values[training, i])
-        extreme = values[far, i]
+        middle = np.nanmedian(values[training])
+        extreme = values[far]
         order = np.argsort(-np.abs(extreme - middle), kind="stable")
         found[column] = {
             "far": int(far.sum()),
             "zeros": int(zeros.sum()),
-            "low": float(clipper.low_[i]),
-            "high": float(clipper.high_[i]),
+            "low": float(clipper.low_[0]),
+            "high": float(clipper.high_[0]),
             "examples": list(dict.fromkeys(extreme[order].tolist()))[:3],
         }
     if not found:
         return None
     return OutlierFinding(
         columns=found,
-        rows=int(flags.any(axis=1).sum()),
+        rows=int(flagged.sum()),
         inputs=any(c in prepared.numeric_columns for c in found),
         target=prepared.task == "regression" and prepared.target in found,
     )
