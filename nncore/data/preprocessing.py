@@ -20,7 +20,7 @@ from nncore.core.errors import DataError
 MAX_MAGNITUDE = 1e30
 # Rows transformed at a time when the preprocessor is fitted and when the network's
 # arrays are built: a few megabytes each, instead of copies of every row at once.
-CHUNK_ROWS = 2**16
+CHUNK_ROWS = 2**15
 
 
 def build_preprocessor(numeric, categorical, scaling, max_categories, *, clip=False):
@@ -271,9 +271,10 @@ def _fit_medians(imputer, data) -> None:
     """
     from sklearn.base import clone
 
-    imputer.fit(_head(data, 0, CHUNK_ROWS))  # every column, for the fitted shape
     if len(data) <= CHUNK_ROWS:
+        imputer.fit(data)
         return
+    imputer.fit(_head(data, 0, 100))  # every column, for the fitted shape
     medians = []
     for position in range(data.shape[1]):
         column = (
