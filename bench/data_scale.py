@@ -16,7 +16,7 @@ so that the memory baseline is clean.
 * Peak memory increase = VmHWM (peak RSS, from /proc/self/status) minus the RSS after
   the imports; the peak is reset after the imports where the kernel allows it
   (/proc/self/clear_refs), so import-time peaks do not count. It is printed relative
-  to the file size.
+  to the file size, and for each stage (the peak is reset after each).
 
 Goals: total <= 15 s, peak memory increase <= 3 x the file size.
 
@@ -89,6 +89,16 @@ def _status(field: str) -> int:
     raise RuntimeError(f"{field} not found in /proc/self/status")
 
 
+def _reset_peak() -> bool:
+    """Reset this process's peak RSS (VmHWM) to its RSS now, where the kernel allows."""
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+    except OSError:
+        return False
+    return True
+
+
 def child(path: str) -> None:
     """Run in the fresh process: import, measure, print one JSON line."""
     started = time.perf_counter()
@@ -109,13 +119,15 @@ def child(path: str) -> None:
 
     import_seconds = time.perf_counter() - started
     rss_imports = _status("VmRSS")
-    hwm_reset = False
-    try:  # reset the peak so that import-time peaks do not count
-        with open("/proc/self/clear_refs", "w") as handle:
-            handle.write("5")
-        hwm_reset = _status("VmHWM") <= rss_imports + 4 * 1024 * 1024
-    except OSError:
-        pass
+    # Reset the peak so that import-time peaks do not count, and again after each
+    # stage, so that each stage's own peak is known.
+    hwm_reset = _reset_peak() and _status("VmHWM") <= rss_imports + 4 * 1024 * 1024
+    peaks: dict[str, int] = {}
+
+    def stage_done(name: str) -> None:
+        peaks[name] = _status("VmHWM")
+        if hwm_reset:
+            _reset_peak()
 
     spec = default_spec()["data"]
     spec["source"] = path
@@ -132,6 +144,7 @@ def child(path: str) -> None:
                 return function(*args, **kwargs)
             finally:
                 times[name] = time.perf_counter() - begin
+                stage_done(name)
 
         return wrapper
 
@@ -142,12 +155,13 @@ def child(path: str) -> None:
     begin = time.perf_counter()
     table = read_table(path)
     times["load"] = time.perf_counter() - begin
+    stage_done("load")
     rss_loaded = _status("VmRSS")
     begin = time.perf_counter()
     report = inspect_data(table, spec)
     inspect_seconds = time.perf_counter() - begin
     times["total"] = times["load"] + inspect_seconds
-    peak = _status("VmHWM")
+    peak = max(_status("VmHWM"), *peaks.values())
     prepared = report.prepared
     print(
         json.dumps(
@@ -158,6 +172,7 @@ def child(path: str) -> None:
                 "rss_loaded": rss_loaded,
                 "rss_end": _status("VmRSS"),
                 "peak": peak,
+                "stage_peaks": peaks if hwm_reset else {},
                 "hwm_reset": hwm_reset,
                 "shape": list(table.frame.shape),
                 "task": prepared.task,
@@ -240,6 +255,17 @@ def main() -> int:
             f"{figures['rss_end'] / mib:.0f} MiB"
             + ("" if figures["hwm_reset"] else " (peak not reset after imports)")
         )
+        stage_peaks = figures["stage_peaks"]
+        if stage_peaks:
+            above = {
+                k: (v - figures["rss_imports"]) / mib for k, v in stage_peaks.items()
+            }
+            print(
+                "peak memory increase by stage: "
+                + ", ".join(
+                    f"{k} {above[k]:.0f} MiB" for k in ("load", "prepare", "profile")
+                )
+            )
         ok_memory = ratio <= GOAL_MEMORY_RATIO
         print(
             f"peak memory increase {increase / mib:7.0f} MiB = {ratio:.2f} x the file "

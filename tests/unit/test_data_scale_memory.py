@@ -134,7 +134,7 @@ def test_preparing_and_profiling_hold_few_copies_of_the_table():
     prepared, preparing = _peak_bytes(prepare_data, frame, "label")
     _, profiling = _peak_bytes(profile_data, prepared)
     # Fitting on every training row at once held over four times the numbers, and
-    # profiling over three times; now under two times each.
+    # profiling over three times; now about twice.
     assert preparing < 2.5 * numbers
     assert profiling < 2.75 * numbers
 
