@@ -12,6 +12,7 @@ import pandas as pd
 
 from nncore.core.catalog import BUILTIN_DATASETS, BuiltinDataset, is_generated
 from nncore.core.errors import DataError
+from nncore.data.bundled import bundled_frame
 
 __all__ = ["BUILTIN_DATASETS", "BuiltinDataset", "is_generated", "load_builtin"]
 
@@ -43,14 +44,15 @@ def load_builtin(
 
 
 def _load_sklearn(name: str) -> pd.DataFrame:
-    # Imported here: scikit-learn's datasets module pulls in SciPy, which the app
-    # does not need until a dataset is chosen.
-    from sklearn import datasets
+    # Read without importing scikit-learn where possible: it imports SciPy, a
+    # second or more before the Data screen can show its default dataset.
+    found = bundled_frame(name)
+    if found is None:
+        from sklearn import datasets
 
-    loader = getattr(datasets, f"load_{name}")
-    bunch = loader(as_frame=True)
-    frame = bunch.frame.copy()
-    names = getattr(bunch, "target_names", None)
+        bunch = getattr(datasets, f"load_{name}")(as_frame=True)
+        found = bunch.frame.copy(), getattr(bunch, "target_names", None)
+    frame, names = found
     if name in ("iris", "wine", "breast_cancer") and names is not None:
         frame["target"] = pd.Series(
             np.asarray(names)[frame["target"].to_numpy()], index=frame.index
