@@ -151,7 +151,8 @@ class PreparedData:
         rows = {"train": self.train_index, "val": self.val_index}.get(
             split, self.test_index
         )
-        return model_inputs(self, self.frame.iloc[rows])
+        # Taken from the table a chunk at a time too: no copy of the split's rows.
+        return in_chunks(lambda part: model_inputs(self, self.frame.iloc[part]), rows)
 
     def summary(self) -> dict[str, Any]:
         """The plain, JSON-ready facts the CLI prints and the screens show."""
