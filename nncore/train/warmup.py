@@ -31,6 +31,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from nncore.core import memory
+
 __all__ = ["exclusive", "is_warm", "mark_warm", "start_warmup", "wait_for_warmup"]
 
 log = logging.getLogger(__name__)
@@ -121,6 +123,9 @@ def _warm_up() -> None:
             log.exception("the TensorFlow warm-up failed")
             return
         _warmed_up.set()
+        # Loading touched far more of TensorFlow's libraries than training reads
+        # again: a server where nobody trains yet need not keep it resident.
+        memory.release_library_pages()
 
 
 def _trace_a_tiny_model() -> None:
