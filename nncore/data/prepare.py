@@ -16,7 +16,12 @@ from nncore.core.errors import DataError
 from nncore.core.glossary import advice
 from nncore.core.text import listing, plural, quoted
 from nncore.data import detect
-from nncore.data.detect import classify_columns, detect_task, is_numeric
+from nncore.data.detect import (
+    ColumnKinds,
+    classify_columns,
+    detect_task,
+    is_numeric,
+)
 from nncore.data.preprocessing import (
     MAX_MAGNITUDE,
     encoder_input,
@@ -170,6 +175,98 @@ class PreparedData:
         }
 
 
+@dataclass
+class DataOutline:
+    """What a table holds for the chosen target, before any split or scaling: the
+    first half of ``prepare_data``, which needs no scikit-learn (the Data screen
+    draws its overview charts from it while the rest is prepared).
+
+    Attributes:
+        frame: the table after rows without a target were removed.
+        target: the target column.
+        task: ``"binary"``, ``"multiclass"`` or ``"regression"``.
+        task_reason: one line saying why the task was chosen.
+        classes: the class labels in encoded order (None for regression).
+        y: the target of every row of ``frame`` as the network sees it: class
+            indices (int) or values (float32).
+        kinds: the feature columns by kind (``numeric``, ``categorical``) and the
+            dropped ones with why (``nncore.data.detect.ColumnKinds``).
+        warnings: problems with the target, each with its fix.
+    """
+
+    frame: pd.DataFrame
+    target: str
+    task: str
+    task_reason: str
+    classes: list[str] | None
+    y: np.ndarray
+    kinds: ColumnKinds
+    warnings: list[str] = field(default_factory=list)
+
+
+def outline_data(
+    frame: pd.DataFrame,
+    target: str | None,
+    *,
+    task: str = "auto",
+    clean_labels: bool = True,
+) -> DataOutline:
+    """The cleaned target, the task, the classes and the kinds of columns of a table
+    (``prepare_data`` without the split and the preprocessing; the same arguments,
+    messages and errors).
+
+    Raises:
+        DataError: when the target is missing or unusable, too few rows remain, or no
+            column is left to learn from.
+    """
+    warnings: list[str] = []
+    frame, y = _target_values(frame, target, warnings)
+    if clean_labels:
+        y, message = detect.clean_labels(y)
+        if message:
+            warnings.append(message)
+    short_forms = detect.short_form_labels(y)
+    if short_forms:
+        warnings.append(short_forms)
+    if len(frame) < MIN_ROWS:
+        raise DataError(
+            f"Only {plural(len(frame), 'row')} of data with a target value. Splitting "
+            "into "
+            f"train, validation and test needs at least {MIN_ROWS} rows; add more data."
+        )
+    task, reason = _resolve_task(y, target, task)
+    if task != "regression":
+        _check_classes(y, target)
+
+    kinds = classify_columns(frame, target)
+    if not kinds.numeric and not kinds.categorical:
+        reasons = "; ".join(
+            f"{quoted(c)}: {why}" for c, why in list(kinds.dropped.items())[:3]
+        )
+        raise DataError(
+            "No column is left to learn from: every column other than the target was "
+            f"dropped ({reasons or 'there are no other columns'}). Choose a different "
+            "target, or add columns that describe each row."
+        )
+    if task == "regression":
+        y_values = y.to_numpy(dtype="float32")
+        classes = None
+    else:
+        labels = y.astype(str) if not is_numeric(y) else y
+        classes_raw, y_values = np.unique(labels.to_numpy(), return_inverse=True)
+        classes = [_label(c) for c in classes_raw]
+    return DataOutline(
+        frame=frame,
+        target=target,
+        task=task,
+        task_reason=reason,
+        classes=classes,
+        y=y_values,
+        kinds=kinds,
+        warnings=warnings,
+    )
+
+
 def prepare_data(
     frame: pd.DataFrame,
     target: str | None,
@@ -209,36 +306,10 @@ def prepare_data(
         DataError: when the target is missing or unusable, or too few rows remain.
     """
     split = {**DEFAULT_SPLIT, **(split or {})}
-    warnings: list[str] = []
+    outline = outline_data(frame, target, task=task, clean_labels=clean_labels)
+    frame, kinds, task, y_values = outline.frame, outline.kinds, outline.task, outline.y
+    warnings = list(outline.warnings)
     notes: list[str] = []
-    frame, y = _target_values(frame, target, warnings)
-    if clean_labels:
-        y, message = detect.clean_labels(y)
-        if message:
-            warnings.append(message)
-    short_forms = detect.short_form_labels(y)
-    if short_forms:
-        warnings.append(short_forms)
-    if len(frame) < MIN_ROWS:
-        raise DataError(
-            f"Only {plural(len(frame), 'row')} of data with a target value. Splitting "
-            "into "
-            f"train, validation and test needs at least {MIN_ROWS} rows; add more data."
-        )
-    task, reason = _resolve_task(y, target, task)
-    if task != "regression":
-        _check_classes(y, target)
-
-    kinds = classify_columns(frame, target)
-    if not kinds.numeric and not kinds.categorical:
-        reasons = "; ".join(
-            f"{quoted(c)}: {why}" for c, why in list(kinds.dropped.items())[:3]
-        )
-        raise DataError(
-            "No column is left to learn from: every column other than the target was "
-            f"dropped ({reasons or 'there are no other columns'}). Choose a different "
-            "target, or add columns that describe each row."
-        )
     for column, why in kinds.dropped.items():
         notes.append(f"Dropped {quoted(column)}: {why}.")
     features = frame[kinds.numeric + kinds.categorical]  # copy-on-write: no copy
@@ -252,13 +323,6 @@ def prepare_data(
     }
     _cardinality_warnings(features, kinds.categorical, max_categories, warnings)
 
-    if task == "regression":
-        y_values = y.to_numpy(dtype="float32")
-        classes = None
-    else:
-        labels = y.astype(str) if not is_numeric(y) else y
-        classes_raw, y_values = np.unique(labels.to_numpy(), return_inverse=True)
-        classes = [_label(c) for c in classes_raw]
     train, val, test, stratified = _split(y_values, task, split, seed, warnings)
     _duplicate_rows(frame, train, np.concatenate([val, test]), notes, warnings)
     dropped_rows = 0
@@ -292,9 +356,9 @@ def prepare_data(
         notes.append(_clipped_note())
     return PreparedData(
         task=task,
-        task_reason=reason,
+        task_reason=outline.task_reason,
         target=target,
-        classes=classes,
+        classes=outline.classes,
         numeric_columns=kinds.numeric,
         categorical_columns=kinds.categorical,
         feature_names=feature_names(preprocessor),

@@ -18,7 +18,7 @@ from nncore.core.glossary import advice
 from nncore.core.text import listing, plural, quoted, readable_number
 from nncore.data import detect
 from nncore.data.detect import is_numeric
-from nncore.data.prepare import MAX_MAGNITUDE, PreparedData
+from nncore.data.prepare import MAX_MAGNITUDE, DataOutline, PreparedData
 
 SAMPLE_ROWS = 100_000
 MAX_HISTOGRAMS = 12
@@ -95,6 +95,19 @@ class DataProfile:
     outlier_pitfall: str | None = None
 
 
+@dataclass
+class DataOverview:
+    """What the Data screen's overview charts show (the fields of ``DataProfile``
+    with the same names): rows per class or the target's distribution, the baseline
+    and each feature's relation with the target."""
+
+    class_counts: dict[str, int] | None
+    baseline: dict[str, Any]
+    relation: dict[str, float]
+    relation_kind: str
+    target_histogram: tuple[np.ndarray, np.ndarray] | None = None
+
+
 def is_imbalanced(prepared: PreparedData) -> bool:
     """Whether the classes are strongly imbalanced: the rarest class has fewer than
     ``IMBALANCE_RATIO`` (a quarter) as many rows as the most common one, counted
@@ -122,13 +135,60 @@ def profile_data(prepared: PreparedData, split: dict | None = None) -> DataProfi
         A ``DataProfile``.
     """
     frame = prepared.frame
-    target = prepared.target
-    features = prepared.numeric_columns + prepared.categorical_columns
     # Every row of a split (training rows dropped as outliers are in none).
     kept = np.sort(
         np.concatenate([prepared.train_index, prepared.val_index, prepared.test_index])
     )
-    y_every = _prepared_target(prepared)
+    overview, sample, y = _overview(
+        frame,
+        prepared.target,
+        prepared.task,
+        prepared.classes,
+        prepared.numeric_columns,
+        prepared.categorical_columns,
+        _prepared_target(prepared),
+        kept,
+    )
+    profile = DataProfile(
+        n_rows=len(frame),
+        n_columns=len(frame.columns),
+        columns=_column_table(prepared),
+        class_counts=overview.class_counts,
+        baseline=overview.baseline,
+        relation=overview.relation,
+        relation_kind=overview.relation_kind,
+        histograms=_histograms(sample, prepared.numeric_columns),
+        target_histogram=overview.target_histogram,
+    )
+    profile.pitfalls = _pitfalls(prepared, profile, sample, y, split)
+    return profile
+
+
+def overview_data(outline: DataOutline) -> DataOverview:
+    """The facts of the Data screen's overview charts, from a table's outline
+    (``nncore.data.prepare.outline_data``): no split, no scikit-learn.
+
+    The same numbers as ``profile_data`` gives for the table prepared with the same
+    settings, unless training rows are dropped as outliers (``data.outliers`` =
+    ``"drop"``: the profile then counts the rows that are kept).
+    """
+    overview, _, _ = _overview(
+        outline.frame,
+        outline.target,
+        outline.task,
+        outline.classes,
+        outline.kinds.numeric,
+        outline.kinds.categorical,
+        outline.y.astype(np.float64 if outline.task == "regression" else np.int64),
+        np.arange(len(outline.frame)),
+    )
+    return overview
+
+
+def _overview(frame, target, task, classes, numeric, categorical, y_every, kept):
+    """The overview of the rows ``kept`` (positions in ``frame``; ``y_every``: the
+    target of every row as the network sees it), with the sample of rows that the
+    statistics use (at most ``SAMPLE_ROWS``) and its target."""
     y_all = y_every[kept]
     positions = kept
     if len(kept) > SAMPLE_ROWS:
@@ -138,33 +198,29 @@ def profile_data(prepared: PreparedData, split: dict | None = None) -> DataProfi
     y = y_every[positions]
 
     class_counts = None
-    if prepared.task == "regression":
+    if task == "regression":
         values = frame[target].astype("float64")
         baseline = {
             "value": float(values.mean()),
             "rmse": float(values.std(ddof=0)),
         }
     else:
-        tally = np.bincount(y_all, minlength=len(prepared.classes))
-        class_counts = dict(zip(prepared.classes, map(int, tally), strict=True))
+        tally = np.bincount(y_all, minlength=len(classes))
+        class_counts = dict(zip(classes, map(int, tally), strict=True))
         top = max(class_counts, key=class_counts.get)
         baseline = {"label": top, "accuracy": class_counts[top] / int(tally.sum())}
 
-    relation, relation_kind = _relations(prepared, sample, y, features)
-    profile = DataProfile(
-        n_rows=len(frame),
-        n_columns=len(frame.columns),
-        columns=_column_table(prepared),
+    relation, relation_kind = _relations(
+        task, numeric, sample, y, numeric + categorical
+    )
+    overview = DataOverview(
         class_counts=class_counts,
         baseline=baseline,
         relation=relation,
         relation_kind=relation_kind,
-        histograms=_histograms(sample, prepared.numeric_columns),
+        target_histogram=histogram(y, bins=30) if task == "regression" else None,
     )
-    if prepared.task == "regression":
-        profile.target_histogram = histogram(y, bins=30)
-    profile.pitfalls = _pitfalls(prepared, profile, sample, y, split)
-    return profile
+    return overview, sample, y
 
 
 def usable_numbers(values: pd.Series) -> np.ndarray:
@@ -362,13 +418,12 @@ def _outlier_pitfall(prepared, profile) -> list[str]:
     ]
 
 
-def _relations(prepared, sample, y, features) -> tuple[dict[str, float], str]:
+def _relations(task, numeric, sample, y, features) -> tuple[dict[str, float], str]:
     """Strength of each feature's relation with the target, from 0 to 1."""
-    task = prepared.task
     result: dict[str, float] = {}
     for column in features:
         values = sample[column]
-        if column in prepared.numeric_columns:
+        if column in numeric:
             x = usable_numbers(values)
             if task == "multiclass":
                 score = _correlation_ratio(y, x)
