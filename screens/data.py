@@ -280,20 +280,82 @@ def choose_settings(data: dict) -> None:
         )
 
 
+def report_key(table: LoadedTable, data: dict) -> tuple:
+    return (id(table), json.dumps(data, sort_keys=True))
+
+
+def cached_report(table: LoadedTable, data: dict):
+    """The report of this table with these settings, when it is already made."""
+    if st.session_state[state.REPORT_KEY] == report_key(table, data):
+        return st.session_state[state.REPORT]
+    return None
+
+
 def prepared_report(table: LoadedTable, data: dict):
     """Prepare and profile, reusing the last result when nothing changed."""
     from nncore.data.inspect import inspect_data
 
-    key = (id(table), json.dumps(data, sort_keys=True))
-    if st.session_state[state.REPORT_KEY] != key:
+    report = cached_report(table, data)
+    if report is None:
         with st.spinner("Preparing the data…"):
             report = inspect_data(table, data)
         st.session_state[state.REPORT] = report
-        st.session_state[state.REPORT_KEY] = key
-    return st.session_state[state.REPORT]
+        st.session_state[state.REPORT_KEY] = report_key(table, data)
+    return report
 
 
-def show_report(report) -> None:
+def show_data(table: LoadedTable, data: dict) -> None:
+    """The report of the chosen data: its overview charts first, drawn from the
+    table's outline (no scikit-learn, no split) while the rest is prepared, then
+    the task, the counts, the pitfalls and the other tabs. On an error, only the
+    error."""
+    slot = st.empty()
+    try:
+        validate_data_spec(data)
+        report = cached_report(table, data)
+        if report is None:
+            from nncore.data.inspect import overview_from_spec
+
+            outline, overview = overview_from_spec(table, data)
+            numeric, categorical = outline.kinds.numeric, outline.kinds.categorical
+        else:
+            overview = report.profile
+            prepared = report.prepared
+            numeric = prepared.numeric_columns
+            categorical = prepared.categorical_columns
+        with slot.container():
+            st.subheader("The data", divider="gray")
+            summary = st.container()
+            tabs = profile_tabs(numeric, categorical)
+            if overview is not None:
+                show_overview(tabs["Overview"], overview)
+            with summary:
+                report = prepared_report(table, data)
+                show_summary(report)
+            if overview is None:
+                show_overview(tabs["Overview"], report.profile)
+            show_profile(tabs, report)
+    except (DataError, SpecError) as problem:
+        slot.empty()
+        forget_report()
+        safe.error(problem)
+        return
+    except Exception as problem:  # a bug must not cost the user their session
+        slot.empty()
+        forget_report()
+        safe.error(
+            f"Something went wrong while preparing the data ({type(problem).__name__}: "
+            f"{problem}). This is a bug in NN Studio; try other settings, and please "
+            "report it with the file that caused it."
+        )
+        return
+    if presenter.advanced():
+        with st.expander("Experiment settings (JSON)"):
+            st.json(data, expanded=False)
+
+
+def show_summary(report) -> None:
+    """The task, the counts, the baseline, the pitfalls with their fixes, the notes."""
     prepared, profile = report.prepared, report.profile
     st.markdown(
         f"**Task: {prepared.task}**, because {safe.escape(prepared.task_reason)}."
@@ -353,7 +415,6 @@ def show_report(report) -> None:
         show_outliers_handled(prepared)
     for note in prepared.notes:
         st.caption(safe.escape(note))
-    show_profile(report)
 
 
 def use_class_weights() -> None:
@@ -509,31 +570,39 @@ def keep_outliers() -> None:
         state.set_fix_notice(f"The outliers could not be kept: {problem}", "data")
 
 
-def show_profile(report) -> None:
+def profile_tabs(numeric: list[str], categorical: list[str]) -> dict:
+    """The profile's tabs by name; a "2-D view" when there are two numeric inputs
+    and no other."""
+    names = ["Overview", "Feature histograms", "Columns"]
+    if len(numeric) == 2 and not categorical:
+        names.insert(1, "2-D view")
+    return dict(zip(names, st.tabs(names), strict=True))
+
+
+def show_overview(tab, overview) -> None:
+    """Rows per class (or the target's distribution) and each feature's relation
+    with the target, side by side. Both figures are built before either is sent, so
+    the two charts arrive together."""
+    from nncore.plots import base as plots
+
+    if overview.class_counts:
+        first = ("chart_balance", plots.class_balance_figure(overview))
+    else:
+        first = ("chart_target", plots.target_figure(overview))
+    charts = [first]
+    if overview.relation:
+        charts.append(("chart_relation", plots.relation_figure(overview)))
+    with tab:
+        for column, (key, figure) in zip(st.columns(2), charts, strict=False):
+            column.plotly_chart(presenter.chart(figure), key=key)
+
+
+def show_profile(tabs: dict, report) -> None:
+    """The tabs after the overview: the 2-D view, the histograms, the columns."""
     from nncore.plots import base as plots
 
     prepared, profile = report.prepared, report.profile
-    names = ["Overview", "Feature histograms", "Columns"]
-    two_d = len(prepared.numeric_columns) == 2 and not prepared.categorical_columns
-    if two_d:
-        names.insert(1, "2-D view")
-    tabs = dict(zip(names, st.tabs(names), strict=True))
-    with tabs["Overview"]:
-        left, right = st.columns(2)
-        if profile.class_counts:
-            left.plotly_chart(
-                presenter.chart(plots.class_balance_figure(profile)),
-                key="chart_balance",
-            )
-        else:
-            left.plotly_chart(
-                presenter.chart(plots.target_figure(profile)), key="chart_target"
-            )
-        if profile.relation:
-            right.plotly_chart(
-                presenter.chart(plots.relation_figure(profile)), key="chart_relation"
-            )
-    if two_d:
+    if "2-D view" in tabs:
         with tabs["2-D view"]:
             x, y = prepared.numeric_columns
             presenter.plotly_chart(
@@ -611,26 +680,7 @@ def main() -> None:
         safe.info("Choose the target column: the answer the network should learn.")
         forget_report()
         return
-    try:
-        validate_data_spec(data)
-        report = prepared_report(table, data)
-    except (DataError, SpecError) as problem:
-        forget_report()
-        safe.error(problem)
-        return
-    except Exception as problem:  # a bug must not cost the user their session
-        forget_report()
-        safe.error(
-            f"Something went wrong while preparing the data ({type(problem).__name__}: "
-            f"{problem}). This is a bug in NN Studio; try other settings, and please "
-            "report it with the file that caused it."
-        )
-        return
-    st.subheader("The data", divider="gray")
-    show_report(report)
-    if presenter.advanced():
-        with st.expander("Experiment settings (JSON)"):
-            st.json(data, expanded=False)
+    show_data(table, data)
 
 
 main()

@@ -8,7 +8,12 @@ from pathlib import Path
 from nncore.core.errors import DataError
 from nncore.core.text import quoted
 from nncore.data.loading import LoadedTable, read_table
-from nncore.data.prepare import PreparedData, outline_data, prepare_from_spec
+from nncore.data.prepare import (
+    DataOutline,
+    PreparedData,
+    outline_data,
+    prepare_from_spec,
+)
 from nncore.data.profile import DataOverview, DataProfile, overview_data, profile_data
 from nncore.data.sources import load_builtin
 
@@ -90,25 +95,29 @@ def inspect_data(table: LoadedTable, data_spec: dict) -> DataReport:
     return DataReport(table=table, prepared=prepared, profile=profile)
 
 
-def overview_from_spec(table: LoadedTable, data_spec: dict) -> DataOverview | None:
-    """The facts of the overview charts (rows per class or the target's distribution,
-    each feature's relation with the target) before the data is split and scaled:
-    what ``inspect_data(table, data_spec).profile`` will show in them, in a fraction
-    of the time and without importing scikit-learn.
+def overview_from_spec(
+    table: LoadedTable, data_spec: dict
+) -> tuple[DataOutline, DataOverview | None]:
+    """The table's outline (target, task, classes, column kinds) and the facts of
+    the overview charts (rows per class or the target's distribution, each feature's
+    relation with the target) before the data is split and scaled: what
+    ``inspect_data(table, data_spec)`` will show in them, in a fraction of the time
+    and without importing scikit-learn.
 
     Returns:
-        A ``DataOverview``; None when ``data.outliers`` is ``"drop"`` (the charts
-        then count only the training rows that are kept, known after the split).
+        The ``DataOutline`` and a ``DataOverview``; the overview is None when
+        ``data.outliers`` is ``"drop"`` (the charts then count only the training
+        rows that are kept, known after the split).
 
     Raises:
         DataError: as ``inspect_data`` does for a missing or unusable target.
     """
-    if data_spec.get("outliers", "keep") == "drop":
-        return None
     outline = outline_data(
         table.frame,
         data_spec.get("target"),
         task=data_spec["task"],
         clean_labels=data_spec["clean_labels"],
     )
-    return overview_data(outline)
+    if data_spec.get("outliers", "keep") == "drop":
+        return outline, None
+    return outline, overview_data(outline)

@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 
 from nncore.core.bins import is_whole, nice_step
 from nncore.core.text import plot_label
-from nncore.data.profile import DataProfile
+from nncore.data.profile import DataOverview, DataProfile
 
 PALETTE = [
     "#0072B2",
@@ -75,7 +75,7 @@ def empty_note(figure: go.Figure, text: str) -> None:
     )
 
 
-def class_balance_figure(profile: DataProfile) -> go.Figure:
+def class_balance_figure(profile: DataProfile | DataOverview) -> go.Figure:
     """Bar chart of rows per class, with the majority share in the title."""
     counts = profile.class_counts or {}
     labels = [plot_label(c) for c in counts]
@@ -127,7 +127,7 @@ def histograms_figure(profile: DataProfile, columns: int = 3) -> go.Figure:
     return base_layout(figure, "Feature distributions", height=max(260, 200 * rows))
 
 
-def relation_figure(profile: DataProfile, limit: int = 20) -> go.Figure:
+def relation_figure(profile: DataProfile | DataOverview, limit: int = 20) -> go.Figure:
     """Horizontal bars: how strongly each feature relates to the target."""
     items = list(profile.relation.items())[:limit][::-1]
     values = [v for _, v in items]
@@ -204,7 +204,7 @@ def scatter_figure(
     return base_layout(figure, "The data in two dimensions", height=440)
 
 
-def target_figure(profile: DataProfile) -> go.Figure:
+def target_figure(profile: DataProfile | DataOverview) -> go.Figure:
     """Histogram of a regression target, with the mean (the naive baseline) marked."""
     counts, edges = profile.target_histogram
     centres = (edges[:-1] + edges[1:]) / 2
