@@ -13,6 +13,8 @@ import threading
 
 import numpy as np
 
+from nncore.train import shared_traces
+
 # Why a compiled call ended, as its second output says: all its epochs done, the
 # stop flag, a batch's loss not finite (with TerminateOnNaN), early stopping
 # tracked in the graph (``nncore.train.watch``), or an epoch whose loss is not
@@ -91,14 +93,35 @@ def make_runner(
     with TRACING:
         runner = cache["functions"].pop(key, None)
         if runner is None:
+            runner = _shared_runner(model, arrays, cache, key)
+        if runner is None:
             runner = _build_runner(
                 model, arrays, batch_size, shuffle, stop_on_nan, cache, watch
             )
+            shared_traces.remember(model, cache, key, runner.function)
         # Most recently used last; a few are kept (each holds a traced graph).
         cache["functions"][key] = runner
         while len(cache["functions"]) > _CACHED_FUNCTIONS:
             cache["functions"].pop(next(iter(cache["functions"])))
     return runner
+
+
+def _shared_runner(model, arrays, cache, key) -> _Runner | None:
+    """The loop of an earlier model of the same network, on this model's variables
+    (``nncore.train.shared_traces``), or None."""
+    optimizer = model.optimizer
+    if not optimizer.built:  # as its first update would build it
+        optimizer.build(model.trainable_variables)
+    function = shared_traces.reuse(model, cache, key, run_compiled)
+    return None if function is None else _Runner(function, _data_types(arrays))
+
+
+def _data_types(arrays) -> tuple:
+    """The inputs (x and x_val) in Keras' float type; targets and weights as given."""
+    return tuple(
+        as_floatx(array).dtype if index in (0, len(arrays) - 2) else array.dtype
+        for index, array in enumerate(arrays)
+    )
 
 
 def _build_runner(
@@ -239,11 +262,7 @@ def _build_runner(
         status = tf.where(stopped, STOPPED, status)
         return logs.stack(), status
 
-    # The inputs (x and x_val) in Keras' float type; targets and weights as given.
-    data_types = tuple(
-        as_floatx(array).dtype if index in (0, len(arrays) - 2) else array.dtype
-        for index, array in enumerate(arrays)
-    )
+    data_types = _data_types(arrays)
     signature = [
         tf.TensorSpec(array.shape, dtype)
         for array, dtype in zip(arrays, data_types, strict=True)
@@ -566,10 +585,26 @@ class Compiled:
         self.concrete = self.function.get_concrete_function()
 
     def __call__(self, *args):
-        if self.single_threaded:
+        return run_compiled(lambda: self.concrete(*args), self.single_threaded)
+
+
+# One call at a time runs on the single-threaded executor: two at once (two jobs
+# training side by side) can hang inside TensorFlow once their functions have run
+# before, so a call that comes while another holds it runs on the default
+# executor, which gives the same numbers, a little slower for tiny steps.
+_SINGLE_THREADED_TURN = threading.Lock()
+
+
+def run_compiled(call, single_threaded: bool):
+    """``call()`` (a traced function's call) on the single-threaded executor when
+    it may and no other call is on it, else on TensorFlow's default executor."""
+    if single_threaded and _SINGLE_THREADED_TURN.acquire(blocking=False):
+        try:
             with _single_threaded():
-                return self.concrete(*args)
-        return self.concrete(*args)
+                return call()
+        finally:
+            _SINGLE_THREADED_TURN.release()
+    return call()
 
 
 @functools.cache

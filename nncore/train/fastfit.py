@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 
+from nncore.train import shared_traces
 from nncore.train.compiled_loop import (
     EARLY_STOPPED,
     NOT_FINITE,
@@ -35,6 +36,7 @@ from nncore.train.compiled_loop import (
     make_runner,
     model_cache,
     recorder_class,
+    run_compiled,
     to_numpy,
 )
 from nncore.train.watch import EpochWatch, muted
@@ -404,8 +406,11 @@ def compiled_predict(model, x, batch_size: int = 4096) -> np.ndarray:
             return model(inputs)
 
         with TRACING:
-            signature = [tf.TensorSpec((None, *x.shape[1:]), x.dtype)]
-            predict = Compiled(predict_step, signature)
+            predict = shared_traces.reuse(model, cache, key, run_compiled)
+            if predict is None:
+                signature = [tf.TensorSpec((None, *x.shape[1:]), x.dtype)]
+                predict = Compiled(predict_step, signature)
+                shared_traces.remember(model, cache, key, predict)
             cache["functions"][key] = predict
     parts = [
         predict(tf.constant(x[start : start + batch_size]))

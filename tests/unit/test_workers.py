@@ -262,3 +262,17 @@ def test_tune_with_a_bad_number_of_jobs_exits_2(tmp_path, jobs):
     assert last.startswith("error: ")
     assert "jobs" in last
     assert "Traceback" not in stderr and stdout == ""
+
+
+def test_two_jobs_continued_at_once_both_finish(two_workers, iris, wine):
+    # Their compiled loops ran before: two such calls at once on TensorFlow's
+    # single-threaded executor used to hang both jobs.
+    ids = [two_workers.submit(*iris, owner="a"), two_workers.submit(*wine, owner="b")]
+    for job_id in ids:
+        assert two_workers.wait(job_id, timeout=180).status == "finished"
+    for _ in range(2):
+        for job_id in ids:
+            two_workers.continue_(job_id, epochs=4)
+        views = [two_workers.wait(job_id, timeout=180) for job_id in ids]
+        assert [v.status for v in views] == ["finished", "finished"]
+    assert [v.epochs_done for v in views] == [6 + 8, 5 + 8]
