@@ -144,7 +144,9 @@ def choose_upload(data: dict) -> LoadedTable | None:
     return table
 
 
-def describe_file(table: LoadedTable) -> None:
+def describe_file(table: LoadedTable):
+    """The table's size, its reading notes and warnings; returns the place of its
+    preview, which ``show_preview`` fills."""
     frame = table.frame
     how = ", ".join(table.notes)
     st.caption(
@@ -152,7 +154,14 @@ def describe_file(table: LoadedTable) -> None:
     )
     for message in table.warnings:
         safe.warning(message)
-    st.dataframe(preview_table(frame), height=240, key="data_preview")
+    return st.empty()
+
+
+def show_preview(place, table: LoadedTable) -> None:
+    """The first rows of the table, in the place ``describe_file`` kept above the
+    target. Filled once the overview charts are sent: styling it (server) and
+    loading the grid's code (browser) would otherwise delay the first chart."""
+    place.dataframe(preview_table(table.frame), height=240, key="data_preview")
 
 
 def preview_table(frame):
@@ -304,12 +313,20 @@ def prepared_report(table: LoadedTable, data: dict):
     return report
 
 
-def show_data(table: LoadedTable, data: dict) -> None:
+def show_data(table: LoadedTable, data: dict, then) -> None:
     """The report of the chosen data: its overview charts first, drawn from the
     table's outline (no scikit-learn, no split) while the rest is prepared, then
     the task, the counts, the pitfalls and the other tabs. On an error, only the
-    error."""
+    error. ``then()`` is called once the overview charts are sent (or as soon as it
+    is known that there are none yet)."""
     slot = st.empty()
+    done = []
+
+    def then_once() -> None:
+        if not done:
+            done.append(True)
+            then()
+
     try:
         validate_data_spec(data)
         report = cached_report(table, data)
@@ -329,6 +346,7 @@ def show_data(table: LoadedTable, data: dict) -> None:
             tabs = profile_tabs(numeric, categorical)
             if overview is not None:
                 show_overview(tabs["Overview"], overview)
+            then_once()
             with summary:
                 report = prepared_report(table, data)
                 show_summary(report)
@@ -336,11 +354,13 @@ def show_data(table: LoadedTable, data: dict) -> None:
                 show_overview(tabs["Overview"], report.profile)
             show_profile(tabs, report)
     except (DataError, SpecError) as problem:
+        then_once()
         slot.empty()
         forget_report()
         safe.error(problem)
         return
     except Exception as problem:  # a bug must not cost the user their session
+        then_once()
         slot.empty()
         forget_report()
         safe.error(
@@ -671,16 +691,17 @@ def main() -> None:
         demo.leave_settings(data)  # the user's own data: not the demo's settings
         st.session_state[state.TABLE] = table
     demo.show_left_settings(data)
-    describe_file(table)
+    preview = describe_file(table)
 
     st.subheader("What to predict", divider="gray")
     target = choose_target(data, [str(c) for c in table.frame.columns])
     choose_settings(data)
     if target is None:
+        show_preview(preview, table)
         safe.info("Choose the target column: the answer the network should learn.")
         forget_report()
         return
-    show_data(table, data)
+    show_data(table, data, lambda: show_preview(preview, table))
 
 
 main()
