@@ -770,9 +770,14 @@ class JobManager:
 
 
 def _baseline(prepared: PreparedData, split: str = "test") -> dict:
+    from nncore.core.memo import kept
     from nncore.core.metrics import baseline_metrics
 
-    return baseline_metrics(prepared, split)
+    # The same for every training on these data: worked out once.
+    scores = kept(
+        prepared, ("baseline", split), lambda: baseline_metrics(prepared, split)
+    )
+    return dict(scores)
 
 
 def _best_epoch(history: dict[str, list[float]]) -> int | None:

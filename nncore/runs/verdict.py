@@ -18,14 +18,13 @@ Example:
 from __future__ import annotations
 
 import logging
-import threading
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from nncore.core.intervals import bootstrap_intervals, interval_problem
+from nncore.core.memo import kept
 from nncore.data.prepare import PreparedData
 from nncore.train.reference import Reference, reference_models
 
@@ -34,10 +33,6 @@ __all__ = ["Verdict", "assess"]
 log = logging.getLogger(__name__)
 
 SPLITS = ("val", "test")
-# The reference models of each data (by identity) and seed: they depend on the
-# rows only, so a second training on the same data does not train them again.
-_KEPT: dict[tuple[int, int], tuple[weakref.ref, Reference]] = {}
-_KEPT_LOCK = threading.RLock()  # a collected entry forgets itself inside it
 
 
 @dataclass(frozen=True)
@@ -89,11 +84,13 @@ def assess(
     warnings = []
     reference = previous.reference if previous is not None else None
     if reference is None:
-        reference = _kept(prepared, seed)
-    if reference is None:
         try:
-            reference = reference_models(prepared, seed=seed)
-            _keep(prepared, seed, reference)
+            # They depend on the rows and the seed only: once per data and seed.
+            reference = kept(
+                prepared,
+                ("reference models", seed),
+                lambda: reference_models(prepared, seed=seed),
+            )
         except Exception as error:  # a bug or out of memory: keep the network's result
             log.exception("reference models failed")
             warnings.append(_failed("The reference models", error))
@@ -120,24 +117,6 @@ def assess(
         interval_problems=problems,
         warnings=warnings,
     )
-
-
-def _kept(prepared: PreparedData, seed: int) -> Reference | None:
-    with _KEPT_LOCK:
-        ref, reference = _KEPT.get((id(prepared), seed), (None, None))
-    return reference if ref is not None and ref() is prepared else None
-
-
-def _keep(prepared: PreparedData, seed: int, reference: Reference) -> None:
-    key = (id(prepared), seed)
-
-    def forget(_ref, key=key):
-        with _KEPT_LOCK:
-            if _KEPT.get(key, (None,))[0] is _ref:
-                del _KEPT[key]
-
-    with _KEPT_LOCK:
-        _KEPT[key] = (weakref.ref(prepared, forget), reference)
 
 
 def _failed(what: str, error: Exception) -> str:
