@@ -262,7 +262,13 @@ def manager_scenario(folder: str, how: str) -> dict:
 def screen_scenario(folder: str, how: str) -> dict:
     os.environ["NNSTUDIO_RUNS_DIR"] = os.path.join(folder, "runs")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["spec"] = iris_spec(epochs=1000)
+    # Long enough that Stop comes before the plan ends, even on a busy machine
+    # (1,000 epochs of Iris can end first: they take about a second).
+    spec = iris_spec(epochs=1000)
+    spec["data"]["source"] = "builtin:gaussian"
+    spec["data"]["n_samples"] = 4000
+    spec["train"]["batch_size"] = 8
+    at.session_state["spec"] = spec
     at.run()
     go(at, "train")
     at.button(key="train_start").click().run()
