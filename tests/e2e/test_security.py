@@ -174,6 +174,11 @@ def test_hostile_names_stay_text_on_every_screen(app_page: Page):
     expect(page.get_by_text("60 rows × 4 columns")).to_be_visible()
     choose(page, "Target: the column to predict", TARGET)
     expect(page.get_by_text("Task: multiclass", exact=True)).to_be_visible()
+    # The preview is filled once the overview charts are sent: its grid is drawn
+    # a moment later, with every column named as written.
+    preview = main.locator('[data-testid="stDataFrame"]').first
+    expect(preview).to_be_visible()
+    assert {IMG, SCRIPT, MARKDOWN, TARGET} <= set(grid_rows(preview)[0])
     expect_literal(page, IMG, SCRIPT, MARKDOWN)
     tables = grid_text(page)
     for text in (IMG, SCRIPT, MARKDOWN, TARGET, SCRIPT_VALUE, IMG_CLASS):
