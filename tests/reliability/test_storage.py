@@ -73,6 +73,16 @@ def iris_spec(epochs: int = 5) -> dict:
     return validate_spec(spec)
 
 
+def long_spec() -> dict:
+    """A run long enough that Stop comes before its plan ends, even on a busy
+    machine (1,000 epochs of Iris can end first: they take a second or two)."""
+    spec = iris_spec(epochs=1000)
+    spec["data"]["source"] = "builtin:gaussian"
+    spec["data"]["n_samples"] = 4000
+    spec["train"]["batch_size"] = 8
+    return spec
+
+
 def epochs_done(at: AppTest) -> int:
     values = [m.value for m in at.metric if m.label == "Epoch"]
     return int(values[0].split("/")[0]) if values else 0
@@ -222,7 +232,7 @@ def manager_scenario(folder: str, how: str) -> dict:
     from nncore.runs.manager import JobManager
     from nncore.runs.store import RunStore
 
-    spec = iris_spec(epochs=1000)
+    spec = long_spec()
     prepared = prepare_from_spec(load_source(spec["data"]).frame, spec["data"])
     store = RunStore(os.path.join(folder, "runs"))
     manager = JobManager(store=store, checkpoint_seconds=0.2)
@@ -262,13 +272,7 @@ def manager_scenario(folder: str, how: str) -> dict:
 def screen_scenario(folder: str, how: str) -> dict:
     os.environ["NNSTUDIO_RUNS_DIR"] = os.path.join(folder, "runs")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    # Long enough that Stop comes before the plan ends, even on a busy machine
-    # (1,000 epochs of Iris can end first: they take about a second).
-    spec = iris_spec(epochs=1000)
-    spec["data"]["source"] = "builtin:gaussian"
-    spec["data"]["n_samples"] = 4000
-    spec["train"]["batch_size"] = 8
-    at.session_state["spec"] = spec
+    at.session_state["spec"] = long_spec()
     at.run()
     go(at, "train")
     at.button(key="train_start").click().run()
