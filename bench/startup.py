@@ -10,9 +10,10 @@ number of rounds each):
   (NN Studio: the Data screen's "Data" heading, opened at ``/data``, since the
   default page is Home; hello-world: "Hello");
 * ``chart``: seconds from the launch until the page's first Plotly chart is drawn
-  (NN Studio: the Data screen's profile chart of the default built-in dataset;
-  hello-world: its one small figure). This is the goal's measure: a title alone is
-  not a usable screen.
+  (NN Studio: the Data screen's overview charts of the default built-in dataset,
+  class balance and feature relation, drawn from the table's outline before the
+  data is split, scaled and profiled; hello-world: its one small figure). This is
+  the goal's measure: a title alone is not a usable screen.
 
 The hello-world app (``st.title("Hello")`` and ``st.plotly_chart`` of a small
 figure) is generated into a temporary folder. Chromium is started once, before the
