@@ -2,16 +2,18 @@
 
 It copies each epoch's logs into the job, redraws the decision boundary and re-runs
 the training doctor every ``REFRESH_SECONDS``, and every
-``JobManager.checkpoint_seconds`` saves a checkpoint and records the epochs since
-the last one in the run store. It talks to the job only through the manager's
-public reporting methods (``Reporter``: ``report_epoch``, ``report_live``,
-``record_epochs`` …), which take the manager's lock themselves.
+``JobManager.checkpoint_seconds`` saves a checkpoint (in a thread of its own:
+``CheckpointWriter``) and records the epochs since the last one in the run store.
+It talks to the job only through the manager's public reporting methods
+(``Reporter``: ``report_epoch``, ``report_live``, ``record_epochs`` …), which take
+the manager's lock themselves.
 
 This module imports Keras: the manager imports it only when a job trains.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -25,7 +27,7 @@ from nncore.train.doctor import diagnose
 if TYPE_CHECKING:
     from nncore.runs.view import Job
 
-__all__ = ["REFRESH_SECONDS", "Progress", "Reporter"]
+__all__ = ["REFRESH_SECONDS", "CheckpointWriter", "Progress", "Reporter"]
 
 # Seconds between refreshes of the decision boundary and the live diagnosis.
 REFRESH_SECONDS = 0.3
@@ -95,6 +97,7 @@ class Progress(keras.callbacks.Callback):
         self.last_checkpoint = time.monotonic()
         self.start_iterations: int | None = None
         self.start_epoch = self.trainer.epochs_done
+        self.writer = CheckpointWriter(manager, job.job_id)
 
     def on_train_begin(self, logs=None):
         self.start_iterations = int(self.model.optimizer.iterations.numpy())
@@ -113,7 +116,11 @@ class Progress(keras.callbacks.Callback):
 
     def flush(self, *, final: bool = False) -> None:
         """Record the epochs not recorded yet; at the end, draw the boundary of
-        the weights the model holds (the best epoch's, when those are scored)."""
+        the weights the model holds (the best epoch's, when those are scored).
+
+        Waits first for a checkpoint being written, which records its epochs."""
+        self.writer.wait()
+        self.pending.update(self.writer.take_back())
         if self.pending:
             self.manager.record_epochs(self.job_id, dict(self.pending))
             self.pending.clear()
@@ -153,18 +160,99 @@ class Progress(keras.callbacks.Callback):
     def _checkpoint(self, epoch: int) -> None:
         if self.run_id is None:  # runs are not being kept
             return
-        if not self._at_epoch_end(epoch):
+        if not self._at_epoch_end(epoch) or self.writer.busy():
             return
         self.last_checkpoint = time.monotonic()
         path = self.manager.checkpoint_path(self.job_id)
         if path is None:
             return
+        # The epochs up to here are recorded once their checkpoint is written.
+        epochs, self.pending = self.pending, {}
+        self.writer.write(self.model, path, epoch + 1, epochs)
+
+
+class CheckpointWriter:
+    """Writes a running job's checkpoints in a thread of its own, so training
+    does not wait for the file.
+
+    At a checkpoint the training thread copies the model's state (weights, the
+    optimiser's variables, the random generators' states: a fraction of a
+    millisecond for a small network) into a copy of the model made at the first
+    checkpoint; the thread saves that copy, then records the epochs it covers, so
+    the recorded epochs never run ahead of the checkpoint. A checkpoint that
+    comes while the last one is still being written is skipped.
+
+    Args:
+        manager: the job manager to report to (a ``Reporter``).
+        job_id: the job.
+    """
+
+    def __init__(self, manager: Reporter, job_id: str):
+        self.manager = manager
+        self.job_id = job_id
+        self.copy = None
+        self.thread: threading.Thread | None = None
+        self.unrecorded: dict[int, dict] = {}  # of checkpoints that failed
+
+    def busy(self) -> bool:
+        """Whether a checkpoint is being written."""
+        return self.thread is not None and self.thread.is_alive()
+
+    def write(self, model, path: Path, epochs: int, recorded: dict) -> None:
+        """Copy ``model``'s state now; save it at ``path`` after ``epochs``
+        epochs and then record ``recorded`` (epoch -> logs), in the thread."""
         try:
-            write_checkpoint(self.model, path, epochs=epoch + 1)
+            if self.copy is None:
+                self.copy = _copy_of(model)
+            _copy_state(model, self.copy)
+        except Exception as error:  # out of memory: training goes on without
+            self.manager.report_save_problem(self.job_id, error, what="checkpoint")
+            self.unrecorded.update(recorded)
+            return
+        self.thread = threading.Thread(
+            target=self._save,
+            args=(path, epochs, recorded),
+            name=f"nnstudio-checkpoint-{self.job_id}",
+            daemon=True,
+        )
+        self.thread.start()
+
+    def wait(self) -> None:
+        """Wait until the checkpoint being written (if any) is written."""
+        if self.thread is not None:
+            self.thread.join()
+
+    def take_back(self) -> dict[int, dict]:
+        """The epochs of checkpoints that failed, left to record (after
+        ``wait``)."""
+        epochs, self.unrecorded = self.unrecorded, {}
+        return epochs
+
+    def _save(self, path: Path, epochs: int, recorded: dict) -> None:
+        try:
+            write_checkpoint(self.copy, path, epochs=epochs)
         except Exception as error:  # a full disk: training goes on without
             self.manager.report_save_problem(self.job_id, error, what="checkpoint")
+            self.unrecorded.update(recorded)  # recorded with the last epochs
             return
-        self.flush()
+        self.manager.record_epochs(self.job_id, recorded)
+
+
+def _copy_of(model):
+    """A compiled copy of ``model`` with its own variables (optimiser built)."""
+    copy = keras.models.clone_model(model)
+    copy.compile_from_config(model.get_compile_config())
+    copy.optimizer.build(copy.trainable_variables)
+    return copy
+
+
+def _copy_state(model, copy) -> None:
+    for pairs in (
+        (model.variables, copy.variables),
+        (model.optimizer.variables, copy.optimizer.variables),
+    ):
+        for source, target in zip(*pairs, strict=True):
+            target.assign(source.value)
 
 
 class Pace(keras.callbacks.Callback):
