@@ -15,7 +15,10 @@ a miss or on any result that differs. Run it on an idle machine: the load averag
 is printed before and after.
 
 Usage:
-    python bench/workers.py [--repeat N] [--workers N]
+    python bench/workers.py [--repeat N] [--workers N] [--scale K]
+
+``--scale K`` trains each job K times its epochs (early stopping may end it
+sooner), to show how longer jobs scale; the goal is for the load test's jobs.
 
 The last line of stdout is one JSON object with the figures.
 """
@@ -45,13 +48,14 @@ GOAL_SPEEDUP = 1.6
 TIMEOUT_S = 600
 
 
-def jobs() -> list[tuple[dict, object]]:
-    """The four experiments and their prepared data."""
+def jobs(scale: int = 1) -> list[tuple[dict, object]]:
+    """The four experiments (``scale`` times their epochs) and their prepared
+    data."""
     prepared = []
     for dataset, epochs in PLANS:
         spec = default_spec()
         spec["data"]["source"] = f"builtin:{dataset}"
-        spec["train"]["epochs"] = epochs
+        spec["train"]["epochs"] = epochs * scale
         spec = validate_spec(spec)
         table = load_source(spec["data"])
         prepared.append((spec, inspect_data(table, spec["data"]).prepared))
@@ -82,8 +86,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="rounds of each")
     parser.add_argument("--workers", type=int, default=2, help="the many-worker case")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        help="train each job this many times its epochs (the goal is for 1)",
+    )
     args = parser.parse_args()
-    work = jobs()
+    work = jobs(args.scale)
     load_before = os.getloadavg()
     times: dict[int, list[float]] = {1: [], args.workers: []}
     reference = None
@@ -106,7 +116,8 @@ def main() -> int:
     median_1 = statistics.median(times[1])
     median_n = statistics.median(times[args.workers])
     speedup = median_1 / median_n
-    ok = speedup >= GOAL_SPEEDUP and same
+    # The goal is for the load test's jobs; longer ones are for information.
+    ok = (speedup >= GOAL_SPEEDUP or args.scale != 1) and same
     print(
         f"1 worker:  median {median_1:.2f} s, min {min(times[1]):.2f} s\n"
         f"{args.workers} workers: median {median_n:.2f} s, "
@@ -115,8 +126,11 @@ def main() -> int:
         f"({os.cpu_count()} cores)\n"
         f"results equal to the 1-worker run: {'yes' if same else 'NO'}"
     )
+    verdict = "PASS" if ok else "MISS"
+    if args.scale != 1:
+        verdict = f"INFO (jobs {args.scale}x longer, the goal is for --scale 1)"
     print(
-        f"{'PASS' if ok else 'MISS'}  {args.workers} workers finish "
+        f"{verdict}  {args.workers} workers finish "
         f"{speedup:.2f}x sooner than 1 (goal >= {GOAL_SPEEDUP}x)"
     )
     print(
@@ -131,6 +145,7 @@ def main() -> int:
                 "load_before": load_before[0],
                 "load_after": load_after[0],
                 "repeat": args.repeat,
+                "scale": args.scale,
                 "pass": ok,
             }
         )
