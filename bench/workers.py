@@ -17,8 +17,8 @@ is printed before and after.
 Usage:
     python bench/workers.py [--repeat N] [--workers N] [--scale K]
 
-``--scale K`` trains each job K times its epochs (early stopping may end it
-sooner), to show how longer jobs scale; the goal is for the load test's jobs.
+``--scale K`` trains each job K times its epochs, all of them (early stopping
+off), to show how longer jobs scale; the goal is for the load test's jobs.
 
 The last line of stdout is one JSON object with the figures.
 """
@@ -56,6 +56,8 @@ def jobs(scale: int = 1) -> list[tuple[dict, object]]:
         spec = default_spec()
         spec["data"]["source"] = f"builtin:{dataset}"
         spec["train"]["epochs"] = epochs * scale
+        if scale != 1:  # all of them: early stopping would end them sooner
+            spec["train"]["early_stopping"]["enabled"] = False
         spec = validate_spec(spec)
         table = load_source(spec["data"])
         prepared.append((spec, inspect_data(table, spec["data"]).prepared))
