@@ -54,12 +54,12 @@ whole cost of the live view, doctor, boundary and checkpoints; ``fit_fast``'s
 validation accuracy no more than 1 point below plain Keras (it shuffles with its
 own seeded order, so the two differ by seed noise).
 
-Measured: no idle run of this version yet (placeholder). A smoke run while other
-jobs loaded the 2 shared cores (``--quick --repeat 1 --workloads W3``, load
-average 1.3 rising to 2.7) printed for W3: plain Keras 43.4 s, scikit-learn
-3.54 s, bare fit_fast 1.15 s, app path 1.30 s (200 epochs, 29 of 32 views with a
-boundary), ``nncore run`` 6.86 s vs the seed's script 31.6 s as processes; every
-W3 goal PASS. Not figures to quote.
+Measured (``--repeat 3``, 2026-12-06, the 2-core machine idle but for this
+script, load average 0.5-1.4): app path 2.35 / 0.54 / 0.93 s on W1 / W2 / W3 vs
+plain Keras 29.6 / 6.32 / 29.7 s (12.6x / 11.8x / 31.9x: PASS), scikit-learn
+9.88 / 0.60 / 2.20 s (0.24x / 0.89x / 0.42x: PASS), bare fit_fast 2.15 / 0.41 /
+0.78 s (1.09x PASS, 1.30x MISS, 1.20x MISS); ``nncore run`` 9.7 / 6.6 / 5.5 s vs
+the seed's script 34.0 / 9.6 / 32.2 s; the same validation accuracy within 1 point.
 
 Usage:
     python bench/train_speed.py [--quick] [--repeat N] [--workloads W1,W2,W3]
