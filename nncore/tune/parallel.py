@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 
 __all__ = ["TrialLoop", "run_threads"]
 
@@ -72,26 +73,16 @@ class TrialLoop:
 def run_threads(targets: list[Callable[[], None]]) -> None:
     """Run ``targets[0]`` here and the others in threads of their own; wait for
     all, and raise the first exception any of them raised."""
-    errors: list[BaseException] = []
-
-    def guarded(target):
-        try:
-            target()
-        except BaseException as error:  # re-raised in the calling thread
-            errors.append(error)
-
-    threads = [
-        threading.Thread(
-            target=guarded, args=(target,), name=f"nnstudio-trial-{n}", daemon=True
-        )
-        for n, target in enumerate(targets[1:], start=2)
-    ]
-    for thread in threads:
-        thread.start()
-    try:
+    if len(targets) == 1:
         targets[0]()
-    finally:
-        for thread in threads:
-            thread.join()
-    if errors:
-        raise errors[0]
+        return
+    with ThreadPoolExecutor(
+        len(targets) - 1, thread_name_prefix="nnstudio-trial"
+    ) as pool:
+        others = [pool.submit(target) for target in targets[1:]]
+        try:
+            targets[0]()
+        finally:
+            wait(others)
+    for future in others:
+        future.result()
