@@ -69,7 +69,7 @@ def make_runner(
     """The model's compiled epoch loop for these data shapes and batch size.
 
     The loop is traced for the exact shapes and batch size (see ``batch_getter``
-    in ``_build_runner``); a call with others traces again. ``weights`` (one per
+    in ``_trace_loop``); a call with others traces again. ``weights`` (one per
     training row, e.g. from class weights) weigh each row's loss and training
     metrics as ``model.fit(sample_weight=...)`` does; validation is not weighted.
     ``watch``, an ``nncore.train.watch.EpochWatch`` (begun), has its callbacks'
@@ -93,27 +93,24 @@ def make_runner(
     with TRACING:
         runner = cache["functions"].pop(key, None)
         if runner is None:
-            runner = _shared_runner(model, arrays, cache, key)
-        if runner is None:
-            runner = _build_runner(
-                model, arrays, batch_size, shuffle, stop_on_nan, cache, watch
+            optimizer = model.optimizer
+            if not optimizer.built:  # as its first update would; a shared loop
+                optimizer.build(model.trainable_variables)  # reads its variables
+            function = shared_traces.reuse_or_trace(
+                model,
+                cache,
+                key,
+                lambda: _trace_loop(
+                    model, arrays, batch_size, shuffle, stop_on_nan, cache, watch
+                ),
+                run_compiled,
             )
-            shared_traces.remember(model, cache, key, runner.function)
+            runner = _Runner(function, _data_types(arrays))
         # Most recently used last; a few are kept (each holds a traced graph).
         cache["functions"][key] = runner
         while len(cache["functions"]) > _CACHED_FUNCTIONS:
             cache["functions"].pop(next(iter(cache["functions"])))
     return runner
-
-
-def _shared_runner(model, arrays, cache, key) -> _Runner | None:
-    """The loop of an earlier model of the same network, on this model's variables
-    (``nncore.train.shared_traces``), or None."""
-    optimizer = model.optimizer
-    if not optimizer.built:  # as its first update would build it
-        optimizer.build(model.trainable_variables)
-    function = shared_traces.reuse(model, cache, key, run_compiled)
-    return None if function is None else _Runner(function, _data_types(arrays))
 
 
 def _data_types(arrays) -> tuple:
@@ -124,9 +121,9 @@ def _data_types(arrays) -> tuple:
     )
 
 
-def _build_runner(
+def _trace_loop(
     model, arrays, batch_size, shuffle, stop_on_nan, cache, watch=None
-) -> _Runner:
+) -> Compiled:
     import tensorflow as tf
 
     x = arrays[0]
@@ -262,12 +259,11 @@ def _build_runner(
         status = tf.where(stopped, STOPPED, status)
         return logs.stack(), status
 
-    data_types = _data_types(arrays)
     signature = [
         tf.TensorSpec(array.shape, dtype)
-        for array, dtype in zip(arrays, data_types, strict=True)
+        for array, dtype in zip(arrays, _data_types(arrays), strict=True)
     ] + [tf.TensorSpec((3,), "int64")]
-    return _Runner(Compiled(run_epochs, signature), data_types)
+    return Compiled(run_epochs, signature)
 
 
 def _steps(model):

@@ -247,7 +247,7 @@ def fit_fast(
     recorder = recorder_class()()
     # Early stopping and keep-best run in the graph; their epoch hook is muted.
     watch = EpochWatch(callbacks, names)
-    listed = [muted(c) if any(c is w for w in watch.watched) else c for c in callbacks]
+    listed = [muted(c) if watch.watches(c) else c for c in callbacks]
     callback_list = keras.callbacks.CallbackList(
         [*listed, recorder],
         model=model,
@@ -258,8 +258,7 @@ def fit_fast(
     # Callbacks that override a batch hook get it once per epoch.
     batch_callbacks = [c for c in callbacks if has_batch_hook(c)]
     chunked = all(
-        getattr(c, "chunk_safe", False) or any(c is w for w in watch.watched)
-        for c in callbacks
+        getattr(c, "chunk_safe", False) or watch.watches(c) for c in callbacks
     )
 
     stop, epoch_variable, batch_variable = model_cache(model)["variables"]
@@ -283,7 +282,10 @@ def fit_fast(
             if runner is None:
                 runner = make_runner(
                     model,
-                    *(x, y, x_val, y_val),
+                    x,
+                    y,
+                    x_val,
+                    y_val,
                     batch_size,
                     shuffle,
                     callbacks,
@@ -405,12 +407,15 @@ def compiled_predict(model, x, batch_size: int = 4096) -> np.ndarray:
                 return model(inputs, training=False)
             return model(inputs)
 
+        signature = [tf.TensorSpec((None, *x.shape[1:]), x.dtype)]
         with TRACING:
-            predict = shared_traces.reuse(model, cache, key, run_compiled)
-            if predict is None:
-                signature = [tf.TensorSpec((None, *x.shape[1:]), x.dtype)]
-                predict = Compiled(predict_step, signature)
-                shared_traces.remember(model, cache, key, predict)
+            predict = shared_traces.reuse_or_trace(
+                model,
+                cache,
+                key,
+                lambda: Compiled(predict_step, signature),
+                run_compiled,
+            )
             cache["functions"][key] = predict
     parts = [
         predict(tf.constant(x[start : start + batch_size]))

@@ -18,8 +18,7 @@ of the same shape and type, or the model traces its own loop as before.
 
 Example:
 
-    function = reuse(model, cache, key, run_compiled)  # None: trace, then
-    remember(model, cache, key, compiled)  # share it with the next model
+    function = reuse_or_trace(model, cache, key, lambda: Compiled(...), run_compiled)
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ import json
 import threading
 from collections import OrderedDict
 
-__all__ = ["clear", "remember", "reuse", "shared_count"]
+__all__ = ["clear", "remember", "reuse", "reuse_or_trace", "shared_count"]
 
 # How many traced graphs are kept for reuse (each holds a graph and the first
 # model's variables).
@@ -96,6 +95,18 @@ def reuse(model, cache: dict, key: tuple, run) -> Rebound | None:
             return None
         captures.append(_handle(variable))
     return Rebound(template, captures, run)
+
+
+def reuse_or_trace(model, cache: dict, key: tuple, trace, run):
+    """The graph for ``key`` of an earlier model of the same network, bound to
+    ``model``'s variables (``reuse``), else ``trace()`` (a
+    ``nncore.train.compiled_loop.Compiled`` for ``model``), offered to later
+    models (``remember``)."""
+    function = reuse(model, cache, key, run)
+    if function is None:
+        function = trace()
+        remember(model, cache, key, function)
+    return function
 
 
 def remember(model, cache: dict, key: tuple, compiled) -> None:

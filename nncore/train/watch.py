@@ -90,6 +90,10 @@ class EpochWatch:
         self.variables = None
         self._synced = (None, None)
 
+    def watches(self, callback) -> bool:
+        """Whether the compiled loop does ``callback``'s bookkeeping."""
+        return any(callback is watched for watched in self.watched)
+
     @property
     def key(self) -> tuple:
         """What the traced loop depends on (part of its cache key)."""
