@@ -83,13 +83,14 @@ def _worked_out(version: str, prepared, evaluation, seed: int) -> _Kept:
     """The reference models and intervals for a model that has none kept, worked
     out once per model, data and split."""
     from nncore.core.intervals import bootstrap_intervals
-    from nncore.train.reference import reference_models
+    from nncore.runs.verdict import references_for
 
     kept = models.results("verdicts")
     key = (version, models.token(prepared))
     if key not in kept:
         with st.spinner("Training the reference models on the same rows…"):
-            kept[key] = reference_models(prepared, seed=seed)
+            # The same as a job's on these data.
+            kept[key] = references_for(prepared, seed)
     split_key = (version, models.token(prepared), evaluation.split)
     if split_key not in kept:
         kept[split_key] = bootstrap_intervals(

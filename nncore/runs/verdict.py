@@ -28,7 +28,7 @@ from nncore.core.memo import kept
 from nncore.data.prepare import PreparedData
 from nncore.train.reference import Reference, reference_models
 
-__all__ = ["Verdict", "assess"]
+__all__ = ["Verdict", "assess", "references_for"]
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +85,7 @@ def assess(
     reference = previous.reference if previous is not None else None
     if reference is None:
         try:
-            # They depend on the rows and the seed only: once per data and seed.
-            reference = kept(
-                prepared,
-                ("reference models", seed),
-                lambda: reference_models(prepared, seed=seed),
-            )
+            reference = references_for(prepared, seed)
         except Exception as error:  # a bug or out of memory: keep the network's result
             log.exception("reference models failed")
             warnings.append(_failed("The reference models", error))
@@ -116,6 +111,16 @@ def assess(
         metrics_ci=metrics_ci,
         interval_problems=problems,
         warnings=warnings,
+    )
+
+
+def references_for(prepared: PreparedData, seed: int) -> Reference:
+    """``reference_models(prepared, seed=seed)``, trained once per data object and
+    seed: they depend on the rows and the seed only, not on the network."""
+    return kept(
+        prepared,
+        ("reference models", seed),
+        lambda: reference_models(prepared, seed=seed),
     )
 
 
