@@ -142,6 +142,29 @@ def prepared_for(spec: dict):
     return prepare_from_spec(load_source(spec["data"]).frame, spec["data"])
 
 
+def plain_fit(prepared, frame):
+    """The network's arrays as one ColumnTransformer.fit on every training row gives.
+
+    Returns:
+        ``(the refitted preprocessor, {"train"|"val"|"test": its array})``.
+    """
+    from sklearn.base import clone
+
+    from nncore.train.prediction import model_input
+
+    reference = clone(prepared.preprocessor)
+    rows = {
+        "train": prepared.train_index,
+        "val": prepared.val_index,
+        "test": prepared.test_index,
+    }
+    inputs = {k: model_input(prepared, frame.iloc[v])[0] for k, v in rows.items()}
+    arrays = {"train": reference.fit_transform(inputs["train"])}
+    for split in ("val", "test"):
+        arrays[split] = reference.transform(inputs[split])
+    return reference, arrays
+
+
 def trained_run(spec: dict, prepared, folder: Path, split: str = "val"):
     """Train ``spec`` with a job manager of its own (runs in ``folder``), as the app
     and the command line do; wait for its reference models too.

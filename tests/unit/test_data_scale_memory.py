@@ -10,13 +10,13 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import clone
 
 from nncore.data import preprocessing
 from nncore.data.loading import LoadedTable
 from nncore.data.prepare import prepare_data
 from nncore.data.profile import profile_data
 from nncore.train.prediction import model_input
+from tests.support import plain_fit
 
 ROWS = 3 * preprocessing.CHUNK_ROWS + 1234  # the last chunk is a short one
 NUMERIC = [f"x{i}" for i in range(8)]
@@ -42,21 +42,6 @@ def _table(rows: int = ROWS, seed: int = 5) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def _plain_fit(prepared, frame):
-    """The network's arrays as one ColumnTransformer.fit on every training row gives."""
-    reference = clone(prepared.preprocessor)
-    rows = {
-        "train": prepared.train_index,
-        "val": prepared.val_index,
-        "test": prepared.test_index,
-    }
-    inputs = {k: model_input(prepared, frame.iloc[v])[0] for k, v in rows.items()}
-    arrays = {"train": reference.fit_transform(inputs["train"])}
-    for split in ("val", "test"):
-        arrays[split] = reference.transform(inputs[split])
-    return reference, arrays
-
-
 @pytest.mark.parametrize(
     "settings",
     [
@@ -69,7 +54,7 @@ def _plain_fit(prepared, frame):
 def test_chunked_fit_gives_the_inputs_of_one_fit_on_every_row(settings):
     frame = _table()
     prepared = prepare_data(frame, "label", seed=1, **settings)
-    reference, expected = _plain_fit(prepared, frame)
+    reference, expected = plain_fit(prepared, frame)
     assert prepared.feature_names == [
         name.split("__", 1)[1] for name in reference.get_feature_names_out()
     ]

@@ -5,13 +5,12 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 
 from nncore.data.inspect import inspect_data
 from nncore.data.loading import LoadedTable
 from nncore.data.prepare import prepare_data
 from nncore.spec import default_spec, validate_data_spec
-from nncore.train.prediction import model_input
+from tests.support import plain_fit
 
 
 def _table(rows: int = 400) -> pd.DataFrame:
@@ -46,16 +45,7 @@ def test_arrays_built_on_first_use_match_fitting_on_the_training_rows():
     frame = _table()
     prepared = prepare_data(frame, "label", seed=7)
     # The arrays as fitting and transforming every split at once gave them.
-    reference = clone(prepared.preprocessor)
-    rows = {
-        "train": prepared.train_index,
-        "val": prepared.val_index,
-        "test": prepared.test_index,
-    }
-    inputs = {k: model_input(prepared, frame.iloc[v])[0] for k, v in rows.items()}
-    expected = {"train": reference.fit_transform(inputs["train"])}
-    for split in ("val", "test"):
-        expected[split] = reference.transform(inputs[split])
+    _, expected = plain_fit(prepared, frame)
     for split in ("train", "val", "test"):
         built = getattr(prepared, f"X_{split}")
         assert built.dtype == np.float32
