@@ -354,24 +354,22 @@ def show_data(table: LoadedTable, data: dict, then) -> None:
                 show_overview(tabs["Overview"], report.profile)
             show_profile(tabs, report)
     except (DataError, SpecError) as problem:
-        then_once()
-        slot.empty()
-        forget_report()
-        safe.error(problem)
-        return
+        failure = problem
     except Exception as problem:  # a bug must not cost the user their session
-        then_once()
-        slot.empty()
-        forget_report()
-        safe.error(
+        failure = (
             f"Something went wrong while preparing the data ({type(problem).__name__}: "
             f"{problem}). This is a bug in NN Studio; try other settings, and please "
             "report it with the file that caused it."
         )
+    else:
+        if presenter.advanced():
+            with st.expander("Experiment settings (JSON)"):
+                st.json(data, expanded=False)
         return
-    if presenter.advanced():
-        with st.expander("Experiment settings (JSON)"):
-            st.json(data, expanded=False)
+    then_once()
+    slot.empty()
+    forget_report()
+    safe.error(failure)
 
 
 def show_summary(report) -> None:
