@@ -12,24 +12,30 @@ ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("keras", "streamlit", "tensorflow")
 
 
-def heavy_modules_after(code: str) -> list[str]:
-    """Run ``code`` in a new Python process; return the heavy modules it imported.
+def fresh_output(code: str, *, timeout: float = 180) -> list[str]:
+    """Run ``code`` in a new Python process; return the lines it printed.
 
     The process starts from the repository root with nothing imported, so the
     answer does not depend on what other tests loaded.
     """
-    report = f"\nimport sys\nprint(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
     result = subprocess.run(
-        [sys.executable, "-c", code + report],
+        [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         cwd=ROOT,
         env=env,
-        timeout=180,
+        timeout=timeout,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    return eval(result.stdout.strip().splitlines()[-1])  # a list literal we printed
+    return result.stdout.strip().splitlines()
+
+
+def heavy_modules_after(code: str) -> list[str]:
+    """Run ``code`` in a new Python process (``fresh_output``); return the heavy
+    modules it imported."""
+    report = f"\nimport sys\nprint(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    return eval(fresh_output(code + report)[-1])  # a list literal we printed
 
 
 def run_exported_script(path: Path) -> tuple[dict, list[str]]:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from nncore.data.bundled import bundled_frame
 from nncore.data.sources import load_builtin
-from tests.isolation import ROOT
+from tests.isolation import fresh_output
 
 BUNDLED = ["breast_cancer", "iris", "wine", "digits"]
 
@@ -42,15 +39,7 @@ def test_the_default_dataset_loads_without_scikit_learn():
         "print(frame.shape, sorted(m for m in ('sklearn', 'scipy') "
         "if m in sys.modules))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.split("\n")[-2] == "(569, 31) []"
+    assert fresh_output(code, timeout=120)[-1] == "(569, 31) []"
 
 
 def test_the_default_dataset_names_its_classes():

@@ -9,8 +9,6 @@ They must be the very charts the full report gives.
 from __future__ import annotations
 
 import copy
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -19,7 +17,7 @@ from nncore.core.errors import DataError
 from nncore.data.inspect import inspect_data, load_source, overview_from_spec
 from nncore.plots import base as plots
 from nncore.spec.schema import default_spec
-from tests.isolation import ROOT
+from tests.isolation import fresh_output
 
 CASES = [
     ("breast_cancer", {}),
@@ -56,15 +54,7 @@ def test_the_overview_charts_are_drawn_without_scikit_learn():
         "print(sorted(m for m in ('sklearn', 'scipy', 'tensorflow') "
         "if m in sys.modules))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    shown, loaded = result.stdout.strip().splitlines()[-2:]
+    shown, loaded = fresh_output(code)[-2:]
     assert shown == "binary 2 20"  # two classes, the 20 strongest features
     assert loaded == "[]"
 
