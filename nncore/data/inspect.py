@@ -7,7 +7,7 @@ from pathlib import Path
 
 from nncore.core.errors import DataError
 from nncore.core.text import quoted
-from nncore.data.loading import LoadedTable, read_table
+from nncore.data.loading import LoadedTable, _return_freed_memory, read_table
 from nncore.data.prepare import (
     DataOutline,
     PreparedData,
@@ -86,8 +86,6 @@ def inspect_data(table: LoadedTable, data_spec: dict) -> DataReport:
     The memory that each step frees (a large table's copies) is handed back to the
     system after it, so that the next step and other sessions can use it.
     """
-    from nncore.data.loading import _return_freed_memory
-
     prepared = prepare_from_spec(table.frame, data_spec)
     _return_freed_memory()
     profile = profile_data(prepared, split=data_spec["split"])
