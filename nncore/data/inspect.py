@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from nncore.core import memory
 from nncore.core.errors import DataError
 from nncore.core.text import quoted
-from nncore.data.loading import LoadedTable, _return_freed_memory, read_table
+from nncore.data.loading import LoadedTable, read_table
 from nncore.data.prepare import (
     DataOutline,
     PreparedData,
@@ -87,9 +88,9 @@ def inspect_data(table: LoadedTable, data_spec: dict) -> DataReport:
     system after it, so that the next step and other sessions can use it.
     """
     prepared = prepare_from_spec(table.frame, data_spec)
-    _return_freed_memory()
+    memory.return_freed_memory()
     profile = profile_data(prepared, split=data_spec["split"])
-    _return_freed_memory()
+    memory.return_freed_memory()
     return DataReport(table=table, prepared=prepared, profile=profile)
 
 

@@ -133,17 +133,9 @@ def read_table(source: str | Path | bytes, name: str | None = None) -> LoadedTab
             table = _read_text(handle, head, name, size)
     _tidy(table)
     if size >= TRIM_BYTES:
-        _return_freed_memory()
+        # The parser's freed buffers (hundreds of MB for a big file) go back.
+        memory.return_freed_memory()
     return table
-
-
-def _return_freed_memory() -> None:
-    """Hand the parser's freed buffers back to the operating system (glibc only).
-
-    Reading a large file frees hundreds of megabytes that glibc would otherwise keep
-    in the process, where later work (and other sessions) cannot count on them.
-    """
-    memory.return_freed_memory()
 
 
 def _kind(head: bytes, name: str) -> str:
