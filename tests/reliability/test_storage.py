@@ -373,8 +373,12 @@ def test_cli_run_with_a_disk_full_mid_run_prints_the_result_with_a_warning(
     tmp_path,
 ):
     """The disk of a running CLI fills up: its file size limit drops (prlimit) to
-    less than its run database; the result JSON still comes, with a warning."""
-    spec = iris_spec(epochs=40)
+    less than its run database; the result JSON still comes, with a warning.
+
+    The run is long (400 epochs, a few seconds) and the process is paused while
+    its limit drops: 40 epochs ran in half a second, and in CI the whole run was
+    once over before the limit came."""
+    spec = iris_spec(epochs=400)
     spec["data"]["source"] = "builtin:gaussian"
     spec["data"]["n_samples"] = 4000
     spec["train"]["batch_size"] = 8
@@ -399,8 +403,10 @@ def test_cli_run_with_a_disk_full_mid_run_prints_the_result_with_a_warning(
         for line in process.stderr:
             lines.append(line)
             if line.startswith("epoch 2/"):
+                process.send_signal(signal.SIGSTOP)
                 _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
                 resource.prlimit(process.pid, resource.RLIMIT_FSIZE, (1024, hard))
+                process.send_signal(signal.SIGCONT)
                 break
         stdout, stderr = process.communicate(timeout=400)
     finally:
@@ -409,7 +415,7 @@ def test_cli_run_with_a_disk_full_mid_run_prints_the_result_with_a_warning(
     assert process.returncode == 0, stderr[-3000:]
     assert "Traceback" not in stderr
     summary = json.loads(stdout.strip().splitlines()[-1])
-    assert summary["epochs_run"] == 40
+    assert summary["epochs_run"] == 400
     assert summary["metrics"]["val"]["accuracy"] is not None
     assert any(NOT_KEPT_COMPLETELY.fullmatch(w) for w in summary["warnings"]), summary
     assert any(MODEL_NOT_SAVED.fullmatch(w) for w in summary["warnings"]), summary
