@@ -70,14 +70,20 @@ def prepare(spec: dict):
     return prepare_from_spec(load_source(spec["data"]).frame, spec["data"])
 
 
-def run_app(spec: dict, prepared) -> tuple[float, float, int, dict]:
+def run_app(
+    spec: dict, prepared, live_view: bool = True
+) -> tuple[float, float, int, dict]:
     """One job through a fresh ``JobManager``, watched as the Train screen does.
+
+    ``live_view`` (on in the app) keeps each epoch's weights and the layers'
+    health for the view inside the network.
 
     Returns:
         Wall seconds from submit to the last epoch seen in the view (training;
         the scoring and reference models that follow are timed apart, in
         ``seen["finished_s"]``), CPU seconds to the finished view, epochs run,
-        and what the subscriber saw (views read, boundaries, findings).
+        and what the subscriber saw (views read, boundaries, findings, the
+        snapshots' epochs and bytes, health records).
     """
     from nncore.runs.manager import JobManager
     from nncore.runs.store import RunStore
@@ -88,7 +94,7 @@ def run_app(spec: dict, prepared) -> tuple[float, float, int, dict]:
         try:
             done = threading.Event()
             wall, cpu = time.perf_counter(), time.process_time()
-            job_id = manager.submit(spec, prepared, owner="bench")
+            job_id = manager.submit(spec, prepared, owner="bench", live_view=live_view)
 
             def subscribe():
                 epochs = 0
@@ -111,6 +117,12 @@ def run_app(spec: dict, prepared) -> tuple[float, float, int, dict]:
             if view is None or view.status != "finished":
                 raise RuntimeError(f"the app-path job ended as {view and view.status}")
             seen["finished_s"] = wall
+            seen["snapshots"] = len(view.snapshots)
+            seen["snapshot_bytes"] = view.snapshots.size_bytes
+            seen["health_records"] = len((view.health or {}).get("epochs", []))
+            model_file = manager.model_file(job_id)
+            kept = model_file and model_file.with_name("snapshots.npz")
+            seen["snapshot_file_bytes"] = kept.stat().st_size if kept else 0
             return seen["last_epoch_s"] or wall, cpu, view.epochs_done, seen
         finally:
             manager.shutdown()

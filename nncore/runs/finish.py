@@ -24,6 +24,7 @@ from nncore.core.metrics import metrics_from_outputs
 from nncore.runs.recorder import RunRecorder
 from nncore.runs.view import Job
 from nncore.train.modelfiles import discard_file, save_model
+from nncore.train.snapshots import SNAPSHOTS_FILE
 
 __all__ = [
     "LAST_FILE",
@@ -95,6 +96,10 @@ def save_models(
     except Exception as error:
         warn_not_saved(job, error, lock)
         return None, None
+    try:
+        job.snapshots.save(model_file.with_name(SNAPSHOTS_FILE))
+    except Exception as error:  # the time machine of this run is not kept
+        warn_not_saved(job, error, lock, what="weights of each epoch")
     if last is None:
         return model_file, None
     try:

@@ -198,6 +198,7 @@ class JobManager:
         *,
         dataset: str | None = None,
         min_seconds: float | None = None,
+        live_view: bool = True,
     ) -> str:
         """Queue a new training of ``spec`` on ``prepared``; return the job id.
 
@@ -208,6 +209,8 @@ class JobManager:
             dataset: the data source shown with the run. Default: the spec's.
             min_seconds: the least time the training takes (the demos, slowed so
                 a class can watch). Default: None, as fast as it goes.
+            live_view: keep each epoch's weights and the layers' health
+                (``JobView.snapshots``, ``.health``). Default: True.
 
         Raises:
             JobError: the manager is shut down.
@@ -235,6 +238,7 @@ class JobManager:
             epochs_planned=spec["train"]["epochs"],
             baseline=_baseline(prepared),
             min_seconds=min_seconds,
+            live_view=live_view,
         )
         with self._lock:
             self._check_capacity(owner)

@@ -81,6 +81,8 @@ class Progress(keras.callbacks.Callback):
     """
 
     chunk_safe = True
+    # The fast loop hands over each epoch's weights (``take_snapshot``).
+    takes_snapshots = True
 
     def __init__(self, manager: Reporter, job: Job):
         super().__init__()
@@ -98,9 +100,17 @@ class Progress(keras.callbacks.Callback):
         self.start_iterations: int | None = None
         self.start_epoch = self.trainer.epochs_done
         self.writer = CheckpointWriter(manager, job.job_id)
+        self.snapshots = job.snapshots
+        self.takes_snapshots = job.live_view
+
+    def take_snapshot(self, epoch, weights):
+        """Keep the weights after ``epoch`` (0-based) for the time machine."""
+        self.snapshots.add(epoch + 1, weights)
 
     def on_train_begin(self, logs=None):
         self.start_iterations = int(self.model.optimizer.iterations.numpy())
+        if self.takes_snapshots:
+            self.snapshots.add(self.start_epoch, self.model.get_weights())
         if self.grid is not None:
             self._refresh(self.first_epoch)
 

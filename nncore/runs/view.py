@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nncore.data.prepare import PreparedData
+from nncore.train.snapshots import Snapshots, SnapshotView
 from nncore.train.warmup import is_warm
 
 if TYPE_CHECKING:
@@ -78,6 +79,9 @@ class JobView:
         last_epoch_metrics: ``{"val": {...}}`` of the last epoch's weights when
             they differ from the scored ones (``JobManager.last_file`` has them);
             else None.
+        snapshots: the network's weights after each epoch so far (a bounded
+            number for big networks; ``nncore.train.snapshots``).
+        health: the layers' health so far (``nncore.train.health``), or None.
         warnings: what the user should know, in plain words.
         error: what went wrong (failed jobs), and what to do.
         message: one line for people about where the job is.
@@ -134,6 +138,8 @@ class JobView:
     interval_problems: dict = field(default_factory=dict)
     scored_epoch: int | None = None
     last_epoch_metrics: dict | None = None
+    snapshots: SnapshotView = field(default_factory=SnapshotView, compare=False)
+    health: dict | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -181,6 +187,9 @@ class Job:
     progress: dict = field(default_factory=dict)
     verdict: Verdict | None = None  # reference models and error bars, once fitted
     min_seconds: float | None = None  # a demo's least duration (Pace)
+    live_view: bool = True  # keep snapshots and the layers' health
+    snapshots: Snapshots = field(default_factory=Snapshots)  # thread-safe itself
+    health: dict | None = None  # the layers' health, as HealthLog.to_plain gives
 
 
 def snapshot(job: Job, *, queue_position: int | None, queue_length: int) -> JobView:
@@ -253,6 +262,8 @@ def snapshot(job: Job, *, queue_position: int | None, queue_length: int) -> JobV
         interval_problems=dict(verdict.interval_problems) if measured else {},
         scored_epoch=job.scored_epoch if job.metrics is not None else None,
         last_epoch_metrics=job.last_metrics if job.metrics is not None else None,
+        snapshots=job.snapshots.view(),
+        health=job.health,
     )
 
 

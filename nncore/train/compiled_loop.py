@@ -58,13 +58,25 @@ class _Runner:
         )
 
     def run(self, data, epoch, n_epochs, seed):
+        """Run up to ``n_epochs`` epochs from ``epoch``: ``(logs, status)``, or
+        ``(logs, status, snapshots)`` for a loop built with ``snapshots``."""
         import tensorflow as tf
 
         return self.function(*data, tf.constant([epoch, n_epochs, seed], "int64"))
 
 
 def make_runner(
-    model, x, y, x_val, y_val, batch_size, shuffle, callbacks, weights=None, watch=None
+    model,
+    x,
+    y,
+    x_val,
+    y_val,
+    batch_size,
+    shuffle,
+    callbacks,
+    weights=None,
+    watch=None,
+    snapshots=False,
 ) -> _Runner:
     """The model's compiled epoch loop for these data shapes and batch size.
 
@@ -73,7 +85,9 @@ def make_runner(
     training row, e.g. from class weights) weigh each row's loss and training
     metrics as ``model.fit(sample_weight=...)`` does; validation is not weighted.
     ``watch``, an ``nncore.train.watch.EpochWatch`` (begun), has its callbacks'
-    bookkeeping done at each epoch end in the graph.
+    bookkeeping done at each epoch end in the graph. With ``snapshots``, the loop
+    also hands back every epoch's weights (``model.weights``, flattened into one
+    float32 row per epoch): a third output, for ``snapshot_rows``.
     """
     import keras
 
@@ -89,6 +103,7 @@ def make_runner(
         stop_on_nan,
         weights is not None,
         watch.key if watch is not None else None,
+        bool(snapshots),
     )
     with TRACING:
         runner = cache["functions"].pop(key, None)
@@ -101,7 +116,14 @@ def make_runner(
                 cache,
                 key,
                 lambda: _trace_loop(
-                    model, arrays, batch_size, shuffle, stop_on_nan, cache, watch
+                    model,
+                    arrays,
+                    batch_size,
+                    shuffle,
+                    stop_on_nan,
+                    cache,
+                    watch,
+                    snapshots,
                 ),
                 run_compiled,
             )
@@ -122,7 +144,7 @@ def _data_types(arrays) -> tuple:
 
 
 def _trace_loop(
-    model, arrays, batch_size, shuffle, stop_on_nan, cache, watch=None
+    model, arrays, batch_size, shuffle, stop_on_nan, cache, watch=None, snapshots=False
 ) -> Compiled:
     import tensorflow as tf
 
@@ -134,6 +156,12 @@ def _trace_loop(
     batches = -(-n // batch_size)
     val_batch = max(batch_size, _VALIDATION_BATCH_SIZE)
     watched = watch is not None and bool(watch.watched)
+    weight_count = sum(int(np.prod(w.shape)) for w in model.weights)
+
+    def flat_weights():
+        return tf.concat(
+            [tf.reshape(tf.cast(w.value, "float32"), [-1]) for w in model.weights], 0
+        )
 
     def reset_metrics():
         for metric in metrics:
@@ -195,7 +223,7 @@ def _trace_loop(
         *train, x_val, y_val, scalars = data  # train: x, y (and the weights)
         first_epoch, n_epochs, seed = scalars[0], scalars[1], scalars[2]
 
-        def one_epoch(index, status, logs):
+        def one_epoch(index, status, logs, snaps):
             epoch = first_epoch + tf.cast(index, "int64")
             epoch_variable.assign(epoch)
             batch_variable.assign(0)
@@ -238,25 +266,39 @@ def _trace_loop(
                 # An epoch whose loss is not finite ends the call.
                 nan_epoch = tf.logical_not(tf.math.is_finite(row[0]))
                 status = tf.where(finite & nan_epoch, NAN_EPOCH, status)
-                return status, logs.write(index, row)
+                if snapshots:
+                    return (
+                        status,
+                        logs.write(index, row),
+                        snaps.write(index, flat_weights()),
+                    )
+                return status, logs.write(index, row), snaps
 
-            status, logs = tf.cond(
-                done, end_epoch, lambda: (tf.constant(STOPPED), logs)
+            status, logs, snaps = tf.cond(
+                done, end_epoch, lambda: (tf.constant(STOPPED), logs, snaps)
             )
-            return index + 1, status, logs
+            return index + 1, status, logs, snaps
 
-        def more(index, status, logs):
+        def more(index, status, logs, snaps):
             return tf.logical_and(
                 tf.logical_and(index < tf.cast(n_epochs, "int32"), not_stopped()),
                 tf.equal(status, COMPLETED),
             )
 
         logs = tf.TensorArray("float64", size=0, dynamic_size=True)
-        _, status, logs = tf.while_loop(
-            more, one_epoch, (tf.constant(0), tf.constant(COMPLETED), logs)
+        snaps = tf.TensorArray(
+            "float32",
+            size=0,
+            dynamic_size=True,
+            element_shape=(weight_count if snapshots else 0,),
+        )
+        _, status, logs, snaps = tf.while_loop(
+            more, one_epoch, (tf.constant(0), tf.constant(COMPLETED), logs, snaps)
         )
         stopped = tf.logical_and(tf.equal(status, COMPLETED), stop.read_value())
         status = tf.where(stopped, STOPPED, status)
+        if snapshots:
+            return logs.stack(), status, snaps.stack()
         return logs.stack(), status
 
     signature = [
@@ -264,6 +306,25 @@ def _trace_loop(
         for array, dtype in zip(arrays, _data_types(arrays), strict=True)
     ] + [tf.TensorSpec((3,), "int64")]
     return Compiled(run_epochs, signature)
+
+
+def snapshot_rows(model, rows) -> list[list[np.ndarray]]:
+    """The weights in the snapshot rows of a loop built with ``snapshots``: one
+    list of arrays (shaped as ``model.get_weights()``) per row, in the model's
+    dtype."""
+    shapes = [tuple(w.shape) for w in model.weights]
+    dtypes = [np.dtype(w.dtype) for w in model.weights]
+    sizes = [int(np.prod(shape)) for shape in shapes]
+    ends = np.cumsum(sizes)[:-1]
+    return [
+        [
+            part.reshape(shape).astype(dtype, copy=False)
+            for part, shape, dtype in zip(
+                np.split(row, ends), shapes, dtypes, strict=True
+            )
+        ]
+        for row in np.asarray(rows)
+    ]
 
 
 def _steps(model):

@@ -37,11 +37,16 @@ from nncore.train.compiled_loop import (
     model_cache,
     recorder_class,
     run_compiled,
+    snapshot_rows,
     to_numpy,
 )
 from nncore.train.watch import EpochWatch, muted
 
 __all__ = ["StopFlag", "compiled_predict", "fit_fast"]
+
+# Networks up to this many weights hand back their weights from the compiled loop
+# at every epoch end, for callbacks that take snapshots (``takes_snapshots``).
+IN_GRAPH_SNAPSHOT_WEIGHTS = 100_000
 
 
 class StopFlag:
@@ -176,6 +181,12 @@ def fit_fast(
     copies the best weights and stops at the epoch they would stop at
     (``nncore.train.watch``); their ``on_epoch_end`` is not called.
 
+    A callback with ``takes_snapshots = True`` gets ``take_snapshot(epoch,
+    weights)`` (``weights`` as ``model.get_weights()`` gives them, after that
+    epoch) before the epoch's ``on_epoch_end``: for every epoch when the network
+    has at most ``IN_GRAPH_SNAPSHOT_WEIGHTS`` weights (the compiled loop copies them
+    out), else for the last epoch of each compiled call.
+
     Args:
         model: a Keras 3 model compiled with ``model.compile(optimizer=...,
             loss=..., metrics=[...])`` (TensorFlow backend).
@@ -260,6 +271,11 @@ def fit_fast(
     chunked = all(
         getattr(c, "chunk_safe", False) or watch.watches(c) for c in callbacks
     )
+    # Callbacks that keep the weights of each epoch (``take_snapshot``): a small
+    # network's come out of the compiled loop, every epoch; a big one's are read
+    # after each compiled call, for its last epoch.
+    takers = [c for c in callbacks if getattr(c, "takes_snapshots", False)]
+    in_graph = bool(takers) and model.count_params() <= IN_GRAPH_SNAPSHOT_WEIGHTS
 
     stop, epoch_variable, batch_variable = model_cache(model)["variables"]
     epoch_variable.assign(initial_epoch)
@@ -291,6 +307,7 @@ def fit_fast(
                     callbacks,
                     weights,
                     watch,
+                    snapshots=in_graph,
                 )
                 train = (x, y) if weights is None else (x, y, weights)
                 data = runner.tensors(*train, x_val, y_val)
@@ -301,15 +318,19 @@ def fit_fast(
             if not chunked:
                 callback_list.on_epoch_begin(epoch)
             started = time.perf_counter()
-            logs, status = runner.run(data, epoch, n_epochs, seed)
+            logs, status, *snaps = runner.run(data, epoch, n_epochs, seed)
             logs, status = logs.numpy(), int(status.numpy())
             watch.sync()
+            snapshots = _snapshots(model, takers, snaps, len(logs))
             if len(logs):
                 per_epoch_seconds = (time.perf_counter() - started) / len(logs)
             for index, row in enumerate(logs):
                 if chunked:
                     callback_list.on_epoch_begin(epoch)
                 epoch_logs = dict(zip(names, map(float, row), strict=True))
+                if snapshots[index] is not None:
+                    for taker in takers:
+                        taker.take_snapshot(epoch, snapshots[index])
                 if batch_callbacks:
                     last_batch = batches_per_epoch - 1
                     if status == NOT_FINITE and index == len(logs) - 1:
@@ -336,6 +357,16 @@ def fit_fast(
             stop_flag._detach()
     callback_list.on_train_end(logs=last_logs)
     return recorder.history(names, callbacks)
+
+
+def _snapshots(model, takers, snaps, count) -> list:
+    """Per epoch of a compiled call, its weights for the snapshot takers, or None
+    (none taken for that epoch)."""
+    if not takers:
+        return [None] * count
+    if snaps:
+        return snapshot_rows(model, snaps[0].numpy())
+    return [None] * (count - 1) + [model.get_weights()] if count else []
 
 
 def _sample_weights(y: np.ndarray, class_weight: dict | None) -> np.ndarray | None:
