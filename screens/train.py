@@ -446,6 +446,8 @@ def show_progress(view) -> None:
 
 
 def show_charts(view) -> None:
+    from ui import ghosts as ghost_runs  # this session's earlier runs, faint
+
     st.subheader("Learning curves", divider="gray")
     names = metric_names(view.history) or ["loss"]
     if st.session_state.get("train_metric") not in names:
@@ -475,6 +477,7 @@ def show_charts(view) -> None:
                 help="A logarithmic axis (1, 10, 100, …) shows the small late "
                 "improvements of the loss that a straight axis flattens.",
             )
+            ghosts = ghost_runs.choose(view, metric)
         presenter.plotly_chart(
             curves_figure(
                 view.history,
@@ -483,9 +486,11 @@ def show_charts(view) -> None:
                 best_epoch=view.best_epoch,
                 findings=view.findings,
                 title=f"{metric_title(metric)}: training and validation",
+                ghosts=ghosts,
             ),
             key="train_curves",
         )
+        ghost_runs.caption(ghosts)
     if right is not None:
         with right:
             presenter.plotly_chart(boundary_figure(view.boundary), key="train_boundary")

@@ -47,6 +47,11 @@ NOT_METRICS = ("learning_rate", "lr")
 # Metrics that fall as the network learns (their curves start high, end low).
 FALLING = ("loss", "mae", "rmse", "mse")
 SYMBOLS = ["circle", "x", "diamond", "square", "triangle-up", "cross"]
+# Earlier runs ("ghosts") are faint, thin and dashed, one pattern each, so the
+# current run's curves stay in front and the ghosts are told apart in the legend.
+GHOST_OPACITY = 0.4
+GHOST_DASHES = ["dot", "dash", "dashdot", "longdash", "longdashdot"]
+GHOST_ROW_PX = 26
 
 _FINDING_WORDS = {
     "overfitting": "overfitting from epoch {}",
@@ -157,6 +162,7 @@ def curves_figure(
     best_epoch: int | None = None,
     findings: Iterable[Any] = (),
     title: str | None = None,
+    ghosts: Sequence[Mapping[str, Any]] | None = None,
 ) -> go.Figure:
     """Training and validation curves of one metric, on the same axes.
 
@@ -164,6 +170,12 @@ def curves_figure(
     gaps in the line. The best epoch gets a dashed line labelled "best: epoch N";
     each finding of the training doctor a dotted line labelled with what happened
     from that epoch ("overfitting from epoch 12").
+
+    Ghosts (earlier runs, ``nncore.report.ghosts.ghost_runs``) are drawn under the
+    current curves as thin, faint lines in the same two colours, one dash pattern
+    per run; each has one legend entry, its label, which hides or shows both its
+    lines. The x axis then spans the longest run, and the legend moves under the
+    plot, where it has room for them.
 
     Args:
         history: Keras-style history, e.g. ``{"loss": [...], "val_loss": [...]}``.
@@ -173,9 +185,12 @@ def curves_figure(
         findings: ``nncore.train.doctor.Finding`` objects (or dicts with ``kind`` and
             ``epoch``) to mark. Defaults to none.
         title: the figure's title. Defaults to the metric's name.
+        ghosts: earlier runs to compare with, each ``{"label": "dropout 0.2",
+            "history": {...}}``; a ghost without a curve of ``metric`` is left
+            out. Defaults to None (none).
 
     Returns:
-        The figure; with no epochs yet, empty axes that say so.
+        The figure; with no epochs yet (and no ghosts), empty axes that say so.
 
     Raises:
         TypeError: when ``history`` is not a dict.
@@ -192,6 +207,7 @@ def curves_figure(
         )
     name = metric_title(metric)
     figure = go.Figure()
+    n_ghosts, longest = _add_ghosts(figure, ghosts or (), metric, log_y)
     markers = "lines+markers" if n_epochs <= MARKERS_UP_TO else "lines"
     for values, label, colour in (
         (train, "training", TRAIN_COLOUR),
@@ -214,6 +230,7 @@ def curves_figure(
         )
     if not n_epochs:
         empty_note(figure, "No epochs yet: the curves appear after the first epoch.")
+    shown = max(n_epochs, longest)
     if best_epoch is not None and 1 <= best_epoch <= n_epochs:
         figure.add_vline(
             x=best_epoch,
@@ -227,29 +244,79 @@ def curves_figure(
     _mark_findings(figure, findings, n_epochs, falling=metric in FALLING)
     figure.update_xaxes(
         title="epoch",
-        range=[0.5, max(n_epochs, 1) + 0.5],
+        range=[0.5, max(shown, 1) + 0.5],
         tickformat="d",
         # Whole epochs only: without dtick, 3 epochs get ticks at 1, 1.5, 2, ...
-        dtick=1 if n_epochs <= 10 else None,
-        visible=bool(n_epochs),
+        dtick=1 if shown <= 10 else None,
+        visible=bool(shown),
     )
     figure.update_yaxes(
         title=plot_label(name, 40),
         type="log" if log_y else "linear",
         zeroline=False,
-        visible=bool(n_epochs),
+        visible=bool(shown),
     )
+    legend = dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1)
+    if n_ghosts:  # a row of its own for every two runs, under the epoch axis
+        legend = dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0)
     base_layout(
         figure,
         plot_label(title, 80) if title is not None else plot_label(name, 80),
-        380,
-        top=70,
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+        380 + GHOST_ROW_PX * (1 + n_ghosts // 2) if n_ghosts else 380,
+        top=70 if not n_ghosts else 50,
+        legend=legend,
         hovermode="x unified",
         # Keeps the user's zoom while the live curves redraw.
         uirevision=f"curves-{metric}-{log_y}",
     )
     return figure
+
+
+def _add_ghosts(
+    figure: go.Figure, ghosts: Iterable[Mapping[str, Any]], metric: str, log_y: bool
+) -> tuple[int, int]:
+    """Draw each ghost's two curves, faint.
+
+    Returns:
+        ``(ghosts drawn, the longest one's epochs)``.
+    """
+    drawn_ghosts = longest = 0
+    for i, ghost in enumerate(ghosts):
+        history = ghost.get("history") or {}
+        label = plot_label(ghost.get("label") or f"run {i + 1}", 60)
+        drawn = False
+        for key, words, colour in (
+            (metric, "training", TRAIN_COLOUR),
+            (f"val_{metric}", "validation", VAL_COLOUR),
+        ):
+            values = _series(history, key)
+            if not values.size:
+                continue
+            longest = max(longest, values.size)
+            figure.add_trace(
+                go.Scatter(
+                    x=list(range(1, values.size + 1)),
+                    y=_gaps(values, log_y),
+                    mode="lines",
+                    name=label,
+                    legendgroup=f"ghost-{i}",
+                    # One entry per run, after the current run's two.
+                    showlegend=not drawn,
+                    legendrank=1001 + i,
+                    opacity=GHOST_OPACITY,
+                    line=dict(
+                        color=colour,
+                        width=1.5,
+                        dash=GHOST_DASHES[i % len(GHOST_DASHES)],
+                    ),
+                    connectgaps=False,
+                    hovertemplate=f"{label} ({words}), epoch %{{x}}: "
+                    f"%{{y:{HOVER_NUMBER}}}<extra></extra>",
+                )
+            )
+            drawn = True
+        drawn_ghosts += drawn
+    return drawn_ghosts, longest
 
 
 def _mark_findings(
