@@ -20,6 +20,7 @@ from nncore.core.errors import DataError, SpecError
 from nncore.report.compare import dataset_title, network_summary
 from ui import (
     holdout,
+    inside,
     lab_report,
     model_choice,
     models,
@@ -178,6 +179,10 @@ def main() -> None:
     else:
         scores.show_classification(evaluation, prepared, version, found)
     show_importance(model, prepared, version)
+    st.subheader("Inside the network", divider="gray")
+    inside.show_network(
+        candidate.spec, prepared, model.get_weights(), None, key="evaluate"
+    )
     predicting.show_try(model, prepared, version)
     predicting.show_batch(model, prepared, version)
     lab_report.show_lab_report(candidate, prepared, evaluation, version)

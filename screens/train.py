@@ -24,7 +24,7 @@ from nncore.plots.training import (
     metric_title,
 )
 from nncore.spec import bounds, validate_train_spec
-from ui import crossval, page, presenter, safe, scored, state, training, warmup
+from ui import crossval, inside, page, presenter, safe, scored, state, training, warmup
 from ui.metrics import (
     PENDING,
     comparison_rows,
@@ -387,6 +387,9 @@ def show_job(job_id: str, was_active: bool, notice: str | None = None) -> None:
         st.rerun()  # the job ended: redraw the buttons and offer the downloads
     show_progress(view)
     show_charts(view)
+    prepared = training.manager().prepared(job_id)
+    if prepared is not None:
+        inside.show_inside(view, prepared)
     show_findings(view, notice)
     show_results(view)
 
@@ -487,6 +490,7 @@ def show_charts(view) -> None:
                 findings=view.findings,
                 title=f"{metric_title(metric)}: training and validation",
                 ghosts=ghosts,
+                shown_epoch=inside.shown_epoch(view),
             ),
             key="train_curves",
         )
@@ -723,7 +727,9 @@ def main() -> None:
     if view is None:
         st.caption("No training yet: press Train.")
         return
-    live = st.fragment(run_every=LIVE_SECONDS if active else None)
+    # Live while training, and while the time machine replays the run.
+    pace = LIVE_SECONDS if active else inside.PLAY_SECONDS if inside.playing() else None
+    live = st.fragment(run_every=pace)
     if not belongs:
         live(show_other_data)(view.job_id, active)
         return

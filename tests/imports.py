@@ -15,7 +15,17 @@ from pathlib import Path
 # The layers, bottom to top, and what each may import (besides itself). The engine
 # never imports ui/ or screens/; a package's __init__ is its lazy API and may name
 # any module of its own package.
-NNCORE_LAYERS = ("core", "spec", "data", "train", "runs", "tune", "plots", "report")
+NNCORE_LAYERS = (
+    "core",
+    "spec",
+    "data",
+    "train",
+    "runs",
+    "inside",
+    "tune",
+    "plots",
+    "report",
+)
 MAY_IMPORT: dict[str, set[str]] = {
     layer: set(NNCORE_LAYERS[:index]) for index, layer in enumerate(NNCORE_LAYERS)
 }

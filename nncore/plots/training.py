@@ -39,6 +39,8 @@ __all__ = [
 TRAIN_COLOUR = PALETTE[0]  # blue
 VAL_COLOUR = PALETTE[1]  # orange
 BEST_COLOUR = PALETTE[2]  # bluish green
+# The epoch the network view shows (the time machine): a neutral grey.
+SHOWN_COLOUR = "#555555"
 FINDING_COLOUR = PALETTE[5]  # vermillion
 # Above this many epochs the curves drop their per-epoch markers.
 MARKERS_UP_TO = 40
@@ -163,6 +165,7 @@ def curves_figure(
     findings: Iterable[Any] = (),
     title: str | None = None,
     ghosts: Sequence[Mapping[str, Any]] | None = None,
+    shown_epoch: int | None = None,
 ) -> go.Figure:
     """Training and validation curves of one metric, on the same axes.
 
@@ -188,6 +191,9 @@ def curves_figure(
         ghosts: earlier runs to compare with, each ``{"label": "dropout 0.2",
             "history": {...}}``; a ghost without a curve of ``metric`` is left
             out. Defaults to None (none).
+        shown_epoch: the epoch the network view shows (its time machine), marked
+            with a solid grey line ("shown: epoch N"; 0 is the start). Defaults
+            to None (not marked).
 
     Returns:
         The figure; with no epochs yet (and no ghosts), empty axes that say so.
@@ -240,6 +246,18 @@ def curves_figure(
             annotation_text=f"best: epoch {best_epoch}",
             annotation_position="top left",
             annotation_font_color=BEST_COLOUR,
+        )
+    if shown_epoch is not None and 0 <= shown_epoch <= n_epochs:
+        figure.add_vline(
+            x=max(shown_epoch, 0.5),
+            line_color=SHOWN_COLOUR,
+            line_width=3,
+            opacity=0.6,
+            annotation_text="shown: start"
+            if shown_epoch == 0
+            else f"shown: epoch {shown_epoch}",
+            annotation_position="bottom right",
+            annotation_font_color=SHOWN_COLOUR,
         )
     _mark_findings(figure, findings, n_epochs, falling=metric in FALLING)
     figure.update_xaxes(

@@ -50,7 +50,8 @@ def test_train_watch_the_curves_grow_stop_continue_and_see_the_results():
         "the curves to grow",
     )
     assert seen == sorted(seen)  # never shrinks
-    assert len(at.get("plotly_chart")) == 2  # curves and the decision boundary
+    # The curves, the decision boundary, and the network inside (its neurons).
+    assert len(at.get("plotly_chart")) == 3
     boundary = json.loads(at.get("plotly_chart")[1].proto.spec)
     assert boundary["data"][0]["type"] == "heatmap"
 
@@ -122,7 +123,8 @@ def test_a_short_training_finishes_with_validation_metrics_and_no_test_metrics()
     poll(at, ended, "the training to end")
     assert status(at) == "Finished: 4 epochs"
     assert curve_points(at) == 4
-    assert len(at.get("plotly_chart")) == 1  # four inputs: no decision boundary
+    # Four inputs: no decision boundary; the curves and the network's weights.
+    assert len(at.get("plotly_chart")) == 2
     table = at.dataframe[-1].value
     assert table["Metric"].tolist()[0] == "Accuracy"
     text = " ".join(plain(c.value) for c in at.caption)

@@ -1,0 +1,103 @@
+"""Inside the network on the Train screen (AppTest): the live network view, its
+views (weights, neurons over the plane, one row), the time machine, and training
+again from the same or new starting weights.
+
+``run_every`` fragments never tick under AppTest, so each test polls with
+``.run()``; the loops are bounded by a deadline, never asserted on.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from tests.support import charts, ended, experiment, go, poll, train_screen
+
+
+def figure(at, key: str = "train_inside_figure") -> dict:
+    chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith(key))
+    return json.loads(chart.proto.spec)
+
+
+def title(spec: dict) -> str:
+    text = spec["layout"].get("title", {})
+    return text.get("text", "") if isinstance(text, dict) else text
+
+
+def trained(spec: dict):
+    at = train_screen(spec)
+    at.button(key="train_start").click().run()
+    poll(at, ended, "the training to end")
+    return at
+
+
+def slider(at):
+    return next(s for s in at.select_slider if s.label == "Epoch shown")
+
+
+def test_two_inputs_show_each_neuron_over_the_plane_and_scrub_back_in_time():
+    at = trained(experiment("builtin:circle", layers=(4,), epochs=6))
+    assert "Inside the network" in [h.value for h in at.subheader]
+    # Two inputs: the neurons over the plane first, as TensorFlow Playground does.
+    maps = figure(at)
+    assert "Each neuron over the plane, after epoch 6" in title(maps)
+    heatmaps = [t for t in maps["data"] if t["type"] == "heatmap"]
+    assert len(heatmaps) >= 5  # 4 hidden neurons and the output
+    # The time machine: every epoch kept, from the starting weights.
+    assert slider(at).options == ["start", "1", "2", "3", "4", "5", "6"]
+    slider(at).set_value(2).run()
+    # The curves mark the epoch the network view shows.
+    curves = next(f for t, f in charts(at).items() if "training and validation" in t)
+    marks = [a["text"] for a in curves["layout"]["annotations"]]
+    assert "shown: epoch 2" in marks
+    slider(at).set_value(0).run()
+    start = figure(at)
+    assert "starting weights" in title(start)
+    # The network was different then: its neurons' maps changed.
+    later = [t["z"] for t in heatmaps]
+    earlier = [t["z"] for t in start["data"] if t["type"] == "heatmap"]
+    assert later != earlier
+
+
+def test_the_weights_view_colours_connections_and_one_row_shows_a_prediction():
+    at = trained(experiment("builtin:iris", layers=(5,), epochs=3))
+    control = next(c for c in at.get("button_group") if c.label == "Show")
+    options = [o.content for o in control.proto.options]
+    assert "Neurons over the plane" not in options  # Iris has four inputs
+    assert "weights, after epoch 3" in title(figure(at))
+    lines = [t for t in figure(at)["data"] if t.get("mode") == "lines"]
+    assert len(lines) >= 2  # positive and negative weights, drawn apart
+    control.set_value("row").run()
+    row = figure(at)
+    assert title(row).startswith("Prediction: "), title(row)
+    assert any(name in title(row) for name in ("setosa", "versicolor", "virginica"))
+    assert any("right answer" in c.value for c in at.caption)
+    # Evaluate draws the finished run's network too.
+    go(at, "evaluate")
+    assert not at.exception
+    assert "weights, as trained" in title(figure(at, "evaluate_inside_figure"))
+
+
+def test_train_again_from_the_same_or_new_starting_weights():
+    at = trained(experiment("builtin:circle", layers=(4,), epochs=3))
+    first = at.session_state["job_id"]
+    from ui import training
+
+    manager = training.manager()
+    start = manager.view(first).snapshots.at(0)
+    at.button(key="inside_again_same").click().run()
+    poll(at, ended, "the same-seed run to end")
+    again = at.session_state["job_id"]
+    assert again != first
+    same = manager.view(again).snapshots.at(0)
+    assert all(np.array_equal(a, b) for a, b in zip(start, same, strict=True))
+
+    seed = at.session_state["spec"]["train"]["seed"]
+    at.button(key="inside_again_new").click().run()
+    poll(at, ended, "the new-seed run to end")
+    assert at.session_state["spec"]["train"]["seed"] != seed
+    new = manager.view(at.session_state["job_id"]).snapshots.at(0)
+    assert not np.array_equal(start[0], new[0])
+    assert "Learning curves" in [h.value for h in at.subheader]
+    assert charts(at)
