@@ -32,6 +32,7 @@ from ui.metrics import (
     metric_cards,
     show_reference,
 )
+from ui.stepping import show_step_mode
 
 LIVE_SECONDS = 0.5
 # Widget key -> where its value lives in the spec's ``train`` section.
@@ -726,6 +727,7 @@ def main() -> None:
         st.success(safe.escape(notice), icon=":material/build:")
     if view is None:
         st.caption("No training yet: press Train.")
+        show_step_mode(spec, prepared)
         return
     # Live while training, and while the time machine replays the run.
     pace = LIVE_SECONDS if active else inside.PLAY_SECONDS if inside.playing() else None
@@ -736,6 +738,7 @@ def main() -> None:
     live(show_job)(view.job_id, active, notice)
     crossval.show_crossval(spec, prepared, view)
     show_downloads(view)
+    show_step_mode(spec, prepared)
 
 
 main()

@@ -20,8 +20,9 @@ import streamlit as st
 from nncore.core.errors import DataError, SpecError
 from nncore.core.metrics import format_metric
 from nncore.report import guide
-from ui import models, page, presenter, safe, state, training
+from ui import inside, models, page, presenter, safe, state, training
 from ui.metrics import metric_card
+from ui.stepping import show_step_mode
 
 LIVE_SECONDS = 0.5
 # A warm server trains a demo in a second or two: too fast for a class to watch.
@@ -239,6 +240,9 @@ def show() -> None:
     if active:
         st.caption("The evaluation appears here when the training ends.")
         return
+    if name == "first":  # small enough to step through, weight by weight
+        with st.container(border=True):
+            show_step_mode(view.spec, prepared)
     show_evaluation(captions["evaluate"], view, prepared, name)
 
 
@@ -362,6 +366,13 @@ def show_live(job_id: str, *, was_active: bool, name: str) -> None:
         right.caption(
             "What the network answers at each point of the plane, redrawn as it "
             "learns; the dots are the training rows."
+        )
+    prepared = training.manager().prepared(job_id)
+    if len(view.snapshots) and prepared is not None:
+        st.markdown("**Inside the network**")
+        epoch = view.snapshots.epochs[-1]
+        inside.show_network(
+            view.spec, prepared, view.snapshots.at(epoch), epoch, key="home_demo"
         )
     if view.findings or name == "overfit":
         show_findings(view)

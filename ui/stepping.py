@@ -242,7 +242,7 @@ def show_step_mode(spec: dict, prepared) -> None:
         prepared: the prepared data, or None when there is none yet (the section
             then only shows its title).
     """
-    st.subheader("One step at a time")
+    st.subheader("One step at a time", divider="gray")
     st.caption(
         "Train one batch and see everything it does: the inputs, each layer's "
         "outputs, the loss, every weight's gradient and how each weight changes. "
