@@ -16,7 +16,13 @@ import streamlit as st
 
 from nncore.core.errors import DataError, SpecError
 from nncore.inside import forward, neuron_maps, unpack
-from nncore.plots.inside import neuron_maps_figure, row_figure, weights_figure
+from nncore.plots.inside import (
+    MAPS_CAPTION,
+    WEIGHTS_CAPTION,
+    neuron_maps_figure,
+    row_figure,
+    weights_figure,
+)
 from nncore.runs.boundary import boundary_grid
 from nncore.spec.schema import MAX_SEED
 from ui import presenter, safe, state, training
@@ -38,12 +44,8 @@ VIEWS = {
     "row": "One row's forward pass",
 }
 CAPTIONS = {
-    "connections": "Every line is a weight: blue ones add, orange ones subtract, "
-    "and the thicker the line the larger the weight. Hover a neuron or a line for "
-    "its value.",
-    "neurons": "Each small square is one neuron: its output at every point of the "
-    "plane of the two inputs (red above 0, blue below). The last square is the "
-    "output, the decision boundary, with the training rows on it.",
+    "connections": WEIGHTS_CAPTION,
+    "neurons": MAPS_CAPTION,
     "row": "One validation row goes through the network: each neuron is filled by "
     "its output for that row (its activation), and the prediction is at the end.",
 }
