@@ -26,7 +26,14 @@ MAX_UNITS = 4096
 MIN_LEARNING_RATE = 1e-6
 MAX_LEARNING_RATE = 1.0
 MAX_EPOCHS = 1000
+MAX_LAYERS = 20  # in model.layers (nncore.spec.schema.MAX_LAYERS)
 DROPOUT_RATE = 0.2
+# The initial weights made for ReLU-like layers (Kaiming He et al., 2015): their
+# spread keeps the signals' size from layer to layer when half the outputs are 0.
+HE_INITIALIZER = "he_normal"
+# Activations that squash their input into a narrow range, whose gradient is
+# small everywhere but near 0: deep stacks of them make gradients vanish.
+SQUASHING = ("sigmoid", "tanh")
 EARLY_STOPPING = {"enabled": True, "patience": 5}
 
 
@@ -59,6 +66,14 @@ FIXES: dict[str, dict[str, Any]] = {
     ),
     "balanced_class_weights": _fix(
         "Use balanced class weights", changes={"train": {"class_weight": "balanced"}}
+    ),
+    "leaky_relu": _fix("Switch the ReLU layers to leaky ReLU", "leaky_relu"),
+    "he_initial_weights": _fix(
+        "Start the hidden layers from He initial weights", "he_initial_weights"
+    ),
+    "use_relu": _fix("Switch the sigmoid and tanh hidden layers to ReLU", "use_relu"),
+    "add_batchnorm": _fix(
+        "Add batch normalisation after each dense layer", "add_batchnorm"
     ),
 }
 
@@ -158,6 +173,45 @@ def _add_dropout(spec: dict) -> None:
     spec["model"]["layers"] = result
 
 
+def _add_batchnorm(spec: dict) -> None:
+    """Batch normalisation right after each dense layer (before its dropout), as
+    long as the network stays within ``MAX_LAYERS`` layers."""
+    layers = _layers(spec)
+    result = []
+    for index, layer in enumerate(layers):
+        result.append(layer)
+        following = layers[index + 1] if index + 1 < len(layers) else None
+        is_dense = isinstance(layer, dict) and layer.get("type") == "dense"
+        has_norm = isinstance(following, dict) and following.get("type") == "batchnorm"
+        room = len(result) + len(layers) - index - 1 < MAX_LAYERS
+        if is_dense and not has_norm and room:
+            result.append({"type": "batchnorm"})
+    spec["model"]["layers"] = result
+
+
+def _switch_activation(old: tuple[str, ...], new: str) -> Any:
+    def switch(spec: dict) -> None:
+        for layer in _dense(spec):
+            if layer.get("activation", "relu") in old:
+                layer["activation"] = new
+
+    return switch
+
+
+def _he_initial_weights(spec: dict) -> None:
+    for layer in _dense(spec):
+        if not str(layer.get("kernel_initializer", "glorot_uniform")).startswith("he_"):
+            layer["kernel_initializer"] = HE_INITIALIZER
+
+
+def _dense(spec: dict) -> list[dict]:
+    return [
+        layer
+        for layer in _layers(spec)
+        if isinstance(layer, dict) and layer.get("type") == "dense"
+    ]
+
+
 def _scale_units(factor: float) -> Any:
     def scale(spec: dict) -> None:
         for layer in _layers(spec):
@@ -191,6 +245,10 @@ _ACTIONS = {
     "halve_learning_rate": _scale_learning_rate(0.5),
     # Keras' ReduceLROnPlateau divides by 10 by default (factor=0.1).
     "reduce_learning_rate": _scale_learning_rate(0.1),
+    "add_batchnorm": _add_batchnorm,
+    "leaky_relu": _switch_activation(("relu",), "leaky_relu"),
+    "use_relu": _switch_activation(SQUASHING, "relu"),
+    "he_initial_weights": _he_initial_weights,
 }
 
 
@@ -212,6 +270,11 @@ IN_PLACE = {
     "reduce_learning_rate": "The learning rate is at its lowest (0.000001) already.",
     "scale_data": "The inputs are standardised already.",
     "balanced_class_weights": "The class weights are balanced already.",
+    "leaky_relu": "No hidden layer uses ReLU any more.",
+    "he_initial_weights": "The hidden layers start from He initial weights already.",
+    "use_relu": "No hidden layer uses sigmoid or tanh.",
+    "add_batchnorm": "Every dense layer is followed by batch normalisation already "
+    f"(or the network has the most layers allowed, {MAX_LAYERS}).",
 }
 
 # A fix as a clause of "Instead, ...".
@@ -227,6 +290,10 @@ _CLAUSES = {
     "reduce_learning_rate": "divide the learning rate by 10",
     "scale_data": "standardise the inputs",
     "balanced_class_weights": "use balanced class weights",
+    "leaky_relu": "switch the ReLU layers to leaky ReLU",
+    "he_initial_weights": "start from He initial weights",
+    "use_relu": "switch sigmoid and tanh layers to ReLU",
+    "add_batchnorm": "add batch normalisation after each dense layer",
 }
 
 
