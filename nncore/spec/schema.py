@@ -31,7 +31,19 @@ TASKS = ("auto", "binary", "multiclass", "regression")
 SCALINGS = ("standard", "minmax", "none")
 # What preparation does with extreme or impossible numbers (nncore.data.outliers).
 OUTLIERS = ("keep", "drop", "clip")
-LAYER_TYPES = ("dense", "dropout", "batchnorm")
+LAYER_TYPES = (
+    "dense",
+    "dropout",
+    "batchnorm",
+    "conv2d",
+    "maxpool2d",
+    "avgpool2d",
+    "flatten",
+    "global_avg_pool",
+)
+# Image layers: they need an image input (H, W, C), see nncore.spec.stack.
+IMAGE_LAYER_TYPES = ("conv2d", "maxpool2d", "avgpool2d", "flatten", "global_avg_pool")
+PADDINGS = ("same", "valid")
 ACTIVATIONS = (
     "relu",
     "tanh",
@@ -67,6 +79,11 @@ TUNE_PRUNERS = ("median", "hyperband", "none")
 
 MAX_LAYERS = 20
 MAX_UNITS = 4096
+# Convolutions a beginner's machine trains in seconds to minutes.
+MAX_FILTERS = 256
+MAX_KERNEL_SIZE = 11
+MAX_STRIDES = 4
+MAX_POOL_SIZE = 8
 MAX_PENALTY = 1  # of an L1 or L2 weight penalty
 MIN_LEARNING_RATE = 1e-6
 MAX_LEARNING_RATE = 1.0
@@ -314,11 +331,46 @@ LAYERS: dict[str, dict[str, Field]] = {
     },
     "dropout": {"rate": number(0, 1, closed="left", required=True, example=0.2)},
     "batchnorm": {},
+    "conv2d": {
+        "filters": integer(
+            1, MAX_FILTERS, 16, help="How many patterns (feature maps) it learns."
+        ),
+        "kernel_size": integer(
+            1, MAX_KERNEL_SIZE, 3, help="The side of the square window, in pixels."
+        ),
+        "strides": integer(
+            1, MAX_STRIDES, 1, help="How many pixels the window moves at each step."
+        ),
+        "padding": choice(
+            PADDINGS,
+            "same",
+            help="'same' pads the border so the image keeps its size (at stride "
+            "1); 'valid' does not pad, so the image shrinks by kernel_size - 1.",
+        ),
+        "activation": choice(ACTIVATIONS, "relu"),
+    },
+    "maxpool2d": {
+        "pool_size": integer(
+            1, MAX_POOL_SIZE, 2, help="Keeps the largest value of each square."
+        )
+    },
+    "avgpool2d": {
+        "pool_size": integer(
+            1, MAX_POOL_SIZE, 2, help="Keeps the mean value of each square."
+        )
+    },
+    "flatten": {},
+    "global_avg_pool": {},
 }
 # A layer as a message shows it, with its required fields.
 LAYER_EXAMPLES = {
     "dense": '{"type": "dense", "units": 32}',
     "dropout": '{"type": "dropout", "rate": 0.2}',
+    "conv2d": '{"type": "conv2d", "filters": 16, "kernel_size": 3}',
+    "maxpool2d": '{"type": "maxpool2d", "pool_size": 2}',
+    "avgpool2d": '{"type": "avgpool2d", "pool_size": 2}',
+    "flatten": '{"type": "flatten"}',
+    "global_avg_pool": '{"type": "global_avg_pool"}',
 }
 
 

@@ -1,8 +1,11 @@
 """The network: the ``model`` part of the spec (its rules are
-``nncore.spec.model``'s), what it counts, and building it.
+``nncore.spec.model``'s, its shapes ``nncore.spec.stack``'s), what it counts, the
+presets, and building it.
 
-A model is a stack of hidden layers (dense, dropout, batch normalisation) followed by
-an output layer that the task decides. Everything here but ``build_model`` is plain
+A model is a stack of hidden layers followed by an output layer that the task
+decides. On a table the hidden layers are dense, dropout and batch normalisation;
+on images (``n_inputs`` an ``(H, W, C)`` shape) convolutions, pooling, Flatten and
+Global average pooling come first. Everything here but ``build_model`` is plain
 Python: the Model screen validates, counts parameters and draws the network without
 importing TensorFlow.
 """
@@ -10,12 +13,14 @@ importing TensorFlow.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nncore.spec.model import validate_model_spec
-
-LAYER_TITLES = {"dense": "Dense", "dropout": "Dropout", "batchnorm": "BatchNorm"}
+from nncore.spec.schema import layer_defaults
+from nncore.spec.stack import LAYER_TITLES as LAYER_TITLES
+from nncore.spec.stack import check_stack, input_shape_of, layer_shapes
+from nncore.spec.stack import output_layer as output_layer
 
 PRESETS: dict[str, list[dict[str, Any]]] = {
     "Start simple": [{"type": "dense", "units": 8, "activation": "relu"}],
@@ -44,12 +49,58 @@ PRESET_DESCRIPTIONS = {
     "switches off 30% of the neurons while training to fight overfitting.",
 }
 
+# Networks for images. Each fits images from 8x8 (digits_images) to 64x64 RGB, and
+# stays under the server's parameter limit there (tests/unit/test_cnn_layers.py).
+IMAGE_PRESETS: dict[str, list[dict[str, Any]]] = {
+    "Small CNN": [
+        {"type": "conv2d", "filters": 16, "kernel_size": 3, "activation": "relu"},
+        {"type": "maxpool2d", "pool_size": 2},
+        {"type": "conv2d", "filters": 32, "kernel_size": 3, "activation": "relu"},
+        {"type": "maxpool2d", "pool_size": 2},
+        {"type": "flatten"},
+        {"type": "dense", "units": 64, "activation": "relu"},
+        {"type": "dropout", "rate": 0.3},
+    ],
+    "LeNet-like": [
+        {"type": "conv2d", "filters": 6, "kernel_size": 5, "padding": "same"},
+        {"type": "avgpool2d", "pool_size": 2},
+        {"type": "conv2d", "filters": 16, "kernel_size": 5, "padding": "same"},
+        {"type": "avgpool2d", "pool_size": 2},
+        {"type": "flatten"},
+        {"type": "dense", "units": 120, "activation": "relu"},
+        {"type": "dense", "units": 84, "activation": "relu"},
+    ],
+    "Just Dense: see why convolutions help": [
+        {"type": "flatten"},
+        {"type": "dense", "units": 128, "activation": "relu"},
+        {"type": "dense", "units": 64, "activation": "relu"},
+    ],
+}
+IMAGE_PRESET_DESCRIPTIONS = {
+    "Small CNN": "Two convolutions (16 and 32 filters of 3x3), each followed by "
+    "max pooling that halves the image, then a dense layer of 64 neurons with "
+    "dropout: a good first network for images.",
+    "LeNet-like": "The shape of LeCun's 1998 digit reader: convolutions of 6 and 16 "
+    "filters of 5x5, each followed by average pooling, then dense layers of 120 "
+    "and 84 neurons. It pads the image's border ('same' padding) so that it fits "
+    "images as small as 8x8; the original did not pad its 32x32 images.",
+    "Just Dense: see why convolutions help": "Flattens the image into one long row "
+    "of pixels and uses dense layers of 128 and 64 neurons, as for a table: no "
+    "convolutions, so it cannot tell that neighbouring pixels belong together. "
+    "Compare it with a CNN.",
+}
+
 
 def network_summary(spec: Mapping[str, Any]) -> str:
     """The hidden layers of an experiment in short: ``"128-64"``, ``"128-64 +
     dropout"``, ``"conv 16-32 · 64"`` (convolutions' filters, then dense units).
 
-    A network without hidden layers is ``"no hidden layer"``.
+    Pooling, Flatten and Global average pooling have no size of their own and are
+    not named. A network without hidden layers is ``"no hidden layer"``.
+
+    Example:
+        >>> network_summary({"model": {"layers": IMAGE_PRESETS["Small CNN"]}})
+        'conv 16-32 · 64 + dropout'
     """
     stack = [
         layer
@@ -57,7 +108,11 @@ def network_summary(spec: Mapping[str, Any]) -> str:
         if isinstance(layer, Mapping)
     ]
     units = [layer.get("units") for layer in stack if layer.get("type") == "dense"]
-    filters = [layer.get("filters") for layer in stack if layer.get("type") == "conv2d"]
+    filters = [
+        layer.get("filters", layer_defaults("conv2d")["filters"])
+        for layer in stack
+        if layer.get("type") == "conv2d"
+    ]
     parts = []
     if filters:
         parts.append("conv " + "-".join(str(f) for f in filters))
@@ -72,113 +127,64 @@ def network_summary(spec: Mapping[str, Any]) -> str:
     return text
 
 
-def output_layer(task: str, n_classes: int | None) -> dict[str, Any]:
-    """The output layer the task needs, and why, in one plain sentence.
+def network_inputs(prepared: Any) -> int | tuple[int, int, int]:
+    """What ``build_model``, ``count_parameters`` and ``network_figure`` take as
+    ``n_inputs`` for these prepared data: the image shape ``(H, W, C)`` of images
+    (a ``PreparedImages``), else the number of input columns.
 
     Args:
-        task: ``"binary"``, ``"multiclass"`` or ``"regression"``.
-        n_classes: the number of classes (used for multiclass; None otherwise).
-
-    Returns:
-        ``{"units": int, "activation": str, "explanation": str}``.
-
-    Raises:
-        ValueError: for an unknown task, or multiclass without at least 2 classes.
+        prepared: a ``PreparedData`` or ``PreparedImages``.
     """
-    if task == "binary":
-        return {
-            "units": 1,
-            "activation": "sigmoid",
-            "explanation": "One neuron with a sigmoid activation gives the "
-            "probability (from 0 to 1) that an example belongs to the second class.",
-        }
-    if task == "multiclass":
-        if isinstance(n_classes, bool) or not isinstance(n_classes, int):
-            raise ValueError(
-                f"Received: n_classes={n_classes!r}. Multiclass needs the number of "
-                "classes, e.g. n_classes=3."
-            )
-        if n_classes < 2:
-            raise ValueError(
-                f"Received: n_classes={n_classes}. Multiclass needs at least 2 classes."
-            )
-        return {
-            "units": n_classes,
-            "activation": "softmax",
-            "explanation": f"{n_classes} neurons with a softmax activation give one "
-            "probability per class, and the probabilities add up to 1.",
-        }
-    if task == "regression":
-        return {
-            "units": 1,
-            "activation": "linear",
-            "explanation": "One neuron with a linear activation (no squashing) "
-            "predicts the number itself.",
-        }
-    raise ValueError(
-        f"Received: task={task!r}. Expected 'binary', 'multiclass' or 'regression'."
-    )
+    image_shape = getattr(prepared, "image_shape", None)
+    if image_shape is not None:
+        return tuple(int(size) for size in image_shape)
+    return int(prepared.n_features)
 
 
 def count_parameters(
-    layers: list[dict[str, Any]], n_inputs: int, task: str, n_classes: int | None
+    layers: list[dict[str, Any]],
+    n_inputs: int | Sequence[int],
+    task: str,
+    n_classes: int | None,
 ) -> list[dict[str, Any]]:
     """Count the weights of each layer, as Keras would, without importing it.
 
-    A dense layer has ``inputs × units`` weights plus ``units`` biases; batch
-    normalisation has 4 numbers per input (scale and shift are learnt, the running
-    mean and variance are not); dropout has none.
+    The rows of ``nncore.spec.stack.layer_shapes`` (which explains the counts and
+    refuses a stack that cannot work), then a total row.
 
     Args:
         layers: the hidden layers (``model.layers`` of a spec).
-        n_inputs: the number of input features.
+        n_inputs: the number of input features of a table, or an image's shape
+            ``(H, W, C)`` (see ``network_inputs``).
         task: ``"binary"``, ``"multiclass"`` or ``"regression"``.
         n_classes: the number of classes (multiclass), else None.
 
     Returns:
-        One row per layer, the output layer last but one, then a total row. Each
-        row has ``name``, ``type``, ``units`` (the layer's output width; None in the
-        total row), ``parameters`` and ``trainable``.
+        One row per layer of the Keras network (for images the ``"Rescaling"``
+        layer first), the output layer last but one, then a ``"Total"`` row. Each
+        row has ``name``, ``type``, ``units`` (the numbers a layer outputs per
+        example: its width, or H·W·C of an image; None in the total row),
+        ``shape`` (a tuple; None in the total row), ``output`` (the shape as text,
+        ``"14x14x16"``; ``""`` in the total row), ``position`` (the 1-based place
+        in ``layers``, None for the rows added), ``parameters`` and ``trainable``.
+
+    Raises:
+        SpecError: for a stack that cannot work on these inputs, naming the layer.
     """
-    rows = []
-    width = n_inputs
-    seen: dict[str, int] = {}
-    for layer in layers:
-        kind = layer["type"]
-        seen[kind] = seen.get(kind, 0) + 1
-        name = f"{LAYER_TITLES[kind]} {seen[kind]}"
-        if kind == "dense":
-            parameters = width * layer["units"] + layer["units"]
-            trainable = parameters
-            width = layer["units"]
-        elif kind == "batchnorm":
-            parameters, trainable = 4 * width, 2 * width
-        else:
-            parameters = trainable = 0
-        rows.append(_row(name, LAYER_TITLES[kind], width, parameters, trainable))
-    output = output_layer(task, n_classes)
-    parameters = width * output["units"] + output["units"]
-    rows.append(_row("Output", "Dense", output["units"], parameters, parameters))
+    rows = layer_shapes(layers, n_inputs, task, n_classes)
     rows.append(
-        _row(
-            "Total",
-            "",
-            None,
-            sum(r["parameters"] for r in rows),
-            sum(r["trainable"] for r in rows),
-        )
+        {
+            "name": "Total",
+            "type": "",
+            "position": None,
+            "shape": None,
+            "output": "",
+            "units": None,
+            "parameters": sum(r["parameters"] for r in rows),
+            "trainable": sum(r["trainable"] for r in rows),
+        }
     )
     return rows
-
-
-def _row(name, kind, units, parameters, trainable) -> dict[str, Any]:
-    return {
-        "name": name,
-        "type": kind,
-        "units": units,
-        "parameters": parameters,
-        "trainable": trainable,
-    }
 
 
 def _seeded(name: str, seeds: random.Random):
@@ -195,29 +201,36 @@ def _seeded(name: str, seeds: random.Random):
 
 def build_model(
     model_spec: dict[str, Any],
-    n_inputs: int,
+    n_inputs: int | Sequence[int],
     task: str,
     n_classes: int | None,
     seed: int = 42,
 ):
     """Build the network as an uncompiled ``keras.Sequential``.
 
-    Imports Keras (and TensorFlow) on first call.
+    Imports Keras (and TensorFlow) on first call. For images the first layer is
+    ``Rescaling(1/255)``: the network takes the pixel values as they are stored
+    (uint8, 0 to 255; never scale them beforehand) and sees them from 0 to 1.
 
     Args:
         model_spec: the ``model`` part of a spec (validated here).
-        n_inputs: the number of input features.
+        n_inputs: the number of input features of a table, or an image's shape
+            ``(H, W, C)`` (see ``network_inputs``).
         task: ``"binary"``, ``"multiclass"`` or ``"regression"``.
         n_classes: the number of classes (multiclass), else None.
         seed: seeds the initial weights and dropout. Defaults to 42.
 
     Returns:
-        A ``keras.Sequential`` with an ``Input`` of ``n_inputs`` features.
+        A ``keras.Sequential`` with an ``Input`` of ``n_inputs`` features, or of
+        ``(H, W, C)`` images.
 
     Raises:
-        SpecError: when ``model_spec`` is invalid.
+        SpecError: when ``model_spec`` is invalid, or its layers cannot work on
+            these inputs (``nncore.spec.stack.check_stack``).
     """
     model_spec = validate_model_spec(model_spec)
+    shape = input_shape_of(n_inputs)
+    check_stack(model_spec["layers"], shape)
     import keras
 
     keras.utils.set_random_seed(seed)
@@ -226,26 +239,11 @@ def build_model(
     # other threads (the app's sessions) also draw from the global generator, and
     # would change the weights between the seeding and the layers.
     seeds = random.Random(seed)
-    model = keras.Sequential([keras.Input((n_inputs,))])
+    model = keras.Sequential([keras.Input(shape)])
+    if len(shape) == 3:
+        model.add(keras.layers.Rescaling(1.0 / 255, name="rescaling"))
     for layer in model_spec["layers"]:
-        if layer["type"] == "dense":
-            penalty = layer["l1"] > 0 or layer["l2"] > 0
-            model.add(
-                keras.layers.Dense(
-                    layer["units"],
-                    activation=layer["activation"],
-                    kernel_initializer=_seeded(layer["kernel_initializer"], seeds),
-                    kernel_regularizer=(
-                        keras.regularizers.L1L2(l1=layer["l1"], l2=layer["l2"])
-                        if penalty
-                        else None
-                    ),
-                )
-            )
-        elif layer["type"] == "dropout":
-            model.add(keras.layers.Dropout(layer["rate"], seed=seed))
-        else:
-            model.add(keras.layers.BatchNormalization())
+        model.add(_keras_layer(keras, layer, seeds, seed))
     output = output_layer(task, n_classes)
     model.add(
         keras.layers.Dense(
@@ -257,15 +255,54 @@ def build_model(
     return model
 
 
+def _keras_layer(keras, layer: dict[str, Any], seeds: random.Random, seed: int):
+    """The Keras layer of one validated hidden layer."""
+    kind = layer["type"]
+    if kind == "dense":
+        penalty = layer["l1"] > 0 or layer["l2"] > 0
+        return keras.layers.Dense(
+            layer["units"],
+            activation=layer["activation"],
+            kernel_initializer=_seeded(layer["kernel_initializer"], seeds),
+            kernel_regularizer=(
+                keras.regularizers.L1L2(l1=layer["l1"], l2=layer["l2"])
+                if penalty
+                else None
+            ),
+        )
+    if kind == "conv2d":
+        return keras.layers.Conv2D(
+            layer["filters"],
+            layer["kernel_size"],
+            strides=layer["strides"],
+            padding=layer["padding"],
+            activation=layer["activation"],
+            kernel_initializer=_seeded("glorot_uniform", seeds),
+        )
+    if kind == "dropout":
+        return keras.layers.Dropout(layer["rate"], seed=seed)
+    if kind == "batchnorm":
+        return keras.layers.BatchNormalization()
+    if kind == "maxpool2d":
+        return keras.layers.MaxPooling2D(layer["pool_size"])
+    if kind == "avgpool2d":
+        return keras.layers.AveragePooling2D(layer["pool_size"])
+    if kind == "flatten":
+        return keras.layers.Flatten()
+    if kind == "global_avg_pool":
+        return keras.layers.GlobalAveragePooling2D()
+    raise ValueError(f"Received: layer type {kind!r}. It has no Keras layer here.")
+
+
 def trainable_parameters(model: dict, prepared) -> int:
     """Trainable parameters of the spec's network on the prepared data (no Keras).
 
     Args:
         model: the ``model`` section of a validated spec.
-        prepared: the ``PreparedData`` it trains on.
+        prepared: the ``PreparedData`` (or ``PreparedImages``) it trains on.
     """
     n_classes = len(prepared.classes) if prepared.classes else None
     rows = count_parameters(
-        model["layers"], prepared.n_features, prepared.task, n_classes
+        model["layers"], network_inputs(prepared), prepared.task, n_classes
     )
     return int(rows[-1]["trainable"])

@@ -118,8 +118,8 @@ BAD_SPECS = [
     ),
     BadSpec(
         "unknown-layer-type",
-        spec_json(model={"layers": [{"type": "conv2d", "units": 3}]}),
-        ("'model.layers[0].type' field must be one of {'dense'", "Got 'conv2d'"),
+        spec_json(model={"layers": [{"type": "conv3d", "units": 3}]}),
+        ("'model.layers[0].type' field must be one of {'dense'", "Got 'conv3d'"),
     ),
     BadSpec(
         "units-0",

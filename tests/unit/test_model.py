@@ -62,9 +62,10 @@ BAD_MODELS = [
     ),
     (
         "unknown-type",
-        {"layers": [DENSE, {"type": "conv2d"}]},
+        {"layers": [DENSE, {"type": "conv3d"}]},
         r"The 'model.layers\[1\].type' field must be one of \{'dense', 'dropout', "
-        r"'batchnorm'\}. Got 'conv2d'.",
+        r"'batchnorm', 'conv2d', 'maxpool2d', 'avgpool2d', 'flatten', "
+        r"'global_avg_pool'\}. Got 'conv3d'.",
     ),
     (
         "no-type",
