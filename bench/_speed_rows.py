@@ -119,7 +119,7 @@ def run_app(
             seen["finished_s"] = wall
             seen["snapshots"] = len(view.snapshots)
             seen["snapshot_bytes"] = view.snapshots.size_bytes
-            seen["health_records"] = len((view.health or {}).get("epochs", []))
+            seen["health_records"] = len(view.health) if view.health else 0
             model_file = manager.model_file(job_id)
             kept = model_file and model_file.with_name("snapshots.npz")
             seen["snapshot_file_bytes"] = kept.stat().st_size if kept else 0

@@ -16,6 +16,7 @@ import streamlit as st
 
 from nncore.core.errors import DataError, SpecError
 from nncore.inside import forward, neuron_maps, unpack
+from nncore.plots.health import dead_share_figure, gradient_size_figure, health_figure
 from nncore.plots.inside import (
     MAPS_CAPTION,
     WEIGHTS_CAPTION,
@@ -85,6 +86,34 @@ def show_inside(view, prepared) -> None:
     show_network(view.spec, prepared, snapshots.at(epoch), epoch, key="train")
     if view.status not in training.ACTIVE:
         _train_again_buttons(view, prepared)
+    show_health(view.health, epoch)
+
+
+def show_health(log, epoch: int | None) -> None:
+    """The layers' health over the epochs (``JobView.health``), ``epoch`` marked."""
+    st.markdown("**Layer health**")
+    if log is None or not len(log):
+        st.caption("The layers' health appears here once training starts.")
+        return
+    shown = st.segmented_control(
+        "Health of the layers",
+        list(HEALTH_VIEWS),
+        format_func=lambda k: HEALTH_VIEWS[k][0],
+        default="gradient_size",
+        key="inside_health_view",
+        help="How the numbers inside each layer spread over the epochs. The "
+        "training doctor reads them too: dead ReLU neurons, vanishing and "
+        "exploding gradients.",
+    )
+    shown = shown or "gradient_size"
+    if shown == "gradient_size":
+        figure = gradient_size_figure(log, epoch=epoch)
+    elif shown == "dead":
+        figure = dead_share_figure(log, epoch=epoch)
+    else:
+        figure = health_figure(log, shown, epoch=epoch)
+    presenter.plotly_chart(figure, key="inside_health_figure")
+    st.caption(HEALTH_VIEWS[shown][1])
 
 
 def show_network(spec, prepared, weights, epoch: int | None, *, key: str) -> None:
@@ -186,6 +215,34 @@ def _points(prepared) -> dict:
         "y": rows[:, 1].tolist(),
         "label": prepared.y_train[:MAX_POINTS].tolist(),
     }
+
+
+HEALTH_VIEWS = {
+    "gradient_size": (
+        "Gradient size",
+        "How big each layer's gradients are (log scale): the size of the nudges "
+        "learning gives its weights. Far smaller in the first layers than in the "
+        "last: vanishing gradients. Growing by orders of magnitude: exploding.",
+    ),
+    "weights": (
+        "Weights",
+        "The spread of each layer's weights: the line is the median, the dark "
+        "band the middle half, the light band 90 % of them.",
+    ),
+    "gradients": (
+        "Gradients",
+        "The spread of each layer's gradients on a fixed sample of training rows.",
+    ),
+    "activations": (
+        "Activations",
+        "The spread of each layer's outputs on a fixed sample of training rows.",
+    ),
+    "dead": (
+        "Dead ReLU",
+        "The share of each ReLU layer's neurons that output 0 for every sample "
+        "row: they have stopped learning.",
+    ),
+}
 
 
 # --- the time machine ---------------------------------------------------------------

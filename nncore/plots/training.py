@@ -62,6 +62,9 @@ _FINDING_WORDS = {
     "oscillation": "oscillating from epoch {}",
     "plateau": "plateau since epoch {}",
     "ignored_class": "rare class ignored (epoch {})",
+    "dead_relu": "dead ReLU neurons from epoch {}",
+    "vanishing_gradients": "vanishing gradients from epoch {}",
+    "exploding_gradients": "exploding gradients from epoch {}",
 }
 _TITLES = {
     **METRIC_TITLES,

@@ -23,6 +23,7 @@ import keras
 from nncore.runs.boundary import boundary_grid
 from nncore.runs.checkpoint import write_checkpoint
 from nncore.train.doctor import diagnose
+from nncore.train.health import HealthWatch, health_findings
 
 if TYPE_CHECKING:
     from nncore.runs.view import Job
@@ -102,6 +103,10 @@ class Progress(keras.callbacks.Callback):
         self.writer = CheckpointWriter(manager, job.job_id)
         self.snapshots = job.snapshots
         self.takes_snapshots = job.live_view
+        # The layers' health, probed beside the loop at the screen's pace.
+        self.health = (
+            HealthWatch(job.prepared, log=job.health) if job.live_view else None
+        )
 
     def take_snapshot(self, epoch, weights):
         """Keep the weights after ``epoch`` (0-based) for the time machine."""
@@ -111,6 +116,8 @@ class Progress(keras.callbacks.Callback):
         self.start_iterations = int(self.model.optimizer.iterations.numpy())
         if self.takes_snapshots:
             self.snapshots.add(self.start_epoch, self.model.get_weights())
+        if self.health is not None:
+            self.health.record(self.model, self.start_epoch, force=True)
         if self.grid is not None:
             self._refresh(self.first_epoch)
 
@@ -135,9 +142,10 @@ class Progress(keras.callbacks.Callback):
             self.manager.record_epochs(self.job_id, dict(self.pending))
             self.pending.clear()
         if final and self.grid is not None:
-            self._refresh(self.trainer.weights_epoch)
+            # The scored weights may be an earlier epoch's: no health probe.
+            self._refresh(self.trainer.weights_epoch, probe=False)
 
-    def _refresh(self, epoch: int) -> None:
+    def _refresh(self, epoch: int, *, probe: bool = True) -> None:
         self.last_refresh = time.monotonic()
         history = self.manager.history(self.job_id)
         findings = (
@@ -151,6 +159,12 @@ class Progress(keras.callbacks.Callback):
             if history
             else []
         )
+        if self.health is not None and probe:
+            # The epoch the weights are at: in a chunk, past the logs handed over.
+            done = int(self.model.optimizer.iterations.numpy()) - self.start_iterations
+            at = self.start_epoch + done // max(self.trainer.steps_per_epoch, 1)
+            self.health.record(self.model, at)
+            findings += health_findings(self.health.log, self.trainer.spec)
         boundary = (
             self.grid.boundary(self.trainer.predict, epoch)
             if self.grid is not None

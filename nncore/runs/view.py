@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nncore.data.prepare import PreparedData
+from nncore.train.health import HealthLog
 from nncore.train.snapshots import Snapshots, SnapshotView
 from nncore.train.warmup import is_warm
 
@@ -81,7 +82,9 @@ class JobView:
             else None.
         snapshots: the network's weights after each epoch so far (a bounded
             number for big networks; ``nncore.train.snapshots``).
-        health: the layers' health so far (``nncore.train.health``), or None.
+        health: the layers' health so far (a thread-safe
+            ``nncore.train.health.HealthLog``: read it with ``records()``), or
+            None before the first probe.
         warnings: what the user should know, in plain words.
         error: what went wrong (failed jobs), and what to do.
         message: one line for people about where the job is.
@@ -139,7 +142,7 @@ class JobView:
     scored_epoch: int | None = None
     last_epoch_metrics: dict | None = None
     snapshots: SnapshotView = field(default_factory=SnapshotView, compare=False)
-    health: dict | None = field(default=None, compare=False)
+    health: HealthLog | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -189,7 +192,7 @@ class Job:
     min_seconds: float | None = None  # a demo's least duration (Pace)
     live_view: bool = True  # keep snapshots and the layers' health
     snapshots: Snapshots = field(default_factory=Snapshots)  # thread-safe itself
-    health: dict | None = None  # the layers' health, as HealthLog.to_plain gives
+    health: HealthLog = field(default_factory=HealthLog)  # thread-safe itself
 
 
 def snapshot(job: Job, *, queue_position: int | None, queue_length: int) -> JobView:
@@ -263,7 +266,7 @@ def snapshot(job: Job, *, queue_position: int | None, queue_length: int) -> JobV
         scored_epoch=job.scored_epoch if job.metrics is not None else None,
         last_epoch_metrics=job.last_metrics if job.metrics is not None else None,
         snapshots=job.snapshots.view(),
-        health=job.health,
+        health=job.health if len(job.health) else None,
     )
 
 

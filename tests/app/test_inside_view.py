@@ -55,6 +55,15 @@ def test_two_inputs_show_each_neuron_over_the_plane_and_scrub_back_in_time():
     start = figure(at)
     assert "starting weights" in title(start)
     # The network was different then: its neurons' maps changed.
+    # The layers' health over the epochs, the epoch shown marked.
+    assert "**Layer health**" in [m.value for m in at.markdown]
+    health = figure(at, "inside_health_figure")
+    assert "Dense 1" in [t.get("name") for t in health["data"]]
+    health_view = next(
+        c for c in at.get("button_group") if c.label.startswith("Health")
+    )
+    health_view.set_value("dead").run()
+    assert any("ReLU" in c.value for c in at.caption)
     later = [t["z"] for t in heatmaps]
     earlier = [t["z"] for t in start["data"] if t["type"] == "heatmap"]
     assert later != earlier

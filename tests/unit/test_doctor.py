@@ -432,6 +432,52 @@ APPLIED = [
     ("reduce_learning_rate", ("compile", "learning_rate"), 0.0001),
     ("scale_data", ("data", "scaling"), "standard"),
     ("balanced_class_weights", ("train", "class_weight"), "balanced"),
+    (
+        "leaky_relu",
+        ("model", "layers"),
+        [
+            _dense(128, "leaky_relu"),
+            {"type": "dropout", "rate": 0.3},
+            _dense(7, "leaky_relu"),
+            {"type": "batchnorm"},
+            _dense(1, "tanh"),
+        ],
+    ),
+    (
+        "use_relu",
+        ("model", "layers"),
+        [
+            _dense(128),
+            {"type": "dropout", "rate": 0.3},
+            _dense(7),
+            {"type": "batchnorm"},
+            _dense(1),
+        ],
+    ),
+    (
+        "he_initial_weights",
+        ("model", "layers"),
+        [
+            {**_dense(128), "kernel_initializer": "he_normal"},
+            {"type": "dropout", "rate": 0.3},
+            {**_dense(7), "kernel_initializer": "he_normal"},
+            {"type": "batchnorm"},
+            {**_dense(1, "tanh"), "kernel_initializer": "he_normal"},
+        ],
+    ),
+    (
+        "add_batchnorm",
+        ("model", "layers"),
+        [
+            _dense(128),
+            {"type": "batchnorm"},
+            {"type": "dropout", "rate": 0.3},
+            _dense(7),
+            {"type": "batchnorm"},
+            _dense(1, "tanh"),
+            {"type": "batchnorm"},
+        ],
+    ),
 ]
 
 
