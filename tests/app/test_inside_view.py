@@ -110,3 +110,16 @@ def test_train_again_from_the_same_or_new_starting_weights():
     assert not np.array_equal(start[0], new[0])
     assert "Learning curves" in [h.value for h in at.subheader]
     assert charts(at)
+
+
+def test_play_replays_the_run_from_the_start_to_the_end():
+    at = trained(experiment("builtin:circle", layers=(3,), epochs=4))
+    at.button(key="inside_play_button").click().run()
+    seen = [at.session_state["inside_epoch"]]
+    # Each refresh of the live fragment (a rerun here) is one step of the replay.
+    while at.session_state["inside_play"] and len(seen) < 10:
+        at.run()
+        seen.append(at.session_state["inside_epoch"])
+    assert seen[0] <= 1 and seen[-1] == 4 and seen == sorted(seen)
+    assert not at.session_state["inside_play"]  # stops at the last epoch
+    assert at.button(key="inside_play_button")  # Play again, not Pause
