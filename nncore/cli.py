@@ -159,7 +159,14 @@ def command_data(args) -> dict:
     spec, base_dir = _experiment(args)
     _progress(f"loading {spec['data']['source']}")
     table = load_source(spec["data"], base_dir=base_dir)
-    _progress(f"read {len(table.frame)} rows x {len(table.frame.columns)} columns")
+    if hasattr(table, "images"):  # pictures (nncore.data.image_sets.LoadedImages)
+        height, width, channels = table.image_shape
+        _progress(
+            f"read {len(table.labels)} pictures of {len(table.classes)} classes, "
+            f"as {height}x{width}x{channels}"
+        )
+    else:
+        _progress(f"read {len(table.frame)} rows x {len(table.frame.columns)} columns")
     report = inspect_data(table, spec["data"])
     summary = report.prepared.summary()
     summary["warnings"] = report.warnings

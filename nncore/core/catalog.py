@@ -64,6 +64,28 @@ BUILTIN_DATASETS: dict[str, BuiltinDataset] = {
     ),
 }
 
+# The image datasets (nncore.data.images), kept apart from BUILTIN_DATASETS: those
+# are tables, and whatever lists or loads BUILTIN_DATASETS expects a table.
+IMAGE_DATASETS: dict[str, BuiltinDataset] = {
+    "digits_images": BuiltinDataset(
+        "Handwritten digits as images (10 classes)",
+        "1,797 grayscale pictures of 8×8 pixels: which digit 0-9?",
+    ),
+    "shapes": BuiltinDataset(
+        "Shapes (4 classes, images)",
+        "28×28 grayscale drawings of circles, squares, triangles and crosses of "
+        "random size, place and angle: where convolutions shine.",
+        generated=True,
+    ),
+}
+
+
+def is_image_dataset(source: str) -> bool:
+    """Whether a spec's ``data.source`` names a built-in image dataset
+    (``builtin:digits_images``, ``builtin:shapes``)."""
+    name = source.split(":", 1)[1] if source.startswith("builtin:") else None
+    return name in IMAGE_DATASETS
+
 
 def is_generated(source: str) -> bool:
     """Whether a spec's ``data.source`` names one of the 2-D generators."""
@@ -77,5 +99,6 @@ def dataset_title(source: str | None) -> str:
         return "unknown data"
     if source.startswith("builtin:"):
         name = source.split(":", 1)[1]
-        return BUILTIN_DATASETS[name].title if name in BUILTIN_DATASETS else name
+        known = BUILTIN_DATASETS.get(name) or IMAGE_DATASETS.get(name)
+        return known.title if known is not None else name
     return source

@@ -17,6 +17,11 @@ NNSTUDIO_MAX_QUEUED                2  unfinished jobs (queued or running) of one
                                       session (the CLI is one session)
 NNSTUDIO_MAX_TRIALS              200  trials of one hyper-parameter search
 NNSTUDIO_MAX_UPLOAD_MB           200  size of a file uploaded on the Data screen
+NNSTUDIO_MAX_IMAGE_PIXELS 50,000,000  pixels (width × height) of one picture in an
+                                      image dataset, as its header claims them
+NNSTUDIO_MAX_ZIP_MB            1,000  megabytes of an image ZIP or folder once
+                                      unpacked (declared and actually read)
+NNSTUDIO_MAX_IMAGE_FILES      20,000  files in an image ZIP or folder
 ====================  ===========  ==============================================
 
 Streamlit's own ``server.maxUploadSize`` (``.streamlit/config.toml``, 200 MB) is the
@@ -59,8 +64,11 @@ __all__ = [
     "check_parameters",
     "check_rows_epochs",
     "check_trials",
+    "check_image_files",
     "check_upload_size",
+    "check_zip_size",
     "current",
+    "image_pixels_problem",
     "parameters_problem",
     "problems",
     "queued_problem",
@@ -73,6 +81,9 @@ MAX_ROWS_EPOCHS = "NNSTUDIO_MAX_ROWS_EPOCHS"
 MAX_QUEUED = "NNSTUDIO_MAX_QUEUED"
 MAX_TRIALS = "NNSTUDIO_MAX_TRIALS"
 MAX_UPLOAD_MB = "NNSTUDIO_MAX_UPLOAD_MB"
+MAX_IMAGE_PIXELS = "NNSTUDIO_MAX_IMAGE_PIXELS"
+MAX_ZIP_MB = "NNSTUDIO_MAX_ZIP_MB"
+MAX_IMAGE_FILES = "NNSTUDIO_MAX_IMAGE_FILES"
 # Megabytes as Streamlit counts them for server.maxUploadSize.
 MEGABYTE = 1024 * 1024
 
@@ -116,6 +127,19 @@ LIMITS: dict[str, Limit] = {
         Limit(MAX_QUEUED, 2, "unfinished jobs (queued or running) of one session"),
         Limit(MAX_TRIALS, 200, "trials of one hyper-parameter search"),
         Limit(MAX_UPLOAD_MB, 200, "megabytes of a file uploaded on the Data screen"),
+        # A 48-megapixel phone photo (8000 x 6000) passes; Pillow itself refuses
+        # about 179 million and warns from 89 million (turned into a refusal).
+        Limit(
+            MAX_IMAGE_PIXELS,
+            50_000_000,
+            "pixels (width × height) of one picture in an image dataset",
+        ),
+        # Pictures are decoded one at a time, so the unpacked size costs time, not
+        # memory; bench/image_load.py's 100 MB ZIP of JPEGs is about 100 MB unpacked.
+        Limit(MAX_ZIP_MB, 1_000, "megabytes of an image ZIP or folder once unpacked"),
+        # 20,000 pictures of 64 x 64 RGB are 250 MB of pixels, a good share of a
+        # small shared server's memory.
+        Limit(MAX_IMAGE_FILES, 20_000, "files in an image ZIP or folder"),
     )
 }
 
@@ -326,4 +350,66 @@ def check_upload_size(n_bytes: int) -> None:
         f"to {limit:,} MB ({MAX_UPLOAD_MB}). Upload a smaller sample of the data "
         "(fewer rows, or only the columns you need); the server admin can raise "
         f"{MAX_UPLOAD_MB} (Streamlit's server.maxUploadSize is the upper bound)."
+    )
+
+
+def image_pixels_problem(width: int, height: int) -> str | None:
+    """The message for a picture with more pixels than ``NNSTUDIO_MAX_IMAGE_PIXELS``,
+    or None if it fits. Image loading skips such a picture and warns with it.
+
+    Args:
+        width, height: the picture's size as its header claims it.
+    """
+    limit = current(MAX_IMAGE_PIXELS)
+    pixels = width * height
+    if pixels <= limit:
+        return None
+    return (
+        f"its header claims {width:,} × {height:,} pixels ({pixels:,}); this server "
+        f"reads pictures of at most {limit:,} pixels ({MAX_IMAGE_PIXELS}). Save it "
+        "smaller (a few hundred pixels a side is plenty); "
+        + _raise_hint(MAX_IMAGE_PIXELS)
+    )
+
+
+def check_zip_size(n_bytes: int, *, declared: bool = True) -> None:
+    """Refuse an image ZIP or folder bigger than ``NNSTUDIO_MAX_ZIP_MB`` unpacked.
+
+    Args:
+        n_bytes: the unpacked size: declared by the ZIP's directory, or read so far.
+        declared: whether ``n_bytes`` is what the ZIP declares (True) or what was
+            actually read from it (False). Default: True.
+
+    Raises:
+        LimitError: the pictures are too big.
+    """
+    limit = current(MAX_ZIP_MB)
+    if n_bytes <= limit * MEGABYTE:
+        return
+    size = (
+        f"are {n_bytes / MEGABYTE:,.1f} MB once unpacked (as the archive or folder "
+        "declares)"
+        if declared
+        else f"unpack to more than {limit:,} MB (counted while reading them)"
+    )
+    raise LimitError(
+        f"These pictures {size}; this server reads at most {limit:,} MB of pictures "
+        f"({MAX_ZIP_MB}). Use fewer or smaller pictures (a few hundred pixels a side "
+        f"is plenty); {_raise_hint(MAX_ZIP_MB)}"
+    )
+
+
+def check_image_files(n_files: int) -> None:
+    """Refuse an image ZIP or folder of more files than ``NNSTUDIO_MAX_IMAGE_FILES``.
+
+    Raises:
+        LimitError: there are too many files.
+    """
+    limit = current(MAX_IMAGE_FILES)
+    if n_files <= limit:
+        return
+    raise LimitError(
+        f"This archive or folder holds {n_files:,} files; this server reads at most "
+        f"{limit:,} ({MAX_IMAGE_FILES}). Use a sample of the pictures (a few hundred "
+        f"per class is plenty to learn from); {_raise_hint(MAX_IMAGE_FILES)}"
     )

@@ -1,11 +1,19 @@
-"""The Data screen's work in one call: load the source, prepare, profile."""
+"""The Data screen's work in one call: load the source, prepare, profile.
+
+Image sources (``builtin:digits_images``, ``builtin:shapes``, a ZIP or a folder of
+class folders) go to ``nncore.data.image_sets`` and ``nncore.data.images``:
+``load_source`` returns a ``LoadedImages`` for them, and ``inspect_data`` a report
+whose ``prepared`` is a ``PreparedImages`` and whose ``profile`` is None.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nncore.core import memory
+from nncore.core.catalog import is_image_dataset
 from nncore.core.errors import DataError
 from nncore.core.text import quoted
 from nncore.data.loading import LoadedTable, read_table
@@ -18,29 +26,37 @@ from nncore.data.prepare import (
 from nncore.data.profile import DataOverview, DataProfile, overview_data, profile_data
 from nncore.data.sources import load_builtin
 
+if TYPE_CHECKING:
+    from nncore.data.image_sets import LoadedImages
+    from nncore.data.images import PreparedImages
+
 
 @dataclass
 class DataReport:
     """A loaded, prepared and profiled dataset."""
 
-    table: LoadedTable
-    prepared: PreparedData
-    profile: DataProfile
+    table: LoadedTable | LoadedImages
+    prepared: PreparedData | PreparedImages
+    profile: DataProfile | None  # None for pictures: see nncore.data.images
 
     @property
     def warnings(self) -> list[str]:
         """Everything the user should act on: load problems, preparation, pitfalls."""
         seen: list[str] = []
-        for message in (
-            self.table.warnings + self.prepared.warnings + self.profile.pitfalls
-        ):
+        pitfalls = self.profile.pitfalls if self.profile is not None else []
+        for message in self.table.warnings + self.prepared.warnings + pitfalls:
             if message not in seen:
                 seen.append(message)
         return seen
 
 
-def load_source(data_spec: dict, base_dir: str | Path | None = None) -> LoadedTable:
-    """Load the table named by ``data_spec["source"]``.
+def load_source(
+    data_spec: dict, base_dir: str | Path | None = None
+) -> LoadedTable | LoadedImages:
+    """Load the table (or the pictures) named by ``data_spec["source"]``.
+
+    A ZIP, a folder or a built-in image dataset gives a ``LoadedImages``
+    (``nncore.data.image_sets.load_image_source``), anything else a table.
 
     Args:
         data_spec: a validated ``data`` section of an experiment spec.
@@ -51,6 +67,8 @@ def load_source(data_spec: dict, base_dir: str | Path | None = None) -> LoadedTa
         DataError: when the source cannot be read.
     """
     source = data_spec["source"]
+    if is_image_dataset(source):
+        return _images(data_spec)
     if source.startswith("builtin:"):
         name = source.split(":", 1)[1]
         frame = load_builtin(
@@ -73,6 +91,8 @@ def load_source(data_spec: dict, base_dir: str | Path | None = None) -> LoadedTa
             f"({error.strerror or error}). Give the path of a CSV, TSV, Excel or "
             "Parquet file, or pass the file with --data FILE."
         ) from error
+    if path.is_dir() or path.suffix.lower() == ".zip":
+        return _images(data_spec, path)
     if not found:
         raise DataError(
             f"The data file {quoted(source, 120)} does not exist. Check "
@@ -81,12 +101,25 @@ def load_source(data_spec: dict, base_dir: str | Path | None = None) -> LoadedTa
     return read_table(path)
 
 
-def inspect_data(table: LoadedTable, data_spec: dict) -> DataReport:
-    """Prepare and profile a loaded table with the spec's settings.
+def _images(data_spec: dict, path: Path | None = None) -> LoadedImages:
+    from nncore.data.image_sets import load_image_source
+
+    return load_image_source(data_spec, path)
+
+
+def inspect_data(table: LoadedTable | LoadedImages, data_spec: dict) -> DataReport:
+    """Prepare and profile a loaded table with the spec's settings; split loaded
+    pictures (``nncore.data.images.split_images``; no profile).
 
     The memory that each step frees (a large table's copies) is handed back to the
     system after it, so that the next step and other sessions can use it.
     """
+    if not isinstance(table, LoadedTable):
+        from nncore.data.images import split_images
+
+        return DataReport(
+            table=table, prepared=split_images(table, data_spec), profile=None
+        )
     prepared = prepare_from_spec(table.frame, data_spec)
     memory.return_freed_memory()
     profile = profile_data(prepared, split=data_spec["split"])

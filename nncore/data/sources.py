@@ -10,7 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from nncore.core.catalog import BUILTIN_DATASETS, BuiltinDataset, is_generated
+from nncore.core.catalog import (
+    BUILTIN_DATASETS,
+    IMAGE_DATASETS,
+    BuiltinDataset,
+    is_generated,
+)
 from nncore.core.errors import DataError
 from nncore.data.bundled import bundled_frame
 
@@ -32,6 +37,12 @@ def load_builtin(
     Raises:
         DataError: for an unknown name.
     """
+    if name in IMAGE_DATASETS:
+        raise DataError(
+            f"'{name}' is a built-in image dataset, not a table. Load it with "
+            "nncore.data.load_builtin_images, or use data.source "
+            f"'builtin:{name}' (the Data screen and the CLI read it as pictures)."
+        )
     if name not in BUILTIN_DATASETS:
         raise DataError(
             f"There is no built-in dataset '{name}'. "

@@ -31,6 +31,11 @@ TASKS = ("auto", "binary", "multiclass", "regression")
 SCALINGS = ("standard", "minmax", "none")
 # What preparation does with extreme or impossible numbers (nncore.data.outliers).
 OUTLIERS = ("keep", "drop", "clip")
+# Image datasets (nncore.data.images): the colour mode every picture is converted
+# to ("auto": grayscale when every picture is, else rgb), and the bounds of a side.
+IMAGE_COLORS = ("auto", "grayscale", "rgb")
+MIN_IMAGE_SIDE = 4
+MAX_IMAGE_SIDE = 256
 LAYER_TYPES = (
     "dense",
     "dropout",
@@ -212,9 +217,12 @@ SCHEMA: dict[str, Field] = {
     "data.scaling": choice(SCALINGS, "standard"),
     "data.seed": integer(0, MAX_SEED, 42),
     "data.n_samples": integer(
-        20, 100_000, 400, help="Used by the 2-D generators only (circle, xor, …)."
+        20,
+        100_000,
+        400,
+        help="Used by the generators only (circle, xor, …, and shapes).",
     ),
-    "data.noise": number(0, 2, 0.1, help="Used by the 2-D generators only."),
+    "data.noise": number(0, 2, 0.1, help="Used by the generators only."),
     "data.max_categories": integer(
         2, 1000, 20, help="One-hot encoding keeps at most this many categories."
     ),
@@ -230,6 +238,53 @@ SCHEMA: dict[str, Field] = {
         "'keep' them, 'drop' the training rows that have one (validation and test "
         "rows are kept, so the scores stay honest), or 'clip' the inputs of every "
         "split to the training rows' range.",
+    ),
+    # Image datasets only (a ZIP, a folder of class folders, builtin:digits_images,
+    # builtin:shapes); see nncore.data.images.
+    "data.images.size": Field(
+        "list",
+        "auto",
+        nullable=True,
+        expected=f"must be 'auto' (the most common size, at most 64×64), a whole "
+        f"number of pixels from {MIN_IMAGE_SIDE} to {MAX_IMAGE_SIDE} for square "
+        "pictures (e.g. 32), or [height, width] (e.g. [48, 64])",
+        help="The size every picture is resized to.",
+    ),
+    "data.images.color": choice(
+        IMAGE_COLORS,
+        "auto",
+        help="The colour mode every picture is converted to ('auto': grayscale when "
+        "every picture is grayscale, else rgb).",
+    ),
+    "data.augment.flip": boolean(
+        False, help="Mirror training pictures left-right at random."
+    ),
+    "data.augment.rotation": number(
+        0, 180, 0, example=15, noun="number of degrees", note="0 switches it off"
+    ),
+    "data.augment.zoom": number(
+        0, 0.9, 0.0, example=0.1, noun="fraction", note="0 switches it off"
+    ),
+    "data.augment.contrast": number(
+        0, 0.9, 0.0, example=0.2, noun="fraction", note="0 switches it off"
+    ),
+    # builtin:shapes only, with data.n_samples and data.noise (pixel noise).
+    "data.shapes.min_size": number(
+        0.1, 1, 0.4, example=0.4, noun="fraction of the picture's side"
+    ),
+    "data.shapes.max_size": number(
+        0.1, 1, 0.8, example=0.8, noun="fraction of the picture's side"
+    ),
+    "data.shapes.jitter": number(
+        0,
+        0.5,
+        0.15,
+        example=0.15,
+        noun="fraction of the picture's side",
+        help="How far a shape's centre may move from the middle of the picture.",
+    ),
+    "data.shapes.rotation": number(
+        0, 180, 45, example=45, noun="number of degrees", note="0: never rotated"
     ),
     "model.layers": Field(
         "list",

@@ -12,12 +12,15 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from nncore.core.catalog import BUILTIN_DATASETS
+from nncore.core.catalog import BUILTIN_DATASETS, IMAGE_DATASETS
 from nncore.core.errors import SpecError
 from nncore.spec.compiling import validate_compile_spec
-from nncore.spec.fields import check_field, fail, merge_section, one_of
+from nncore.spec.fields import check_field, expected, fail, merge_section, one_of
 from nncore.spec.model import validate_model_spec
 from nncore.spec.schema import (
+    MAX_IMAGE_SIDE,
+    MIN_IMAGE_SIDE,
+    SCHEMA,
     SECTION_EXPECTED,
     SECTIONS,
     default_spec,
@@ -47,12 +50,12 @@ def validate_data_spec(data: Any) -> dict[str, Any]:
     source = check_field(merged, "data.source")
     if source.startswith("builtin:"):
         name = source.split(":", 1)[1]
-        if name not in BUILTIN_DATASETS:
+        if name not in BUILTIN_DATASETS and name not in IMAGE_DATASETS:
             raise fail(
                 "data.source",
                 source,
                 "names an unknown built-in dataset; expected one of "
-                + one_of(f"builtin:{n}" for n in BUILTIN_DATASETS),
+                + one_of(f"builtin:{n}" for n in [*BUILTIN_DATASETS, *IMAGE_DATASETS]),
             )
     for name in (
         "target",
@@ -76,7 +79,50 @@ def validate_data_spec(data: Any) -> dict[str, Any]:
             f"= {round(total, 6)}. For example use 0.7, 0.15 and 0.15."
         )
     check_field(split, "data.split.stratify")
+    _image_sections(merged)
     return merged
+
+
+def _image_sections(merged: dict[str, Any]) -> None:
+    """Check the image datasets' sub-sections (``data.images``, ``data.augment``,
+    ``data.shapes``) in place; every spec has them, whatever its source."""
+    images = _subsection(merged, "data.images", ("color",))
+    images["size"] = image_size(images["size"])
+    merged["images"] = images
+    merged["augment"] = _subsection(
+        merged, "data.augment", ("flip", "rotation", "zoom", "contrast")
+    )
+    shapes = _subsection(
+        merged, "data.shapes", ("min_size", "max_size", "jitter", "rotation")
+    )
+    if shapes["min_size"] > shapes["max_size"]:
+        raise SpecError(
+            "The 'data.shapes.min_size' field must be at most 'data.shapes.max_size'. "
+            f"Got min_size={shapes['min_size']} and max_size={shapes['max_size']}; "
+            "for example use 0.4 and 0.8."
+        )
+    merged["shapes"] = shapes
+
+
+def image_size(value: Any) -> Any:
+    """``data.images.size`` checked: ``"auto"`` (or null), a whole number of pixels
+    (square pictures) or ``[height, width]``; returned as given, a list for a
+    tuple.
+
+    Raises:
+        SpecError: naming the field, the value received and what is expected.
+    """
+    if value is None or value == "auto":
+        return value
+    sides = list(value) if isinstance(value, list | tuple) else [value]
+    if len(sides) in (1, 2) and all(
+        isinstance(side, int)
+        and not isinstance(side, bool)
+        and MIN_IMAGE_SIDE <= side <= MAX_IMAGE_SIDE
+        for side in sides
+    ):
+        return sides if isinstance(value, list | tuple) else value
+    raise fail("data.images.size", value, expected(SCHEMA["data.images.size"]))
 
 
 def validate_train_spec(train: Any) -> dict[str, Any]:
