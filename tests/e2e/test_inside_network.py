@@ -12,7 +12,15 @@ from playwright.sync_api import Page, expect
 from nncore.spec import default_spec, validate_spec
 from nncore.spec.sharing import encode_spec
 
-from .conftest import EXCEPTION, MAIN, VIEWPORT, rerun, screenshot, wait_for_app
+from .conftest import (
+    EXCEPTION,
+    MAIN,
+    SCREENSHOTS,
+    VIEWPORT,
+    rerun,
+    screenshot,
+    wait_for_app,
+)
 from .test_design_and_share import go_to
 from .test_train_screen import TRAINING_TIMEOUT_MS, status_line
 
@@ -32,6 +40,13 @@ _MARKS_JS = """() => {
   const chart = document.querySelector('.st-key-train_curves .js-plotly-plot');
   return chart ? (chart.layout.annotations || []).map((a) => a.text) : [];
 }"""
+
+
+def part(page: Page, key: str, name: str) -> None:
+    """Save the element with widget key ``key`` alone as NAME.png (for the
+    README, docs/images/)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator(f".st-key-{key}").screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
 def small_circle_experiment() -> dict:
@@ -69,6 +84,7 @@ def test_neurons_over_the_plane_and_the_time_machine(circle_page: Page):
     assert trained["count"] == 5, trained  # 4 hidden neurons and the output
     assert "after epoch 20" in trained["title"]
     screenshot(page, "inside-neurons")
+    part(page, "train_inside_figure", "readme-inside-neurons")
 
     # Back to the starting weights: the slider's Home key, then the maps change
     # and the curves mark the start.
@@ -87,14 +103,25 @@ def test_neurons_over_the_plane_and_the_time_machine(circle_page: Page):
     assert "shown: start" in page.evaluate(_MARKS_JS)
     expect(page.locator(EXCEPTION)).to_have_count(0)
     screenshot(page, "inside-time-machine")
+    part(page, "train_curves", "readme-inside-curves")
 
 
 def test_one_batch_at_a_time_shows_the_numbers_and_moves_on(circle_page: Page):
     page = circle_page
     main = page.locator(MAIN)
     go_to(page, "Train")
-    toggle = main.get_by_role("switch", name="Step through the training")
-    rerun(page, lambda: toggle.click(force=True), timeout=90_000)
+    # The whole screen first: Streamlit's browser code loads the number inputs'
+    # part on first use, and a click before they are drawn reruns the script
+    # without their values (they fall back to their minimum).
+    expect(main.get_by_text("No training yet: press Train.")).to_be_visible()
+    epochs = main.locator('[data-testid="stNumberInput"]').filter(
+        has=page.get_by_text("Epochs", exact=True)
+    )
+    expect(epochs.locator("input")).to_have_value("20")
+    wait_for_app(page)
+    label = main.get_by_text("Step through the training", exact=True)
+    rerun(page, lambda: label.click(), timeout=90_000)
+    expect(main.get_by_role("switch", name="Step through the training")).to_be_checked()
     next_batch = main.get_by_role("button", name="Next batch")
     rerun(page, lambda: next_batch.click(), timeout=90_000)
     metrics = main.locator('[data-testid="stMetric"]')
@@ -110,3 +137,4 @@ def test_one_batch_at_a_time_shows_the_numbers_and_moves_on(circle_page: Page):
     assert loss.inner_text() != before
     expect(page.locator(EXCEPTION)).to_have_count(0)
     screenshot(page, "step-mode")
+    part(page, "step_update_chart", "readme-step-update")
