@@ -498,7 +498,9 @@ def show_charts(view) -> None:
         ghost_runs.caption(ghosts)
     if right is not None:
         with right:
-            presenter.plotly_chart(boundary_figure(view.boundary), key="train_boundary")
+            # The epoch the time machine shows, or the latest.
+            boundary = inside.boundary_at(view) or view.boundary
+            presenter.plotly_chart(boundary_figure(boundary), key="train_boundary")
             st.caption(
                 "What the network predicts at each point of the plane of the two "
                 "inputs, redrawn as it learns; the dots are training rows."

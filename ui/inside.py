@@ -28,7 +28,14 @@ from nncore.runs.boundary import boundary_grid
 from nncore.spec.schema import MAX_SEED
 from ui import presenter, safe, state, training
 
-__all__ = ["playing", "shown_epoch", "show_inside", "show_network", "train_again"]
+__all__ = [
+    "boundary_at",
+    "playing",
+    "shown_epoch",
+    "show_inside",
+    "show_network",
+    "train_again",
+]
 
 # The epoch the time machine shows (None: the latest), Play, and the view chosen.
 EPOCH = "inside_epoch"
@@ -66,6 +73,27 @@ def shown_epoch(view) -> int | None:
     if chosen is None or chosen not in view.snapshots.epochs:
         return None
     return chosen
+
+
+def boundary_at(view) -> dict | None:
+    """The decision boundary as it was at the epoch the time machine shows
+    (drawn from that epoch's weights); None when it shows the latest."""
+    epoch = shown_epoch(view)
+    prepared = training.manager().prepared(view.job_id)
+    if epoch is None or prepared is None or prepared.n_features != 2:
+        return None
+    n_classes = len(prepared.classes) if prepared.task == "multiclass" else None
+    try:
+        network = unpack(
+            view.spec["model"]["layers"],
+            prepared.n_features,
+            prepared.task,
+            n_classes,
+            view.snapshots.at(epoch),
+        )
+    except ValueError:
+        return None
+    return boundary_grid(prepared).boundary(lambda x: forward(network, x)[-1], epoch)
 
 
 def show_inside(view, prepared) -> None:

@@ -51,6 +51,8 @@ def test_two_inputs_show_each_neuron_over_the_plane_and_scrub_back_in_time():
     curves = next(f for t, f in charts(at).items() if "training and validation" in t)
     marks = [a["text"] for a in curves["layout"]["annotations"]]
     assert "shown: epoch 2" in marks
+    # The decision boundary beside the curves goes back in time too.
+    assert "Decision boundary after epoch 2" in charts(at)
     slider(at).set_value(0).run()
     start = figure(at)
     assert "starting weights" in title(start)
