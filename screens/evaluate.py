@@ -20,6 +20,7 @@ from nncore.core.errors import DataError, SpecError
 from nncore.report.compare import dataset_title, network_summary
 from ui import (
     holdout,
+    image_eval,
     inside,
     lab_report,
     model_choice,
@@ -110,7 +111,8 @@ def describe(candidate: model_choice.Candidate, prepared) -> None:
         candidate.label
         if candidate.key.startswith("file:")
         else f"network {network_summary(spec)}",
-        f"{len(prepared.y_val):,} validation and {len(prepared.y_test):,} test rows",
+        f"{len(prepared.y_val):,} validation and {len(prepared.y_test):,} test "
+        + ("pictures" if image_eval.is_images(prepared) else "rows"),
         prepared.task,
     ]
     if candidate.name:
@@ -174,17 +176,22 @@ def main() -> None:
         divider="gray",
     )
     found = verdict.verdict_for(candidate, version, prepared, evaluation)
+    pictures = image_eval.is_images(prepared)
     if evaluation.task == "regression":
         scores.show_regression(evaluation, prepared, found)
+    elif pictures:
+        image_eval.show_image_classification(evaluation, prepared, version, found)
     else:
         scores.show_classification(evaluation, prepared, version, found)
-    show_importance(model, prepared, version)
+    if not pictures:  # shuffling one pixel among pictures says little
+        show_importance(model, prepared, version)
     st.subheader("Inside the network", divider="gray")
     inside.show_network(
         candidate.spec, prepared, model.get_weights(), None, key="evaluate"
     )
-    predicting.show_try(model, prepared, version)
-    predicting.show_batch(model, prepared, version)
+    predicting.show_try(model, prepared, version, candidate.spec)
+    if not pictures:  # a table of new rows
+        predicting.show_batch(model, prepared, version)
     lab_report.show_lab_report(candidate, prepared, evaluation, version)
     st.subheader("Download", divider="gray")
     show_download(candidate)

@@ -23,12 +23,11 @@ from nncore.spec import (
 )
 from nncore.train.model import (
     LAYER_TITLES,
-    PRESET_DESCRIPTIONS,
-    PRESETS,
     count_parameters,
+    network_inputs,
     output_layer,
 )
-from ui import page, presenter, safe, state, warmup
+from ui import image_model, page, presenter, safe, state, warmup
 
 LAYER_KEY = "model_layer_"
 NEW_LAYERS = {
@@ -65,6 +64,7 @@ WIDGET_FIELDS = {
     "l1": ("l1", float),
     "l2": ("l2", float),
     "rate": ("rate", lambda rate: min(float(rate), 0.99)),
+    **image_model.IMAGE_WIDGET_FIELDS,
 }
 
 
@@ -87,13 +87,13 @@ def restack(new_layers: list[dict]) -> None:
 
 
 def use_preset(name: str) -> None:
-    restack(validate_model_spec({"layers": PRESETS[name]})["layers"])
+    presets = {**image_model.IMAGE_PRESETS, **image_model.PRESETS}
+    restack(validate_model_spec({"layers": presets[name]})["layers"])
 
 
 def add_layer(kind: str) -> None:
-    restack(
-        [*layers(), validate_model_spec({"layers": [NEW_LAYERS[kind]]})["layers"][0]]
-    )
+    new = {**NEW_LAYERS, **image_model.NEW_IMAGE_LAYERS}[kind]
+    restack([*layers(), validate_model_spec({"layers": [new]})["layers"][0]])
 
 
 def move_layer(index: int, step: int) -> None:
@@ -111,23 +111,23 @@ def reset_model() -> None:
     restack(st.session_state[state.SPEC]["model"]["layers"])
 
 
-def choose_preset() -> None:
+def choose_preset(prepared) -> None:
     st.subheader("Start from a preset", divider="gray")
-    columns = st.columns(len(PRESETS))
-    for i, (column, name) in enumerate(zip(columns, PRESETS, strict=True)):
+    presets, descriptions = image_model.presets_for(prepared)
+    columns = st.columns(len(presets))
+    for i, (column, name) in enumerate(zip(columns, presets, strict=True)):
         column.button(
             name,
             key=f"model_preset_{i}",
             on_click=use_preset,
             args=(name,),
             width="stretch",
-            help=f"Replace the hidden layers with this network. "
-            f"{PRESET_DESCRIPTIONS[name]}",
+            help=f"Replace the hidden layers with this network. {descriptions[name]}",
         )
-        column.caption(PRESET_DESCRIPTIONS[name])
+        column.caption(descriptions[name])
 
 
-def edit_layers() -> None:
+def edit_layers(prepared) -> None:
     st.subheader("Hidden layers", divider="gray")
     stack = layers()
     if not stack:
@@ -139,23 +139,27 @@ def edit_layers() -> None:
         with st.container(border=True):
             edit_layer(i, layer, len(stack))
     full = len(stack) >= MAX_LAYERS
-    columns = st.columns(3)
-    for column, kind, what in zip(
-        columns,
-        NEW_LAYERS,
-        ["Add Dense layer", "Add Dropout", "Add BatchNorm"],
-        strict=True,
-    ):
-        column.button(
-            what,
-            key=f"model_add_{kind}",
-            icon=":material/add:",
-            on_click=add_layer,
-            args=(kind,),
-            disabled=full,
-            width="stretch",
-            help=ADD_HELP[kind],
+    table_buttons = [
+        (kind, what, ADD_HELP[kind])
+        for kind, what in zip(
+            NEW_LAYERS, ["Add Dense layer", "Add Dropout", "Add BatchNorm"], strict=True
         )
+    ]
+    if image_model.is_images(prepared):
+        image_model.add_buttons(add_layer, table_buttons, full=full)
+    else:
+        columns = st.columns(3)
+        for column, (kind, what, explained) in zip(columns, table_buttons, strict=True):
+            column.button(
+                what,
+                key=f"model_add_{kind}",
+                icon=":material/add:",
+                on_click=add_layer,
+                args=(kind,),
+                disabled=full,
+                width="stretch",
+                help=explained,
+            )
     if full:
         st.caption(f"A network here has at most {MAX_LAYERS} hidden layers.")
 
@@ -168,6 +172,8 @@ def edit_layer(i: int, layer: dict, count: int) -> None:
         layer_buttons(i, count, key)
     if layer["type"] == "dense":
         edit_dense(layer, key)
+    elif layer["type"] in image_model.NEW_IMAGE_LAYERS:
+        image_model.edit_image_layer(layer, key, ACTIVATION_HELP)
     elif layer["type"] == "dropout":
         layer["rate"] = st.slider(
             "Dropout rate: share of neurons switched off while training",
@@ -290,9 +296,8 @@ def show_summary(model: dict, prepared) -> None:
 
     st.subheader("Summary", divider="gray")
     n_classes = len(prepared.classes) if prepared.classes else None
-    rows = count_parameters(
-        model["layers"], prepared.n_features, prepared.task, n_classes
-    )
+    inputs = network_inputs(prepared)
+    rows = count_parameters(model["layers"], inputs, prepared.task, n_classes)
     total = rows[-1]
     left, right = st.columns(2)
     left.metric(
@@ -317,7 +322,7 @@ def show_summary(model: dict, prepared) -> None:
             {
                 "Layer": row["name"],
                 "Type": row["type"],
-                "Outputs": "" if row["units"] is None else str(row["units"]),
+                "Output shape": row["output"],
                 "Parameters": row["parameters"],
             }
             for row in rows
@@ -329,7 +334,7 @@ def show_summary(model: dict, prepared) -> None:
     presenter.plotly_chart(
         network_figure(
             model["layers"],
-            prepared.n_features,
+            inputs,
             prepared.task,
             n_classes,
             feature_names=prepared.feature_names,
@@ -353,7 +358,7 @@ def main() -> None:
         return
     st.caption(
         safe.escape(
-            f"Inputs: {prepared.n_features} features · predicts '{prepared.target}' "
+            f"{image_model.inputs_caption(prepared)} · predicts '{prepared.target}' "
             f"({prepared.task})"
         )
     )
@@ -369,14 +374,16 @@ def main() -> None:
         "from the default one.",
     ):
         return
-    choose_preset()
-    edit_layers()
+    choose_preset(prepared)
+    edit_layers(prepared)
     try:
         model = validate_model_spec(spec["model"])
     except SpecError as problem:  # the widgets keep values in range; this is a guard
         safe.error(problem)
         return
     show_output(prepared)
+    if image_model.show_stack_problem(model["layers"], prepared, use_preset):
+        return
     show_summary(model, prepared)
     if presenter.advanced():
         with st.expander("Model settings (JSON)"):

@@ -25,6 +25,7 @@ from nncore.plots.training import (
 )
 from nncore.spec import bounds, validate_train_spec
 from ui import crossval, inside, page, presenter, safe, scored, state, training, warmup
+from ui.image_model import inputs_words, is_images
 from ui.metrics import (
     PENDING,
     comparison_rows,
@@ -699,8 +700,9 @@ def main() -> None:
     if prepared is not None:
         page.data_caption(
             spec,
-            f"{len(prepared.y_train):,} training rows",
-            f"{prepared.n_features} inputs",
+            f"{len(prepared.y_train):,} training "
+            + ("pictures" if is_images(prepared) else "rows"),
+            inputs_words(prepared),
             prepared.task,
         )
     if not page.valid_settings(

@@ -26,7 +26,7 @@ from nncore.plots.inside import (
 )
 from nncore.runs.boundary import boundary_grid
 from nncore.spec.schema import MAX_SEED
-from ui import presenter, safe, state, training
+from ui import image_inside, presenter, safe, state, training
 
 __all__ = [
     "boundary_at",
@@ -157,6 +157,9 @@ def show_network(spec, prepared, weights, epoch: int | None, *, key: str) -> Non
             known, e.g. a saved model).
         key: a prefix for the widgets' keys, one per screen.
     """
+    if getattr(prepared, "image_shape", None) is not None:  # pictures
+        image_inside.show_image_network(spec, prepared, weights, epoch, key=key)
+        return
     n_classes = len(prepared.classes) if prepared.task == "multiclass" else None
     try:
         network = unpack(

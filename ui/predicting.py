@@ -47,11 +47,16 @@ def _step(field) -> float:
     return float(f"{spread / 100:.1g}")
 
 
-def show_try(model, prepared, version: str) -> None:
+def show_try(model, prepared, version: str, spec: dict | None = None) -> None:
     from nncore.plots.evaluation import prediction_figure
     from nncore.train.evaluation import model_predictor
     from nncore.train.prediction import input_fields, predict_one
 
+    if getattr(prepared, "image_shape", None) is not None:  # pictures
+        from ui.image_try import show_image_try
+
+        show_image_try(model, prepared, version, spec)
+        return
     st.subheader("Try the model", divider="gray")
     st.caption(
         "Give one row of values, as in the data (the ranges are those of the "
