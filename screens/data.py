@@ -13,13 +13,20 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from nncore.core import glossary
-from nncore.core.catalog import BUILTIN_DATASETS, is_generated
+from nncore.core.catalog import (
+    BUILTIN_DATASETS,
+    IMAGE_DATASETS,
+    dataset_title,
+    is_generated,
+    is_image_dataset,
+)
 from nncore.core.errors import DataError, SpecError
 from nncore.core.text import plural, preview, readable_number
 from nncore.spec import validate_data_spec
-from ui import demo, presenter, safe, state
+from ui import demo, image_data, presenter, safe, state
 
 if TYPE_CHECKING:
+    from nncore.data.image_sets import LoadedImages
     from nncore.data.loading import LoadedTable
 
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet"]
@@ -51,8 +58,8 @@ def builtin_table(name: str, n_samples: int, noise: float, seed: int) -> LoadedT
     return LoadedTable(frame=frame, name=name, notes=["built-in dataset"])
 
 
-def choose_builtin(data: dict) -> LoadedTable:
-    names = list(BUILTIN_DATASETS)
+def choose_builtin(data: dict) -> LoadedTable | LoadedImages | None:
+    names = [*BUILTIN_DATASETS, *IMAGE_DATASETS]
     current = (
         data["source"].split(":", 1)[1]
         if data["source"].startswith("builtin:")
@@ -62,14 +69,17 @@ def choose_builtin(data: dict) -> LoadedTable:
         "Dataset",
         names,
         index=names.index(current) if current in names else 0,
-        format_func=lambda n: BUILTIN_DATASETS[n].title,
+        format_func=lambda n: dataset_title(f"builtin:{n}"),
         key="data_builtin",
         help="Ready-made example tables that need no file. The two-input ones "
         "(circle, XOR, Gaussian, spiral, plane) are points on a plane, so you can "
-        f"watch the network draw its {glossary.link('decision boundary')}.",
+        f"watch the network draw its {glossary.link('decision boundary')}. The "
+        "ones named images are pictures with labels.",
     )
-    st.caption(BUILTIN_DATASETS[name].description)
+    st.caption((BUILTIN_DATASETS.get(name) or IMAGE_DATASETS[name]).description)
     data["source"] = f"builtin:{name}"
+    if name in IMAGE_DATASETS:
+        return image_data.choose_builtin_images(name, data)
     if is_generated(data["source"]):
         left, middle, right = st.columns(3)
         data["n_samples"] = left.slider(
@@ -197,11 +207,11 @@ def choose_target(data: dict, columns: list[str]) -> str | None:
     return target
 
 
-def choose_settings(data: dict) -> None:
+def choose_settings(data: dict, *, images: bool = False) -> None:
     # Presenter mode hides the expert settings; the spec keeps their values.
     advanced = presenter.advanced()
     left, right = st.columns(2)
-    if advanced:
+    if advanced and not images:  # pictures: classification, pixels/255
         with left:
             data["task"] = st.selectbox(
                 "Task",
@@ -265,11 +275,13 @@ def choose_settings(data: dict) -> None:
         return
     with st.expander("More settings"):
         a, b, c = st.columns(3)
-        if not is_generated(data["source"]):
+        if not is_generated(data["source"]) and data["source"] != "builtin:shapes":
             # Generated data has one seed, next to the generator's other controls.
             data["seed"] = seed_input(
                 a, data, "Split seed", "data_seed", "the same split"
             )
+        if images:
+            return
         data["max_categories"] = b.number_input(
             "Most categories per text column",
             2,
@@ -657,20 +669,38 @@ def main() -> None:
     st.title("Data")
     st.write(
         "Choose the examples the network learns from and the column it should "
-        "predict. NN Studio checks the data for the usual pitfalls."
+        "predict, or pictures sorted into classes. NN Studio checks the data for "
+        "the usual pitfalls."
     )
     presenter.step_caption("data")
     data = st.session_state[state.SPEC]["data"]
+    kinds = ["Built-in dataset", "My own file", "My own pictures"]
     kind = st.radio(
         "Where is the data?",
-        ["Built-in dataset", "My own file"],
-        index=0 if data["source"].startswith("builtin:") else 1,
+        kinds,
+        index=image_data.source_kind(data["source"]),
         horizontal=True,
         key="data_source_kind",
-        help="Try a ready-made example table, or upload your own file (CSV, TSV, "
-        "Excel or Parquet).",
+        help="Try a ready-made example, upload your own file (CSV, TSV, Excel or "
+        "Parquet), or bring pictures: a ZIP of class folders, or classes you fill "
+        "with the webcam.",
     )
-    table = choose_builtin(data) if kind == "Built-in dataset" else choose_upload(data)
+    if kind == kinds[2]:
+        table = image_data.choose_pictures(data)
+    elif kind == kinds[0]:
+        table = choose_builtin(data)
+    else:
+        table = choose_upload(data)
+    if table is None and (kind == kinds[2] or is_image_dataset(data["source"])):
+        return  # the pictures' chooser said what is missing
+    if image_data.is_images(table):
+        image_data.show_images(
+            table,
+            data,
+            settings=choose_settings,
+            offer_class_weights=offer_class_weights,
+        )
+        return
     if table is None:
         if data["source"].startswith("builtin:"):
             safe.info("Upload a file to begin, or pick a built-in dataset.")

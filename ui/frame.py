@@ -90,9 +90,15 @@ def render_dataset() -> None:
     prepared = report.prepared
     source = st.session_state[state.SPEC]["data"]["source"]
     st.markdown(f"**{escape(dataset_title(source))}**")
-    st.caption(
-        escape(
+    if report.profile is None:  # pictures (nncore.data.images)
+        height, width, channels = prepared.image_shape
+        facts = (
+            f"{len(prepared.labels):,} pictures of {height}×{width}×{channels} · "
+            f"{len(prepared.classes)} classes · {prepared.task}"
+        )
+    else:
+        facts = (
             f"{report.profile.n_rows:,} rows · {prepared.n_features} inputs · "
             f"{prepared.task} · predicts '{prepared.target}'"
         )
-    )
+    st.caption(escape(facts))

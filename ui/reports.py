@@ -6,6 +6,7 @@ import json
 
 import streamlit as st
 
+from nncore.core.catalog import is_image_dataset
 from nncore.spec import validate_data_spec
 from ui import state
 
@@ -32,7 +33,9 @@ def current_report():
     """
     report = st.session_state[state.REPORT]
     data = st.session_state[state.SPEC]["data"]
-    if report is None and data["source"].startswith("builtin:") and data["target"]:
+    # Built-in pictures need no target: the class is the folder's name.
+    named = data["target"] or is_image_dataset(data["source"])
+    if report is None and data["source"].startswith("builtin:") and named:
         data = validate_data_spec(data)
         with st.spinner("Preparing the data…"):
             report = _builtin_report(json.dumps(data, sort_keys=True))

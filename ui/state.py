@@ -22,6 +22,12 @@ UPLOAD_ID = "upload_id"  # file id of the upload that TABLE came from
 UPLOAD_ERROR = "upload_error"  # message for the last upload that failed
 REPORT = "data_report"  # DataReport for TABLE and the spec's data settings
 REPORT_KEY = "data_report_key"  # what REPORT was computed from
+# Pictures (ui.image_data, ui.image_classes). Not "data_" keys: those are widgets'.
+IMAGE_SOURCE = "image_source"  # PictureSource: the ZIP (uploaded or made here) in use
+IMAGE_UPLOAD_ID = "image_upload_id"  # file id of the last ZIP upload handled
+IMAGE_ERROR = "image_error"  # why the last ZIP upload was refused
+IMAGE_CLASSES = "image_classes"  # ClassBook: the classes being made on screen
+IMAGE_NOTICE = "image_classes_notice"  # (kind, text) about the last change to them
 NOTICE = "experiment_notice"  # (kind, text) about the last imported experiment
 LINK_APPLIED = "link_applied"  # the share-link code already restored
 # Training. Not "train_" keys: importing an experiment must not lose the job.
@@ -64,6 +70,11 @@ _DEFAULTS = {
     UPLOADED: None,
     REPORT: None,
     REPORT_KEY: None,
+    IMAGE_SOURCE: None,
+    IMAGE_UPLOAD_ID: None,
+    IMAGE_ERROR: None,
+    IMAGE_CLASSES: None,
+    IMAGE_NOTICE: None,
     NOTICE: None,
     LINK_APPLIED: None,
     JOB: None,

@@ -75,7 +75,8 @@ CAPTIONS: dict[str, str] = {
         "predict. The rows are split three ways: training rows to learn from, "
         "validation rows to check progress and choose settings, and test rows kept "
         "apart for the final verdict. The inputs are scaled to similar ranges so no "
-        "column drowns out the others."
+        "column drowns out the others. With pictures, each one's folder is its "
+        "class and its pixels are the inputs."
     ),
     "model": (
         "Model: stack the layers of neurons. Each neuron multiplies its inputs by "
