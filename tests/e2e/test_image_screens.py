@@ -1,7 +1,9 @@
 """Pictures in a real browser (issue 14): a small CNN trained on the digits shows
-its filters, a confusion-matrix cell opens on its pictures, and a digit drawn with
-the mouse on the canvas is predicted. Screenshots: ``image-train``,
-``image-evaluate`` and ``image-try``."""
+its filters, a confusion-matrix cell opens on its pictures, a digit drawn with the
+mouse on the canvas is predicted, and so is a photo from Chromium's fake webcam.
+Screenshots: ``image-train-filters``, ``image-train-maps``,
+``image-evaluate-cell``, ``image-evaluate-per-class``, ``image-try`` and
+``image-try-webcam``."""
 
 from __future__ import annotations
 
@@ -14,7 +16,15 @@ from nncore.spec import default_spec, validate_spec
 from nncore.spec.sharing import encode_spec
 from nncore.train.model import IMAGE_PRESETS
 
-from .conftest import EXCEPTION, MAIN, SCREENSHOTS, VIEWPORT, rerun, wait_for_app
+from .conftest import (
+    CHROMIUM_ARGS,
+    EXCEPTION,
+    MAIN,
+    SCREENSHOTS,
+    VIEWPORT,
+    rerun,
+    wait_for_app,
+)
 from .test_design_and_share import go_to
 from .test_evaluate_screen import _CELL_JS
 from .test_train_screen import TRAINING_TIMEOUT_MS, status_line
@@ -34,16 +44,25 @@ def digits_experiment() -> dict:
     return validate_spec(spec)
 
 
+# Chromium's own test camera (a moving pattern), used without asking.
+FAKE_CAMERA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+
+
 @pytest.fixture
-def digits_page(chromium, app_url):
-    """A fresh session opened from a share link of the digits experiment."""
-    context = chromium.new_context(viewport=VIEWPORT)
+def digits_page(chromium, chromium_executable, app_url):
+    """A fresh session, in a Chromium with a fake webcam, opened from a share link
+    of the digits experiment."""
+    browser = chromium.browser_type.launch(
+        executable_path=chromium_executable, args=CHROMIUM_ARGS + FAKE_CAMERA
+    )
+    context = browser.new_context(viewport=VIEWPORT, permissions=["camera"])
     context.set_default_timeout(45_000)
     page = context.new_page()
     page.goto(f"{app_url}/?experiment={encode_spec(digits_experiment())}")
     wait_for_app(page)
     yield page
     context.close()
+    browser.close()
 
 
 # Whether every Plotly chart inside an element has drawn its plot area.
@@ -129,3 +148,15 @@ def test_train_see_filters_open_a_cell_and_predict_a_drawn_digit(digits_page: Pa
     expect(chart_titles.filter(has_text="Feature maps of your picture")).to_be_visible()
     assert page.locator(EXCEPTION).count() == 0
     part(page, "evaluate_try_pictures", "image-try")
+
+    # A photo from the webcam (Chromium's fake one) gets its own answer.
+    rerun(page, lambda: try_it.get_by_role("radio", name="Take a photo").click())
+    expect(try_it.get_by_text("Predicted class")).to_have_count(0)
+    camera = try_it.locator('[data-testid="stCameraInput"]')
+    take = camera.get_by_role("button", name=re.compile("Take photo", re.I))
+    expect(take).to_be_enabled(timeout=20_000)
+    rerun(page, lambda: take.click())
+    expect(try_it.get_by_text("Predicted class")).to_be_visible()
+    expect(try_it.get_by_text("What the network sees")).to_be_visible()
+    assert page.locator(EXCEPTION).count() == 0
+    part(page, "evaluate_try_pictures", "image-try-webcam")
