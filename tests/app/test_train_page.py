@@ -50,8 +50,9 @@ def test_train_watch_the_curves_grow_stop_continue_and_see_the_results():
         "the curves to grow",
     )
     assert seen == sorted(seen)  # never shrinks
-    # The curves, the decision boundary, and the network inside (its neurons).
-    assert len(at.get("plotly_chart")) == 3
+    # The curves, the decision boundary, the network inside (its neurons) and
+    # its layers' health.
+    assert len(at.get("plotly_chart")) == 4
     boundary = json.loads(at.get("plotly_chart")[1].proto.spec)
     assert boundary["data"][0]["type"] == "heatmap"
 
@@ -123,8 +124,9 @@ def test_a_short_training_finishes_with_validation_metrics_and_no_test_metrics()
     poll(at, ended, "the training to end")
     assert status(at) == "Finished: 4 epochs"
     assert curve_points(at) == 4
-    # Four inputs: no decision boundary; the curves and the network's weights.
-    assert len(at.get("plotly_chart")) == 2
+    # Four inputs: no decision boundary; the curves, the network's weights and
+    # its layers' health.
+    assert len(at.get("plotly_chart")) == 3
     table = at.dataframe[-1].value
     assert table["Metric"].tolist()[0] == "Accuracy"
     text = " ".join(plain(c.value) for c in at.caption)
