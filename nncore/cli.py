@@ -183,7 +183,12 @@ def command_export(args) -> dict:
     spec, base_dir = _experiment(args)
     _progress(f"loading {spec['data']['source']}")
     table = load_source(spec["data"], base_dir=base_dir)
-    prepared = prepare_from_spec(table.frame, spec["data"])
+    if hasattr(table, "images"):  # pictures (nncore.data.image_sets.LoadedImages)
+        from nncore.data.images import split_images
+
+        prepared = split_images(table, spec["data"])
+    else:
+        prepared = prepare_from_spec(table.frame, spec["data"])
     write = export_notebook if args.format == "ipynb" else export_script
     text = write(spec, table, prepared)
     path = Path(args.output)

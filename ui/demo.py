@@ -247,11 +247,14 @@ def show() -> None:
 
 
 def parameters(view, prepared) -> int:
-    from nncore.train.model import count_parameters
+    from nncore.train.model import count_parameters, network_inputs
 
     n_classes = len(prepared.classes) if prepared.classes else None
     rows = count_parameters(
-        view.spec["model"]["layers"], prepared.n_features, prepared.task, n_classes
+        view.spec["model"]["layers"],
+        network_inputs(prepared),
+        prepared.task,
+        n_classes,
     )
     return rows[-1]["trainable"]
 
@@ -283,6 +286,7 @@ def show_data(text: str, prepared) -> None:
 
 def show_model(text: str, view, prepared) -> None:
     from nncore.plots.network import network_figure
+    from nncore.train.model import network_inputs
 
     picture = stage(2, "Model: the network", text)
     n_classes = len(prepared.classes) if prepared.classes else None
@@ -290,7 +294,7 @@ def show_model(text: str, view, prepared) -> None:
         presenter.chart(
             network_figure(
                 view.spec["model"]["layers"],
-                prepared.n_features,
+                network_inputs(prepared),
                 prepared.task,
                 n_classes,
                 feature_names=prepared.feature_names,

@@ -167,7 +167,7 @@ def file_candidate() -> Candidate | None:
         st.caption(
             safe.escape(
                 f"{short(upload.name, 60)} loaded safely: it takes "
-                f"{prepared.n_features} inputs and predicts {short(prepared.target)} "
+                f"{inputs_text(prepared)} and predicts {short(prepared.target)} "
                 f"({prepared.task}), as the active data needs."
             )
         )
@@ -225,18 +225,36 @@ def choose_candidate(uploaded: Candidate | None = None) -> Candidate | None:
     return next(c for c in found if c.key == key)
 
 
+def inputs_text(prepared) -> str:
+    """What the network reads: ``"30 inputs"``, or ``"pictures of 8×8×1"``."""
+    from nncore.spec.stack import input_shape_of
+    from nncore.train.model import network_inputs
+
+    return _shape_text(input_shape_of(network_inputs(prepared)))
+
+
+def _shape_text(shape: tuple) -> str:
+    if len(shape) == 1:
+        return plural(shape[0], "input")
+    return "pictures of " + "×".join(str(side) for side in shape)
+
+
 def check_fit(model, prepared) -> None:
     """Raise DataError when the data prepared now does not fit the model."""
+    from nncore.spec.stack import input_shape_of
+    from nncore.train.model import network_inputs
+
     try:
-        inputs = int(model.inputs[0].shape[-1])
+        takes = tuple(int(side) for side in model.inputs[0].shape[1:])
         outputs = int(model.outputs[0].shape[-1])
     except (AttributeError, IndexError, TypeError, ValueError):
         return  # not a model we can inspect: let predicting tell
+    needs = input_shape_of(network_inputs(prepared))
     expected = 1 if prepared.task in ("binary", "regression") else len(prepared.classes)
-    if inputs != prepared.n_features or outputs != expected:
+    if takes != needs or outputs != expected:
         raise DataError(
-            f"The data as prepared now gives {prepared.n_features} inputs and "
-            f"{plural(expected, 'output')}, but the model takes {inputs} and gives "
-            f"{outputs}: the data or its settings changed since it was trained. "
-            "Load the data it was trained on, or train again."
+            f"The data as prepared now gives {_shape_text(needs)} and "
+            f"{plural(expected, 'output')}, but the model takes {_shape_text(takes)} "
+            f"and gives {outputs}: the data or its settings changed since it was "
+            "trained. Load the data it was trained on, or train again."
         )

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from nncore.spec.model import validate_model_spec
+from nncore.spec.schema import IMAGE_LAYER_TYPES
 from nncore.train.model import output_layer
 
 __all__ = [
@@ -81,10 +82,13 @@ def unpack(
         "mean", "variance", "epsilon"}``.
 
     Raises:
-        ValueError: when the snapshot does not have the arrays, or the shapes, that
-            this network needs (or the spec or task is invalid).
+        ValueError: for a network with convolutions or other image layers, or
+            image inputs (the view draws dense networks on tables); when the
+            snapshot does not have the arrays, or the shapes, that this network
+            needs (or the spec or task is invalid).
     """
     stack = validate_model_spec({"layers": list(layers)})["layers"]
+    _refuse_images(stack, n_inputs)
     if isinstance(n_inputs, bool) or not isinstance(n_inputs, Integral) or n_inputs < 1:
         raise ValueError(
             f"Received: n_inputs={n_inputs!r}. Expected a positive integer, e.g. 2."
@@ -112,6 +116,28 @@ def unpack(
                 "number of inputs."
             )
     return _assemble(stack, output, iter(arrays))
+
+
+def _refuse_images(stack: list[dict[str, Any]], n_inputs: Any) -> None:
+    """The view draws neurons of dense layers on table columns: say so for a
+    network with convolutions, pooling or Flatten, or one that reads pictures."""
+    kinds = {layer["type"] for layer in stack}
+    if "conv2d" in kinds:
+        raise ValueError(
+            "The network view draws dense networks; this one has convolutions: see "
+            "its filters and feature maps instead."
+        )
+    pictures = (
+        isinstance(n_inputs, Sequence)
+        and not isinstance(n_inputs, str)
+        and len(n_inputs) == 3
+    )
+    if pictures or kinds & set(IMAGE_LAYER_TYPES):
+        raise ValueError(
+            "The network view draws dense networks on the columns of a table; this "
+            "one reads pictures: see what it learns on the Train and Evaluate "
+            "screens instead."
+        )
 
 
 def _plan(stack, n_inputs: int, output: dict) -> list[tuple[str, list]]:

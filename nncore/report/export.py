@@ -13,44 +13,41 @@ TensorFlow import here.
 from __future__ import annotations
 
 import inspect
-import json
 import textwrap
 import types
-from dataclasses import dataclass
-from typing import Any
 
 from nncore.core.catalog import BUILTIN_DATASETS
 from nncore.data import detect
 from nncore.data import sources as datasets
 from nncore.data.loading import LoadedTable
 from nncore.data.prepare import MAX_MAGNITUDE, PreparedData, _target_values
+from nncore.report.export_common import LEARNING, split_code
+from nncore.report.export_common import Section as _Section
+from nncore.report.export_common import assign as _assign
+from nncore.report.export_common import compile_code as _compile_code
+from nncore.report.export_common import evaluate_code as _evaluate_code
+from nncore.report.export_common import literal as _literal
+from nncore.report.export_common import model_code as _model_code
+from nncore.report.export_common import train_code as _train_code
+from nncore.report.export_common import train_explanation as _train_explanation
 from nncore.spec import validate_spec
-from nncore.train.compiling import metric_code, optimizer_code, resolve_compile
+from nncore.train.compiling import resolve_compile
 
 __all__ = ["export_notebook", "export_script"]
-
-LEARNING = (
-    "A network learns by guessing: it predicts the training examples, the loss "
-    "measures how wrong the guesses are, and the optimiser nudges every weight a "
-    "little in the direction that makes the loss smaller. One pass over the "
-    "training data is an epoch; the validation split, never trained on, shows "
-    "whether the network is learning patterns or memorising examples."
-)
-
-
-@dataclass
-class _Section:
-    title: str
-    explanation: str
-    code: str
 
 
 def export_script(spec: dict, table: LoadedTable, prepared: PreparedData) -> str:
     """The experiment as a runnable Python script (``python experiment.py``).
 
+    Pictures (a ``LoadedImages`` and ``PreparedImages``) get the code of
+    ``nncore.report.export_images``: the ZIP, folder or built-in set read with
+    Pillow and NumPy and converted as NN Studio converts it, the same split and
+    network (augmentation, rescaling, convolutions) and metrics.
+
     Args:
         spec: the experiment spec (validated here).
-        table: the data as loaded (its ``reader`` options say how to read a file).
+        table: the data as loaded (its ``reader`` options say how to read a file),
+            or the pictures as loaded.
         prepared: the data prepared with the spec's ``data`` settings.
 
     Returns:
@@ -61,7 +58,12 @@ def export_script(spec: dict, table: LoadedTable, prepared: PreparedData) -> str
     """
     spec = validate_spec(spec)
     sections = _sections(spec, table, prepared)
-    parts = [_docstring(spec, prepared), sections[0].code]
+    if _pictures(prepared):
+        from nncore.report.export_images import picture_docstring
+
+        parts = [picture_docstring(spec, prepared), sections[0].code]
+    else:
+        parts = [_docstring(spec, prepared), sections[0].code]
     for number, section in enumerate(sections[1:], start=1):
         parts.append(f"# {number}. {section.title}\n{section.code}")
     return "\n\n\n".join(parts).rstrip() + "\n"
@@ -77,7 +79,13 @@ def export_notebook(spec: dict, table: LoadedTable, prepared: PreparedData) -> s
 
     spec = validate_spec(spec)
     sections = _sections(spec, table, prepared)
-    cells = [v4.new_markdown_cell(_intro(spec, prepared))]
+    if _pictures(prepared):
+        from nncore.report.export_images import picture_intro
+
+        intro = picture_intro(spec, prepared)
+    else:
+        intro = _intro(spec, prepared)
+    cells = [v4.new_markdown_cell(intro)]
     for number, section in enumerate(sections):
         heading = section.title if number == 0 else f"{number}. {section.title}"
         cells.append(v4.new_markdown_cell(f"## {heading}\n\n{section.explanation}"))
@@ -139,7 +147,15 @@ def _intro(spec: dict, prepared: PreparedData) -> str:
     )
 
 
+def _pictures(prepared) -> bool:
+    return getattr(prepared, "image_shape", None) is not None
+
+
 def _sections(spec, table, prepared) -> list[_Section]:
+    if _pictures(prepared):
+        from nncore.report.export_images import picture_sections
+
+        return picture_sections(spec, table, prepared)
     resolved = resolve_compile(spec["compile"], prepared.task)
     return [
         _Section(
@@ -175,7 +191,13 @@ def _sections(spec, table, prepared) -> list[_Section]:
             "Training rows teach the network, validation rows watch for "
             "overfitting while it trains, and test rows are kept untouched for "
             "the final score.",
-            _split_code(spec, prepared),
+            split_code(
+                spec,
+                prepared.stratified,
+                _drop_outliers_code(prepared)
+                if spec["data"].get("outliers") == "drop"
+                else [],
+            ),
         ),
         _Section(
             "Preprocess",
@@ -209,29 +231,6 @@ def _sections(spec, table, prepared) -> list[_Section]:
             _evaluate_code(prepared),
         ),
     ]
-
-
-def _literal(value: Any) -> str:
-    """A Python literal for text, lists and dicts of text, numbers."""
-    if isinstance(value, str | list | dict) or value is None:
-        return json.dumps(value, ensure_ascii=False).replace("null", "None")
-    return repr(value)
-
-
-def _assign(name: str, values: list) -> str:
-    """``NAME = [...]``, wrapped to lines of at most 88 characters."""
-    one_line = f"{name} = {_literal(values)}"
-    if len(one_line) <= 88:
-        return one_line
-    lines, line = [], ""
-    for item in (_literal(v) + "," for v in values):
-        if line and len(line) + 1 + len(item) > 84:
-            lines.append(line)
-            line = item
-        else:
-            line = f"{line} {item}" if line else item
-    lines.append(line)
-    return f"{name} = [\n" + "".join(f"    {line}\n" for line in lines) + "]"
 
 
 def _setup_code(spec, prepared) -> str:
@@ -417,36 +416,6 @@ def _inputs_code(prepared: PreparedData) -> str:
     return "\n".join(lines)
 
 
-def _split_code(spec, prepared: PreparedData) -> str:
-    split = spec["data"]["split"]
-    test = f"{split['test']!r}"
-    val = f"{split['val']!r} / ({split['train']!r} + {split['val']!r})"
-    first = f"index, test_size={test}, random_state=DATA_SEED"
-    second = f"rest, test_size={val}, random_state=DATA_SEED"
-    if prepared.stratified:
-        first += ", stratify=y"
-        second += ", stratify=y[rest]"
-        comment = "# Stratified: every split keeps the class proportions."
-    else:
-        comment = "# A random split."
-    return "\n".join(
-        [
-            comment,
-            "index = np.arange(len(y))",
-            f"rest, test = train_test_split({first})",
-            f"train, val = train_test_split(\n    {second}\n)",
-            "train, val, test = np.sort(train), np.sort(val), np.sort(test)",
-            *(
-                _drop_outliers_code(prepared)
-                if spec["data"].get("outliers") == "drop"
-                else []
-            ),
-            'print(f"rows: {len(train)} train, {len(val)} validation, '
-            '{len(test)} test")',
-        ]
-    )
-
-
 def _preprocess_code(prepared: PreparedData) -> str:
     writer = _EstimatorWriter(prepared)
     code = writer.column_transformer(prepared.preprocessor)
@@ -620,179 +589,3 @@ def _same(value, default) -> bool:
         return bool(value == default)
     except (TypeError, ValueError):
         return False
-
-
-def _model_code(spec, prepared: PreparedData) -> str:
-    from nncore.train.model import output_layer
-
-    n_classes = len(prepared.classes) if prepared.classes else None
-    lines = [
-        "keras.utils.set_random_seed(TRAIN_SEED)",
-        "model = keras.Sequential([keras.Input((X_train.shape[1],))])",
-    ]
-    for layer in spec["model"]["layers"]:
-        if layer["type"] == "dense":
-            arguments = [
-                str(layer["units"]),
-                f"activation={_literal(layer['activation'])}",
-                f"kernel_initializer={_literal(layer['kernel_initializer'])}",
-            ]
-            if layer["l1"] > 0 or layer["l2"] > 0:
-                arguments.append(
-                    "kernel_regularizer=keras.regularizers.L1L2("
-                    f"l1={layer['l1']!r}, l2={layer['l2']!r})"
-                )
-            lines.append(_dense(arguments))
-        elif layer["type"] == "dropout":
-            lines.append(
-                f"model.add(keras.layers.Dropout({layer['rate']!r}, seed=TRAIN_SEED))"
-            )
-        else:
-            lines.append("model.add(keras.layers.BatchNormalization())")
-    output = output_layer(prepared.task, n_classes)
-    lines += textwrap.wrap(
-        f"Output: {output['explanation']}",
-        86,
-        initial_indent="# ",
-        subsequent_indent="# ",
-    )
-    lines.append(
-        f"model.add(keras.layers.Dense({output['units']}, "
-        f"activation={_literal(output['activation'])}))"
-    )
-    lines.append("model.summary()")
-    return "\n".join(lines)
-
-
-def _dense(arguments: list[str]) -> str:
-    one_line = f"model.add(keras.layers.Dense({', '.join(arguments)}))"
-    if len(one_line) <= 88:
-        return one_line
-    inner = "".join(f"        {argument},\n" for argument in arguments)
-    return f"model.add(\n    keras.layers.Dense(\n{inner}    )\n)"
-
-
-def _compile_code(resolved: dict, task: str) -> str:
-    metrics = ", ".join(metric_code(m, task) for m in resolved["metrics"])
-    return (
-        "model.compile(\n"
-        f"    optimizer={optimizer_code(resolved)},\n"
-        f"    loss={_literal(resolved['loss'])},\n"
-        f"    metrics=[{metrics}],\n"
-        ")"
-    )
-
-
-def _balanced(spec, task: str) -> bool:
-    """Whether the training uses balanced class weights (never for regression)."""
-    return task != "regression" and spec["train"]["class_weight"] == "balanced"
-
-
-def _train_explanation(spec, task: str) -> str:
-    if not _balanced(spec, task):
-        return LEARNING
-    return (
-        f"{LEARNING} Balanced class weights multiply each training row's loss by "
-        "the weight of its class, so a rare class counts as much as a common one "
-        "and the network cannot score well by ignoring it."
-    )
-
-
-def _class_weight_code() -> str:
-    return (
-        "# Balanced class weights: each training row's loss is multiplied by its\n"
-        "# class's weight, n_samples / (n_classes * rows of the class), so a rare\n"
-        "# class counts as much as a common one. Validation is not weighted.\n"
-        "from sklearn.utils.class_weight import compute_class_weight\n\n"
-        "present = np.unique(y_train)\n"
-        'weights = compute_class_weight("balanced", classes=present, y=y_train)\n'
-        "class_weight = {int(c): float(w) for c, w in zip(present, weights)}\n"
-        'print("class weights:", class_weight)\n'
-    )
-
-
-# "Keep the best model": scored at the best epoch, as NN Studio does.
-_BEST = 'model = keras.models.load_model("best.keras")  # the best epoch\n'
-
-
-def _train_code(spec, task: str) -> str:
-    train = spec["train"]
-    balanced = _balanced(spec, task)
-    stopping = train["early_stopping"]
-    reduce_lr = train["reduce_lr"]
-    entries = []
-    if stopping["enabled"]:
-        restore = stopping["restore_best"]
-        entries.append(
-            "    # Stop when the validation loss has not improved for "
-            f"{stopping['patience']} epochs"
-            + (
-                ",\n    # and keep the weights of the best epoch.\n"
-                if restore
-                else ".\n"
-            )
-            + "    keras.callbacks.EarlyStopping(\n"
-            f'        monitor="val_loss", patience={stopping["patience"]}, '
-            f"restore_best_weights={restore}\n"
-            "    ),\n"
-        )
-    if reduce_lr["enabled"]:
-        entries.append(
-            "    # Multiply the learning rate by "
-            f"{reduce_lr['factor']} after {reduce_lr['patience']} epochs without "
-            "improvement.\n"
-            "    keras.callbacks.ReduceLROnPlateau(\n"
-            f'        monitor="val_loss", factor={reduce_lr["factor"]}, '
-            f"patience={reduce_lr['patience']}\n"
-            "    ),\n"
-        )
-    if train["save_best"]:
-        entries.append(
-            "    # Save the model of the epoch with the lowest validation loss.\n"
-            "    keras.callbacks.ModelCheckpoint(\n"
-            '        "best.keras", monitor="val_loss", save_best_only=True\n'
-            "    ),\n"
-        )
-    callbacks = (
-        "callbacks = [\n" + "".join(entries) + "]" if entries else "callbacks = []"
-    )
-    return (
-        (_class_weight_code() if balanced else "") + f"{callbacks}\n"
-        "history = model.fit(\n"
-        "    X_train,\n"
-        "    y_train,\n"
-        "    validation_data=(X_val, y_val),\n"
-        f"    epochs={train['epochs']},\n"
-        f"    batch_size={train['batch_size']},\n"
-        "    callbacks=callbacks,\n"
-        + ("    class_weight=class_weight,\n" if balanced else "")
-        + "    shuffle=True,\n"
-        "    verbose=2,\n"
-        ")\n"
-        + (_BEST if train["save_best"] else "")
-        + 'epochs_run = len(history.history["loss"])'
-    )
-
-
-def _evaluate_code(prepared: PreparedData) -> str:
-    from nncore.core import metrics
-
-    functions = [
-        inspect.getsource(metrics.classification_metrics),
-        inspect.getsource(metrics.regression_metrics),
-        inspect.getsource(metrics.metrics_from_outputs),
-    ]
-    run = (
-        "metrics = {\n"
-        '    "val": metrics_from_outputs(y_val, model.predict(X_val, verbose=0), '
-        "TASK),\n"
-        '    "test": metrics_from_outputs(y_test, model.predict(X_test, verbose=0), '
-        "TASK),\n"
-        "}\n"
-        'for name, value in metrics["test"].items():\n'
-        '    shown = "n/a" if value is None else f"{value:.4f}"\n'
-        '    print(f"test {name}: {shown}")\n'
-        'print(json.dumps({"task": TASK, "metrics": metrics, "epochs_run": '
-        "epochs_run}))"
-    )
-    return "\n\n\n".join([*(f.rstrip() for f in functions), run])

@@ -22,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -42,6 +41,11 @@ from nncore.core.metrics import (
 )
 from nncore.data.prepare import PreparedData
 from nncore.report.compare import network_summary, settings
+from nncore.report.html_parts import Figures as _Figures
+from nncore.report.html_parts import bullet_list as _list
+from nncore.report.html_parts import paragraph as _paragraph
+from nncore.report.html_parts import table as _table
+from nncore.report.html_parts import text as _text
 
 __all__ = ["SECTIONS", "lab_report", "report_file_name"]
 
@@ -135,60 +139,6 @@ _PRINT_SCRIPT = """
 """.replace("PRINT_WIDTH", str(PRINT_WIDTH_PX))
 
 
-def _text(value: Any) -> str:
-    """Any value as HTML text: every user-supplied name goes through here."""
-    return html.escape(str(value), quote=True)
-
-
-def _paragraph(text: str, css: str | None = None) -> str:
-    kind = f' class="{css}"' if css else ""
-    return f"<p{kind}>{_text(text)}</p>"
-
-
-def _table(
-    header: Sequence[str] | None, rows: Sequence[Sequence[Any]], *, numbers=()
-) -> str:
-    """An HTML table (no header row when ``header`` is None); ``numbers`` are the
-    columns to align right."""
-    head = ""
-    if header is not None:
-        cells = "".join(f"<th>{_text(cell)}</th>" for cell in header)
-        head = f"<thead><tr>{cells}</tr></thead>"
-    body = []
-    for row in rows:
-        cells = "".join(
-            f'<td class="number">{_text(cell)}</td>'
-            if i in numbers
-            else f"<td>{_text(cell)}</td>"
-            for i, cell in enumerate(row)
-        )
-        body.append(f"<tr>{cells}</tr>")
-    return f"<table>{head}<tbody>{''.join(body)}</tbody></table>"
-
-
-def _list(items: Sequence[str]) -> str:
-    return "<ul>" + "".join(f"<li>{_text(item)}</li>" for item in items) + "</ul>"
-
-
-class _Figures:
-    """Turns figures into HTML divs; plotly.js itself goes once into the head."""
-
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, figure, *, narrow: bool = False) -> str:
-        self.count += 1
-        body = figure.to_html(
-            full_html=False,
-            include_plotlyjs=False,
-            div_id=f"figure-{self.count}",
-            default_width="100%",
-            config={"displaylogo": False, "responsive": True},
-        )
-        css = "figure narrow" if narrow else "figure"
-        return f'<div class="{css}">{body}</div>'
-
-
 def _source(run: Any) -> str:
     spec = getattr(run, "spec", None) or {}
     return getattr(run, "dataset", None) or (spec.get("data") or {}).get("source") or ""
@@ -220,6 +170,10 @@ def _data_section(prepared: PreparedData, spec: Mapping[str, Any], figure) -> st
     from nncore.data.profile import profile_data
     from nncore.plots.base import class_balance_figure, target_figure
 
+    if getattr(prepared, "image_shape", None) is not None:
+        from nncore.report.lab_images import picture_data_section
+
+        return picture_data_section(prepared, figure)
     profile = profile_data(prepared, (spec.get("data") or {}).get("split"))
     n_train, n_val, n_test = map(
         len, (prepared.y_train, prepared.y_val, prepared.y_test)
@@ -266,35 +220,37 @@ def _data_section(prepared: PreparedData, spec: Mapping[str, Any], figure) -> st
 
 
 def _network_section(run: Any, prepared: PreparedData) -> str:
-    from nncore.train.model import count_parameters
+    from nncore.core.errors import SpecError
+    from nncore.train.model import count_parameters, network_inputs
 
     spec = run.spec
     shown = settings(spec)
-    parts = [
-        _paragraph(
-            f"Hidden layers {network_summary(spec)}, "
-            f"{prepared.n_features:,} inputs after preparation."
-        )
-    ]
+    image_shape = getattr(prepared, "image_shape", None)
+    inputs = (
+        f"{prepared.n_features:,} inputs after preparation"
+        if image_shape is None
+        else "pictures of " + "×".join(map(str, image_shape)) + " pixels as inputs"
+    )
+    parts = [_paragraph(f"Hidden layers {network_summary(spec)}, {inputs}.")]
     try:
         rows = count_parameters(
             list((spec.get("model") or {}).get("layers") or []),
-            prepared.n_features,
+            network_inputs(prepared),
             prepared.task,
             len(prepared.classes) if prepared.classes else None,
         )
-    except (KeyError, TypeError):  # a layer this version does not count
+    except (KeyError, TypeError, SpecError):  # a layer this version does not count
         rows = []
     if rows:
         parts.append(
             "<h3>Layers</h3>"
             + _table(
-                ("Layer", "Type", "Width", "Parameters"),
+                ("Layer", "Type", "Output", "Parameters"),
                 [
                     (
                         row["name"],
                         row["type"],
-                        "" if row["units"] is None else row["units"],
+                        row.get("output") or "",
                         f"{row['parameters']:,}",
                     )
                     for row in rows
@@ -482,6 +438,7 @@ def _scores_section(
             reference.get("val") or {},
             interval=_interval(metrics_ci, "val", main),
             imbalanced=imbalanced,
+            pictures=getattr(prepared, "image_shape", None) is not None,
         )
         parts.insert(0, _paragraph(sentence, "sentence"))
         advice.append(f"Against the reference models: {sentence}")

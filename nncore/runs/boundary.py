@@ -90,5 +90,8 @@ class BoundaryGrid:
 
 
 def boundary_grid(prepared: PreparedData) -> BoundaryGrid | None:
-    """The grid for data with exactly two inputs; None for any other data."""
+    """The grid for a table with exactly two inputs; None for any other data
+    (pictures included, even of two pixels)."""
+    if getattr(prepared, "image_shape", None) is not None:
+        return None
     return BoundaryGrid(prepared) if prepared.n_features == 2 else None

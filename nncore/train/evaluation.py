@@ -562,7 +562,9 @@ def baseline_sentence(evaluation: Evaluation, metrics: Mapping[str, Any]) -> str
 
 
 def feature_columns(prepared: PreparedData) -> list[str]:
-    """The columns the network reads, in the table's order."""
+    """The columns the network reads, in the table's order (none for pictures)."""
+    if prepared.frame is None:
+        return []
     used = set(prepared.numeric_columns) | set(prepared.categorical_columns)
     return [c for c in prepared.frame.columns if c in used]
 
@@ -651,9 +653,13 @@ def holdout_fingerprint(prepared: PreparedData) -> str:
     The same data, target, split and seed give the same fingerprint in any
     process, so looks at one test set can be counted across runs and sessions.
     """
-    rows = prepared.frame.iloc[prepared.test_index]
     digest = hashlib.sha256()
     digest.update(str(prepared.target).encode("utf-8", "replace"))
     digest.update(prepared.task.encode())
+    if prepared.frame is None:  # pictures: their pixels and classes
+        digest.update(np.ascontiguousarray(prepared.X_test).tobytes())
+        digest.update(np.asarray(prepared.y_test, dtype=np.int64).tobytes())
+        return digest.hexdigest()[:16]
+    rows = prepared.frame.iloc[prepared.test_index]
     digest.update(pd.util.hash_pandas_object(rows, index=False).to_numpy().tobytes())
     return digest.hexdigest()[:16]

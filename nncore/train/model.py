@@ -205,6 +205,7 @@ def build_model(
     task: str,
     n_classes: int | None,
     seed: int = 42,
+    augment: Mapping[str, Any] | None = None,
 ):
     """Build the network as an uncompiled ``keras.Sequential``.
 
@@ -218,7 +219,13 @@ def build_model(
             ``(H, W, C)`` (see ``network_inputs``).
         task: ``"binary"``, ``"multiclass"`` or ``"regression"``.
         n_classes: the number of classes (multiclass), else None.
-        seed: seeds the initial weights and dropout. Defaults to 42.
+        seed: seeds the initial weights, dropout and augmentation. Defaults to 42.
+        augment: ``data.augment`` of images (``PreparedImages.augment``): ``flip``,
+            ``rotation`` (degrees), ``zoom`` and ``contrast`` (fractions). Each one
+            on puts a seeded Keras preprocessing layer right after the input
+            (``augmentation_layers``), before the rescaling; they change the
+            pictures while training only (Keras skips them when predicting).
+            Ignored for tables. Defaults to None (no augmentation).
 
     Returns:
         A ``keras.Sequential`` with an ``Input`` of ``n_inputs`` features, or of
@@ -241,6 +248,10 @@ def build_model(
     seeds = random.Random(seed)
     model = keras.Sequential([keras.Input(shape)])
     if len(shape) == 3:
+        # Seeded apart, so that the initial weights are the same without them.
+        augment_seeds = random.Random(f"augment {seed}")
+        for layer in _augmentation_layers(keras, augment, augment_seeds):
+            model.add(layer)
         model.add(keras.layers.Rescaling(1.0 / 255, name="rescaling"))
     for layer in model_spec["layers"]:
         model.add(_keras_layer(keras, layer, seeds, seed))
@@ -253,6 +264,55 @@ def build_model(
         )
     )
     return model
+
+
+# The Keras layer of each augmentation, in the order they are applied.
+AUGMENTATIONS = ("flip", "rotation", "zoom", "contrast")
+
+
+def augmentation_layers(augment: Mapping[str, Any] | None) -> list[str]:
+    """The augmentations ``build_model`` puts in the network, as the layers' names.
+
+    Example:
+        >>> augmentation_layers({"flip": True, "rotation": 10, "zoom": 0})
+        ['flip', 'rotation']
+    """
+    augment = augment or {}
+    return [name for name in AUGMENTATIONS if augment.get(name)]
+
+
+def _augmentation_layers(keras, augment, seeds: random.Random) -> list:
+    """The seeded Keras preprocessing layers of ``data.augment``: they act on the
+    pixels as stored (0 to 255), in training only. Uncovered corners repeat the
+    nearest border pixel, as the Data screen's preview fills them with the
+    border's colour."""
+    layers = []
+    for name in augmentation_layers(augment):
+        value = augment[name]
+        if name == "flip":
+            layer = keras.layers.RandomFlip(
+                "horizontal", seed=seeds.randint(1, int(1e9)), name="flip"
+            )
+        elif name == "rotation":
+            layer = keras.layers.RandomRotation(
+                float(value) / 360,
+                fill_mode="nearest",
+                seed=seeds.randint(1, int(1e9)),
+                name="rotation",
+            )
+        elif name == "zoom":
+            layer = keras.layers.RandomZoom(
+                (-float(value), float(value)),
+                fill_mode="nearest",
+                seed=seeds.randint(1, int(1e9)),
+                name="zoom",
+            )
+        else:
+            layer = keras.layers.RandomContrast(
+                float(value), seed=seeds.randint(1, int(1e9)), name="contrast"
+            )
+        layers.append(layer)
+    return layers
 
 
 def _keras_layer(keras, layer: dict[str, Any], seeds: random.Random, seed: int):

@@ -277,12 +277,20 @@ def check_model_fits(model, prepared, name: str) -> None:
             "evaluates models with one input (a row of numbers) and one output."
         )
     in_shape, out_shape = tuple(inputs[0].shape), tuple(outputs[0].shape)
-    if len(in_shape) != 2 or len(out_shape) != 2:
+    image_shape = getattr(prepared, "image_shape", None)
+    if image_shape is not None:
+        _check_picture_input(shown, in_shape, tuple(image_shape))
+    elif len(in_shape) != 2 or len(out_shape) != 2:
         raise DataError(
             f"{shown} takes inputs of shape {in_shape[1:]} and gives {out_shape[1:]}; "
             "NN Studio's data is a table: each row is one list of numbers."
         )
-    if in_shape[1] != prepared.n_features:
+    if len(out_shape) != 2:
+        raise DataError(
+            f"{shown} gives outputs of shape {out_shape[1:]}; NN Studio evaluates "
+            "models that give one list of numbers per example."
+        )
+    if image_shape is None and in_shape[1] != prepared.n_features:
         raise DataError(
             f"{shown} takes {in_shape[1]} inputs per row, but {data_words} gives "
             f"{prepared.n_features}. Load the data the model was made for, with the "
@@ -316,3 +324,21 @@ def check_model_fits(model, prepared, name: str) -> None:
             f"{float(sample.flat[0]):.3g}): for {task} classification its last "
             f"layer needs the {last} activation."
         )
+
+
+def _check_picture_input(shown: str, in_shape: tuple, image_shape: tuple) -> None:
+    """Refuse a model that does not take pictures of the active data's shape.
+
+    NN Studio gives a model the pixels as stored (0 to 255); its own networks
+    rescale them in their first layer."""
+    if tuple(in_shape[1:]) == image_shape:
+        return
+    height, width, channels = image_shape
+    colour = "grayscale" if channels == 1 else "RGB"
+    takes = "×".join("?" if side is None else str(side) for side in in_shape[1:])
+    raise DataError(
+        f"{shown} takes inputs of shape {takes}, but the active data are pictures "
+        f"of {height}×{width}×{channels} ({colour}). Load the pictures at the size "
+        "and colour mode the model was made for (Data screen), or upload a model "
+        "made for these pictures."
+    )

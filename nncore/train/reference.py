@@ -14,14 +14,24 @@ by the same metric functions (``nncore.core.metrics``):
   solution, so one-hot columns that add up to the intercept (every category has a
   column) give the same, stable predictions that a dropped column would.
 
+Pictures (``PreparedImages``) are flattened into one row of pixels/255 per picture.
+Their tables are wide (a 28x28 picture is 784 columns), so the models are kept to a
+few seconds: the logistic regression stops after fewer iterations on bigger sets
+(``LOGISTIC_CELL_ITERATIONS``; still a usable model), and gradient boosting runs only
+when it is cheap (``BOOSTING_CELLS``): 1.3 s on the 8x8 digits, 20 s on 2,100 shapes
+of 28x28, so there it is left out with a plain reason. Above ``REFERENCE_CELLS``
+pixels in all, neither runs.
+
 A model that cannot be trained on these rows (one class only, or scikit-learn
 refuses the data) is left out with a sentence in ``Reference.problems``; nothing
 here raises for the data's sake. scikit-learn is imported inside functions.
 
-The gradient boosting runs on one OpenMP thread: it trains beside networks (other
-worker threads, other users), and OpenMP threads that wait for a busy core spin,
-which made it ten to fifty times slower on a loaded two-core machine (0.2 s alone
-on breast cancer, 1.5 to 15 s with two threads).
+The models run on one thread (OpenMP and BLAS): they train beside networks (other
+worker threads, other users), and threads that wait for a busy core spin, which
+made the gradient boosting ten to fifty times slower on a loaded two-core machine
+(0.2 s alone on breast cancer, 1.5 to 15 s with two threads), and the logistic
+regression on 280 pictures of 40x40 eighteen times slower (7.2 s instead of 0.4 s
+with OpenBLAS's two threads).
 
 Example:
 
@@ -72,6 +82,15 @@ SAME_SCORE = {"percent": 0.01, "error": 0.02, "score": 0.01}
 # Shown in percent: the scores people read as "how often it is right".
 _PERCENT = ("accuracy", "balanced_accuracy")
 _SPLIT_WORDS = {"val": "validation", "validation": "validation", "test": "test"}
+# Pictures: training pictures × pixels × trees per round (one per class, one for
+# binary) beyond which gradient boosting is left out (about 2 s on one core).
+BOOSTING_CELLS = 1_000_000
+# Pictures: the logistic regression's iterations × training pictures × pixels ×
+# outputs, about 1.5 s on one core (at least 50 iterations, at most 1,000).
+LOGISTIC_CELL_ITERATIONS = 1_000_000_000
+# Pictures: training pictures × pixels beyond which no reference model is trained
+# (their float table alone would take 200 MB).
+REFERENCE_CELLS = 25_000_000
 
 
 @dataclass
@@ -105,14 +124,18 @@ def reference_models(prepared: PreparedData, *, seed: int = 42) -> Reference:
     from threadpoolctl import threadpool_limits
 
     task = prepared.task
-    X_train = _table(prepared.X_train)
     y_train = np.asarray(prepared.y_train)
     reference = Reference(metrics={"val": {}, "test": {}})
-    for name, model in _models(task, seed).items():
-        problem = _training_problem(prepared, name)
+    models = _models(task, seed)
+    costs = _picture_costs(prepared, models) if _pictures(prepared) else {}
+    X_train = None
+    for name, model in models.items():
+        problem = costs.get(name) or _training_problem(prepared, name)
+        if problem is None and X_train is None:
+            X_train = _table(prepared.X_train, prepared)
         if problem is None:
             try:
-                with warnings.catch_warnings(), threadpool_limits(1, "openmp"):
+                with warnings.catch_warnings(), threadpool_limits(1):
                     # Not converging within max_iter still gives a usable model.
                     warnings.simplefilter("ignore", _convergence_warning())
                     model.fit(X_train, y_train)
@@ -141,6 +164,7 @@ def reference_sentence(
     metric: str | None = None,
     interval: list[float] | None = None,
     imbalanced: bool = False,
+    pictures: bool = False,
 ) -> str:
     """The network against the best reference model, in plain words.
 
@@ -163,6 +187,8 @@ def reference_sentence(
         imbalanced: the classes are imbalanced: compare by balanced accuracy
             (when no ``metric`` is given), since a model that ignores the small
             class can score a high accuracy. Default: False.
+        pictures: the data are pictures (the advice says "these pictures", not
+            "this table"). Default: False.
 
     Returns:
         e.g. ``"Your network: 93 % accuracy on the validation rows. Gradient
@@ -214,7 +240,12 @@ def reference_sentence(
         )
     outcome = _outcome(ours, scores[best], metric, interval)
     kind = "tree" if best == "gradient_boosting" else "linear"
-    if outcome == "worse":
+    if outcome == "worse" and pictures:
+        advice = (
+            f"For these pictures a {kind} model does better: train longer, add "
+            "pictures or augmentation, or try a small CNN (Model screen presets)."
+        )
+    elif outcome == "worse":
         advice = (
             f"For this table a {kind} model does better: try more data or a simpler "
             f"network, or use the {'tree' if kind == 'tree' else 'linear model'}."
@@ -251,15 +282,53 @@ def _models(task: str, seed: int) -> dict:
     }
 
 
+def _pictures(prepared) -> bool:
+    return getattr(prepared, "image_shape", None) is not None
+
+
+def _picture_costs(prepared, models: dict) -> dict[str, str]:
+    """For pictures: the models left out as too slow, each with its reason; the
+    logistic regression's iterations are set to fit its budget."""
+    n_train = len(prepared.y_train)
+    pixels = int(prepared.n_features)
+    outputs = 1 if prepared.task == "binary" else max(len(prepared.classes), 1)
+    cells = n_train * pixels
+    size = "×".join(str(side) for side in prepared.image_shape)
+    where = f"{n_train:,} training pictures of {size} ({cells:,} pixel values)"
+    if cells > REFERENCE_CELLS:
+        reason = (
+            f"{{title}} was left out: {where} are too many for a quick reference "
+            "model beside the network. The network's results stand on their own; "
+            "smaller pictures (Data screen: image size) bring the reference models "
+            "back."
+        )
+        return {name: reason.format(title=REFERENCE_TITLES[name]) for name in models}
+    problems = {}
+    for name, model in models.items():
+        if name == "logistic_regression":
+            rounds = LOGISTIC_CELL_ITERATIONS // max(cells * outputs, 1)
+            model.set_params(max_iter=int(min(1000, max(50, rounds))))
+        elif name == "gradient_boosting" and cells * outputs > BOOSTING_CELLS:
+            problems[name] = (
+                f"Gradient boosting was left out: on {where} it would take too "
+                "long beside the network (one tree per class in each of 100 "
+                "rounds), so the logistic regression is the bar here."
+            )
+    return problems
+
+
 def _convergence_warning() -> type[Warning]:
     from sklearn.exceptions import ConvergenceWarning
 
     return ConvergenceWarning
 
 
-def _table(X) -> np.ndarray:
-    """The inputs as a float64 table, one row per example (images flattened)."""
+def _table(X, prepared=None) -> np.ndarray:
+    """The inputs as a float64 table, one row per example: pictures flattened
+    into their pixels, scaled to 0..1 (pixels/255) as the network sees them."""
     X = np.asarray(X, dtype="float64")
+    if prepared is not None and _pictures(prepared):
+        X = X / 255.0
     return X.reshape(len(X), -1)
 
 
@@ -285,7 +354,7 @@ def _training_problem(prepared: PreparedData, name: str) -> str | None:
 
 def _score(model, prepared: PreparedData, split: str) -> dict:
     """The model's metrics on one split, as the network's are computed."""
-    X = _table(getattr(prepared, f"X_{split}"))
+    X = _table(getattr(prepared, f"X_{split}"), prepared)
     y = getattr(prepared, f"y_{split}")
     if prepared.task == "regression":
         return regression_metrics(y, model.predict(X))

@@ -187,9 +187,26 @@ def check_steppable(spec: dict, prepared: PreparedData) -> int:
         The network's number of trainable weights.
 
     Raises:
-        SpecError: when it has more than ``MAX_STEP_WEIGHTS`` trainable weights;
-            the message says how many and how to get under the limit.
+        SpecError: for pictures (step mode is for small dense networks on
+            tables), or when it has more than ``MAX_STEP_WEIGHTS`` trainable
+            weights; the message says how many and how to get under the limit.
     """
+    if getattr(prepared, "image_shape", None) is not None:
+        height, width, channels = prepared.image_shape
+        raise SpecError(
+            str(
+                advice(
+                    f"One step at a time works on small dense networks for tables; "
+                    f"these data are pictures ({height}×{width}×{channels} = "
+                    f"{height * width * channels:,} inputs each).",
+                    "Every weight is shown with its number, and even one neuron on "
+                    "a picture has more weights than can be read.",
+                    "watch the network learn on the Train screen (its filters and "
+                    "feature maps), or choose a small table (e.g. the built-in "
+                    "circle or xor) to step through a network.",
+                )
+            )
+        )
     n_weights = trainable_parameters(spec["model"], prepared)
     if n_weights <= MAX_STEP_WEIGHTS:
         return n_weights

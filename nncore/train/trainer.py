@@ -127,7 +127,7 @@ class Trainer:
         history: dict[str, list[float]] | None = None,
     ):
         from nncore.train.compiling import compile_model, resolve_compile
-        from nncore.train.model import build_model
+        from nncore.train.model import build_model, network_inputs
 
         self.spec = spec
         self.prepared = prepared
@@ -136,10 +136,11 @@ class Trainer:
             n_classes = len(prepared.classes) if prepared.classes else None
             model = build_model(
                 spec["model"],
-                prepared.n_features,
+                network_inputs(prepared),
                 task,
                 n_classes,
                 seed=spec["train"]["seed"],
+                augment=getattr(prepared, "augment", None),
             )
             self.notes = list(compile_model(model, spec["compile"], task)["notes"])
         else:
