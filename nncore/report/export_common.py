@@ -185,9 +185,9 @@ def _image_layer_code(layer: dict) -> str:
 def _augmentation_code(augment: dict | None) -> list[str]:
     """The seeded augmentation layers of ``data.augment``, as ``build_model``
     puts them right after the input: they change the training pictures only."""
-    from nncore.train.model import augmentation_layers
+    from nncore.train.model import augmentations_on
 
-    names = augmentation_layers(augment)
+    names = augmentations_on(augment)
     if not names:
         return []
     lines = [

@@ -223,7 +223,7 @@ def build_model(
         augment: ``data.augment`` of images (``PreparedImages.augment``): ``flip``,
             ``rotation`` (degrees), ``zoom`` and ``contrast`` (fractions). Each one
             on puts a seeded Keras preprocessing layer right after the input
-            (``augmentation_layers``), before the rescaling; they change the
+            (``augmentations_on``), before the rescaling; they change the
             pictures while training only (Keras skips them when predicting).
             Ignored for tables. Defaults to None (no augmentation).
 
@@ -266,16 +266,17 @@ def build_model(
     return model
 
 
-# The Keras layer of each augmentation, in the order they are applied.
+# The augmentations of data.augment, in the order their layers are applied.
 AUGMENTATIONS = ("flip", "rotation", "zoom", "contrast")
 
 
-def augmentation_layers(augment: Mapping[str, Any] | None) -> list[str]:
-    """The augmentations ``build_model`` puts in the network, as the layers' names.
+def augmentations_on(augment: Mapping[str, Any] | None) -> list[str]:
+    """The augmentations of ``data.augment`` that are on, in the order
+    ``build_model`` puts their layers in the network (each layer has that name).
 
-    Example:
-        >>> augmentation_layers({"flip": True, "rotation": 10, "zoom": 0})
-        ['flip', 'rotation']
+        Example:
+            >>> augmentations_on({"flip": True, "rotation": 10, "zoom": 0})
+            ['flip', 'rotation']
     """
     augment = augment or {}
     return [name for name in AUGMENTATIONS if augment.get(name)]
@@ -287,7 +288,7 @@ def _augmentation_layers(keras, augment, seeds: random.Random) -> list:
     nearest border pixel, as the Data screen's preview fills them with the
     border's colour."""
     layers = []
-    for name in augmentation_layers(augment):
+    for name in augmentations_on(augment):
         value = augment[name]
         if name == "flip":
             layer = keras.layers.RandomFlip(

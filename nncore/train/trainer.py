@@ -100,10 +100,13 @@ def class_weights(spec: dict, prepared: PreparedData) -> dict[int, float] | None
 class Trainer:
     """One network being trained on prepared data, over one or more ``fit`` calls.
 
-    Builds and compiles the spec's network (or takes a model, e.g. a checkpoint),
-    trains it with the fast loop of ``nncore.train.fastfit`` and the spec's callbacks
-    (early stopping, reduce learning rate on plateau, keep the best epoch, stop on
-    NaN) and class weights (``class_weights``), and evaluates it with scikit-learn.
+    Builds and compiles the spec's network (or takes a model, e.g. a checkpoint):
+    for pictures (a ``PreparedImages``) on their ``(H, W, C)`` shape, with the
+    data's augmentation layers (``build_model``'s ``augment``) and the uint8 pixels
+    as inputs. Trains it with the fast loop of ``nncore.train.fastfit`` and the
+    spec's callbacks (early stopping, reduce learning rate on plateau, keep the
+    best epoch, stop on NaN) and class weights (``class_weights``), and evaluates
+    it with scikit-learn.
     Calling ``fit`` again continues from the model as it is, like Keras'
     ``model.fit(initial_epoch=...)``.
 

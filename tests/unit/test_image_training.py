@@ -107,19 +107,28 @@ def test_augmentation_changes_training_but_never_predictions(digits):
     np.testing.assert_allclose(compiled_predict(bare, prepared.X_val), first, atol=1e-6)
 
 
-def test_an_augmented_network_is_saved_and_loaded(digits, tmp_path):
-    from nncore.train.modelfiles import load_trained_model, save_model
+def test_an_augmented_network_resumes_from_its_checkpoint(tmp_path):
+    from nncore.runs.checkpoint import (
+        ResumePoint,
+        load_checkpoint,
+        seed_states,
+        write_checkpoint,
+    )
+    from nncore.train.trainer import Trainer
 
-    spec, prepared = digits
-    model = build_model(spec["model"], (8, 8, 1), "multiclass", 10, augment=AUGMENT)
-    save_model(model, tmp_path / "model.keras")
-    loaded = load_trained_model(tmp_path / "model.keras")
-    assert [layer.name for layer in loaded.layers][:4] == [
-        "flip",
-        "rotation",
-        "zoom",
-        "contrast",
-    ]
+    spec = image_spec(augment=AUGMENT)
+    prepared = prepare_images(spec["data"])
+    trainer = Trainer(spec, prepared)
+    trainer.fit(1)
+    path = tmp_path / "checkpoint.keras"
+    write_checkpoint(trainer.model, path, epochs=1)
+    model = load_checkpoint(ResumePoint.read(path, recorded=1))
+    assert [layer.name for layer in model.layers][:4] == list(AUGMENT)
+    # The augmentation's random generators go on where they were.
+    assert seed_states(model) == seed_states(trainer.model)
+    resumed = Trainer(spec, prepared, model=model, history=trainer.history)
+    assert resumed.fit(2) == "completed"
+    assert len(resumed.history["loss"]) == 2
 
 
 def test_reference_models_on_pictures_are_quick_and_say_what_was_left_out():
