@@ -592,6 +592,7 @@ def show_results(view) -> None:
         view.reference_problems,
         intervals=intervals,
         imbalanced=imbalanced(prepared),
+        pictures=getattr(prepared, "image_shape", None) is not None,
     )
     problem = (view.interval_problems or {}).get("val")
     if problem:

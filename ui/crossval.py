@@ -115,7 +115,7 @@ def show_crossval(spec: dict, prepared, training_view=None) -> None:
     st.subheader("How much does the score depend on the split?", divider="gray")
     too_big = crossval_problem(prepared, k=DEFAULT_FOLDS)
     n_rows = len(prepared.y_train) + len(prepared.y_val)
-    if n_rows > MAX_ROWS:
+    if n_rows > MAX_ROWS or getattr(prepared, "image_shape", None) is not None:
         st.caption(f"{HELP} {safe.escape(too_big)}")
         return
     st.caption(HELP)

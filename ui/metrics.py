@@ -157,6 +157,7 @@ def show_reference(
     intervals: Mapping | None = None,
     split: str = "validation",
     imbalanced: bool = False,
+    pictures: bool = False,
 ) -> None:
     """The plain sentence comparing the network with the reference models, and
     why a reference model is missing.
@@ -171,6 +172,7 @@ def show_reference(
         split: ``"validation"`` or ``"test"``. Default: ``"validation"``.
         imbalanced: compare by balanced accuracy (imbalanced classes). Default:
             False.
+        pictures: the data are pictures, not a table. Default: False.
     """
     from nncore.core.metrics import main_metric
     from nncore.train.reference import reference_sentence
@@ -184,6 +186,7 @@ def show_reference(
             split=split,
             metric=metric,
             interval=interval_of(intervals, metric),
+            pictures=pictures,
         )
         st.markdown("**" + safe.escape(sentence) + "**")
     for sentence in (problems or {}).values():

@@ -29,6 +29,7 @@ class Verdict:
         intervals: metric -> the network's ``[low, high]`` ({} when none).
         interval_problem: why no interval can be given, or None.
         imbalanced: the classes are imbalanced (show balanced accuracy, PR AUC).
+        pictures: the data are pictures (the advice speaks of pictures).
     """
 
     reference: dict = field(default_factory=dict)
@@ -36,6 +37,7 @@ class Verdict:
     intervals: dict = field(default_factory=dict)
     interval_problem: str | None = None
     imbalanced: bool = False
+    pictures: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ def verdict_for(candidate, version: str, prepared, evaluation) -> Verdict:
         intervals=intervals,
         interval_problem=problem,
         imbalanced=evaluation.task != "regression" and is_imbalanced(prepared),
+        pictures=getattr(prepared, "image_shape", None) is not None,
     )
 
 
@@ -153,6 +156,7 @@ def show_verdict(evaluation, metrics: dict, names: list[str], verdict: Verdict):
         intervals=verdict.intervals,
         split=split,
         imbalanced=verdict.imbalanced,
+        pictures=verdict.pictures,
     )
     if verdict.interval_problem:
         st.caption(safe.escape(verdict.interval_problem))

@@ -221,7 +221,8 @@ def crossval_problem(prepared: PreparedData, *, k: int = DEFAULT_FOLDS) -> str |
 
     Returns:
         The sentence saying what is wrong and what to do: a ``k`` outside 2 to 10,
-        a table over ``MAX_ROWS`` training + validation rows, too few rows, or a
+        pictures (not supported yet), a table over ``MAX_ROWS`` training +
+        validation rows, too few rows, or a
         class with fewer rows than folds. None when it can be done.
     """
     if isinstance(k, bool) or not isinstance(k, int | np.integer):
@@ -233,6 +234,12 @@ def crossval_problem(prepared: PreparedData, *, k: int = DEFAULT_FOLDS) -> str |
         return (
             f"The number of folds must be from {MIN_FOLDS} to {MAX_FOLDS}. Got {k}; "
             f"{DEFAULT_FOLDS} is the usual choice."
+        )
+    if getattr(prepared, "image_shape", None) is not None:
+        return (
+            "Cross-validation works on tables for now, not on pictures. To see how "
+            "much the score depends on the split, train again with another data "
+            "seed on the Data screen and compare the runs."
         )
     rows, y = _pool(prepared)
     n = len(rows)

@@ -111,6 +111,9 @@ def test_each_limit_has_a_default_and_an_environment_variable(monkeypatch):
         "NNSTUDIO_MAX_QUEUED": 2,
         "NNSTUDIO_MAX_TRIALS": 200,
         "NNSTUDIO_MAX_UPLOAD_MB": 200,
+        "NNSTUDIO_MAX_IMAGE_PIXELS": 50_000_000,
+        "NNSTUDIO_MAX_ZIP_MB": 1000,
+        "NNSTUDIO_MAX_IMAGE_FILES": 20_000,
     }
     monkeypatch.setenv("NNSTUDIO_MAX_PARAMS", "500_000")
     monkeypatch.setenv("NNSTUDIO_MAX_TRIALS", " 50 ")

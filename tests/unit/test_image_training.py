@@ -234,3 +234,14 @@ def test_the_lab_report_shows_the_pictures(digits, manager):
     assert 'alt="3/0001.png"' in page
     assert "8×8 pixels, grayscale" in page
     assert "Conv2D 1" in page and "8x8x8" in page
+
+
+def test_cross_validation_says_it_is_for_tables(digits):
+    """The Train screen's cross-validation section says so for pictures, and why,
+    instead of failing on data that have no table."""
+    from nncore.train.crossval import crossval_problem
+
+    _, prepared = digits
+    problem = crossval_problem(prepared)
+    assert problem is not None
+    assert "not on pictures" in problem and "seed" in problem
