@@ -390,7 +390,7 @@ def show_job(job_id: str, was_active: bool, notice: str | None = None) -> None:
     show_progress(view)
     show_charts(view)
     prepared = training.manager().prepared(job_id)
-    if prepared is not None:
+    if prepared is not None and not was_active:  # while training: inside.show_live
         inside.show_inside(view, prepared)
     show_findings(view, notice)
     show_results(view)
@@ -741,6 +741,8 @@ def main() -> None:
         live(show_other_data)(view.job_id, active)
         return
     live(show_job)(view.job_id, active, notice)
+    if active:  # the network inside, redrawn at a slower pace while it trains
+        st.fragment(run_every=inside.LIVE_SECONDS)(inside.show_live)(view.job_id)
     crossval.show_crossval(spec, prepared, view)
     show_downloads(view)
     show_step_mode(spec, prepared)

@@ -30,6 +30,7 @@ from ui import image_inside, presenter, safe, state, training
 
 __all__ = [
     "boundary_at",
+    "show_live",
     "playing",
     "shown_epoch",
     "show_inside",
@@ -46,6 +47,10 @@ ROW = "inside_row"
 PLAY_STEPS = 40
 # Seconds between the steps of a replay (the live fragment's pace while playing).
 PLAY_SECONDS = 0.4
+# Seconds between two drawings of the network while it trains: its figures are
+# the page's largest, and redrawing them with the curves every 0.5 s kept a busy
+# server's page always running.
+LIVE_SECONDS = 2.0
 VIEWS = {
     "connections": "Weights",
     "neurons": "Neurons over the plane",
@@ -94,6 +99,14 @@ def boundary_at(view) -> dict | None:
     except ValueError:
         return None
     return boundary_grid(prepared).boundary(lambda x: forward(network, x)[-1], epoch)
+
+
+def show_live(job_id: str) -> None:
+    """``show_inside`` for a job that trains (a fragment of its own)."""
+    view = training.manager().view(job_id)
+    prepared = training.manager().prepared(job_id)
+    if view is not None and prepared is not None:
+        show_inside(view, prepared)
 
 
 def show_inside(view, prepared) -> None:
@@ -194,7 +207,7 @@ def show_network(spec, prepared, weights, epoch: int | None, *, key: str) -> Non
         else f"after epoch {epoch}"
     )
     if shown == "neurons":
-        grid = boundary_grid(prepared)
+        grid = _coarse(boundary_grid(prepared))
         figure = neuron_maps_figure(
             network,
             grid,
@@ -234,6 +247,17 @@ def show_network(spec, prepared, weights, epoch: int | None, *, key: str) -> Non
         )
     presenter.plotly_chart(figure, key=f"{key}_inside_figure")
     st.caption(CAPTIONS[shown])
+
+
+def _coarse(grid) -> dict:
+    """Every other point of the boundary's grid each way: the small maps look the
+    same and weigh a quarter."""
+    import numpy as np
+
+    xs, ys = grid.xs[::2], grid.ys[::2]
+    gx, gy = np.meshgrid(xs, ys)
+    points = np.column_stack([gx.ravel(), gy.ravel()]).astype("float32")
+    return {"points": points, "xs": xs, "ys": ys}
 
 
 def _points(prepared) -> dict:
