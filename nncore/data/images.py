@@ -28,7 +28,7 @@ from nncore.core.errors import DataError
 from nncore.core.glossary import advice
 from nncore.core.text import listing, plural, quoted
 from nncore.data.image_sets import FEW_PER_CLASS, LoadedImages, load_image_source
-from nncore.data.prepare import DEFAULT_SPLIT, SPLITS, _Inputs, _split
+from nncore.data.prepare import DEFAULT_SPLIT, SPLITS, LazyInputs, _Inputs, _split
 from nncore.spec.schema import section_defaults
 
 IMBALANCE_RATIO = 3  # the biggest class over the smallest: a warning above it
@@ -40,7 +40,7 @@ SCALING = "pixels/255"
 
 
 @dataclass
-class PreparedImages:
+class PreparedImages(LazyInputs):
     """Pictures split for a network, and what was done to get them: the image
     counterpart of ``nncore.data.prepare.PreparedData``, with its attributes.
 
@@ -128,26 +128,9 @@ class PreparedImages:
             for k in range(channels)
         ]
 
-    @property
-    def inputs_built(self) -> list[str]:
-        """The splits whose pixel arrays are taken and held now."""
-        return [split for split in SPLITS if split in self._built]
-
     def image(self, index: int) -> np.ndarray:
         """Picture ``index`` (a position in ``file_names``), uint8 ``(h, w, c)``."""
         return self.images[index]
-
-    def release_inputs(self) -> None:
-        """Drop the splits' pixel arrays taken so far, to free their memory; the
-        next use takes them again from ``images``."""
-        for split in SPLITS:
-            if split in self._built:
-                self.__dict__.pop(f"_X_{split}", None)
-        self._built.clear()
-
-    @property
-    def _built(self) -> set[str]:
-        return self.__dict__.setdefault("_built_splits", set())
 
     def _build_inputs(self, split: str) -> np.ndarray:
         return self.images[getattr(self, f"{split}_index")]

@@ -70,8 +70,35 @@ class _Inputs:
         prepared._built.discard(self.split)
 
 
+class LazyInputs:
+    """What the prepared data with ``_Inputs`` fields share: which splits' arrays
+    are built and held, and dropping them. A subclass says how to build a split's
+    array (``_build_inputs``)."""
+
+    @property
+    def inputs_built(self) -> list[str]:
+        """The splits whose network arrays are built and held now."""
+        return [split for split in SPLITS if split in self._built]
+
+    def release_inputs(self) -> None:
+        """Drop the network's arrays built so far (a finished job's), to free their
+        memory; the next use builds them again, the same to the bit. Arrays given
+        explicitly (a fold's, a tuning copy's) are kept."""
+        for split in SPLITS:
+            if split in self._built:
+                self.__dict__.pop(f"_X_{split}", None)
+        self._built.clear()
+
+    @property
+    def _built(self) -> set[str]:
+        return self.__dict__.setdefault("_built_splits", set())
+
+    def _build_inputs(self, split: str) -> np.ndarray:
+        raise NotImplementedError
+
+
 @dataclass
-class PreparedData:
+class PreparedData(LazyInputs):
     """Arrays ready for a network, and what was done to get them.
 
     Attributes:
@@ -133,24 +160,6 @@ class PreparedData:
     @property
     def n_features(self) -> int:
         return len(self.feature_names)
-
-    @property
-    def inputs_built(self) -> list[str]:
-        """The splits whose network arrays are built from the table and held now."""
-        return [split for split in SPLITS if split in self._built]
-
-    def release_inputs(self) -> None:
-        """Drop the network's arrays built so far (a finished job's), to free their
-        memory; the next use builds them again from ``frame``, the same to the bit.
-        Arrays given explicitly (a fold's, a tuning copy's) are kept."""
-        for split in SPLITS:
-            if split in self._built:
-                self.__dict__.pop(f"_X_{split}", None)
-        self._built.clear()
-
-    @property
-    def _built(self) -> set[str]:
-        return self.__dict__.setdefault("_built_splits", set())
 
     def _build_inputs(self, split: str) -> np.ndarray:
         rows = {"train": self.train_index, "val": self.val_index}.get(
