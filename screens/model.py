@@ -145,21 +145,9 @@ def edit_layers(prepared) -> None:
             NEW_LAYERS, ["Add Dense layer", "Add Dropout", "Add BatchNorm"], strict=True
         )
     ]
-    if image_model.is_images(prepared):
-        image_model.add_buttons(add_layer, table_buttons, full=full)
-    else:
-        columns = st.columns(3)
-        for column, (kind, what, explained) in zip(columns, table_buttons, strict=True):
-            column.button(
-                what,
-                key=f"model_add_{kind}",
-                icon=":material/add:",
-                on_click=add_layer,
-                args=(kind,),
-                disabled=full,
-                width="stretch",
-                help=explained,
-            )
+    image_model.add_buttons(
+        add_layer, table_buttons, full=full, pictures=image_model.is_images(prepared)
+    )
     if full:
         st.caption(f"A network here has at most {MAX_LAYERS} hidden layers.")
 

@@ -113,12 +113,20 @@ def inputs_caption(prepared) -> str:
 
 
 def add_buttons(
-    add_layer: Callable[[str], None], table_buttons: list, *, full: bool
+    add_layer: Callable[[str], None],
+    table_buttons: list,
+    *,
+    full: bool,
+    pictures: bool = True,
 ) -> None:
-    """The buttons that add a layer for pictures, then ``table_buttons``
-    (``(kind, label, help)`` of dense, dropout and batch normalisation)."""
-    buttons = [(kind, *ADD_BUTTONS[kind]) for kind in ADD_BUTTONS] + table_buttons
-    per_row = 4
+    """The buttons that add a layer: for pictures the image layers' and then
+    ``table_buttons`` (``(kind, label, help)`` of dense, dropout and batch
+    normalisation), four a row; for a table ``table_buttons`` alone, in a row."""
+    buttons = table_buttons
+    per_row = len(buttons)
+    if pictures:
+        buttons = [(kind, *ADD_BUTTONS[kind]) for kind in ADD_BUTTONS] + buttons
+        per_row = 4
     for start in range(0, len(buttons), per_row):
         columns = st.columns(per_row)
         for column, (kind, label, what) in zip(

@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from nncore.train.evaluation import Evaluation, class_probabilities, predicted_classes
+from nncore.train.evaluation import Evaluation, predicted_classes
+from nncore.train.prediction import class_answer
 
 __all__ = [
     "MAX_CELL_PICTURES",
@@ -152,17 +153,7 @@ def predict_picture(
             f"{tuple(prepared.image_shape)}. Convert it with decode_image to the "
             "dataset's size and colour mode."
         )
-    outputs = np.asarray(predict(pixels[None]), dtype="float64")
-    probabilities = class_probabilities(outputs, prepared.task)[0]
-    best = int(probabilities.argmax())
-    return {
-        "label": prepared.classes[best],
-        "confidence": float(probabilities[best]),
-        "probabilities": {
-            label: float(p)
-            for label, p in zip(prepared.classes, probabilities, strict=True)
-        },
-    }
+    return class_answer(np.asarray(predict(pixels[None]), dtype="float64"), prepared)
 
 
 def drawing_colours(images: np.ndarray) -> tuple[str, str]:

@@ -423,6 +423,13 @@ def predict_one(
         value = float(outputs[0, 0])
         return {"value": value if math.isfinite(value) else None, "notes": notes}
     outputs = np.nan_to_num(outputs, nan=0.5)
+    return {**class_answer(outputs, prepared), "notes": notes}
+
+
+def class_answer(outputs: np.ndarray, prepared) -> dict:
+    """The network's answer for one example (``outputs`` of one row): the
+    ``label`` it picks, how sure it is (``confidence``) and the ``probabilities``
+    of every class."""
     probabilities = class_probabilities(outputs, prepared.task)[0]
     best = int(probabilities.argmax())
     return {
@@ -432,7 +439,6 @@ def predict_one(
             label: float(p)
             for label, p in zip(prepared.classes, probabilities, strict=True)
         },
-        "notes": notes,
     }
 
 
