@@ -37,6 +37,7 @@ from nncore.train.compiled_loop import (
     model_cache,
     recorder_class,
     run_compiled,
+    single_threaded_suits,
     snapshot_rows,
     to_numpy,
 )
@@ -444,7 +445,7 @@ def compiled_predict(model, x, batch_size: int = 4096) -> np.ndarray:
                 model,
                 cache,
                 key,
-                lambda: Compiled(predict_step, signature),
+                lambda: Compiled(predict_step, signature, single_threaded_suits(model)),
                 run_compiled,
             )
             cache["functions"][key] = predict

@@ -211,6 +211,7 @@ def _probe_function(model, dense: list, x: np.ndarray, y: np.ndarray):
         Compiled,
         model_cache,
         run_compiled,
+        single_threaded_suits,
     )
 
     cache = model_cache(model)
@@ -239,7 +240,11 @@ def _probe_function(model, dense: list, x: np.ndarray, y: np.ndarray):
         ]
         with TRACING:
             function = shared_traces.reuse_or_trace(
-                model, cache, key, lambda: Compiled(step, signature), run_compiled
+                model,
+                cache,
+                key,
+                lambda: Compiled(step, signature, single_threaded_suits(model)),
+                run_compiled,
             )
     mine["functions"][key] = function
     return function, names
