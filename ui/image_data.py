@@ -248,7 +248,8 @@ def image_settings(data: dict, *, automatic: str) -> None:
         format_func=COLORS.get,
         horizontal=True,
         key="data_image_color",
-        help="Grayscale keeps one number per pixel, RGB three. Automatic: "
+        help=f"Grayscale keeps one number per {glossary.link('pixel')}, RGB three. "
+        "Automatic: "
         "grayscale when every picture is grayscale.",
     )
 
@@ -540,7 +541,7 @@ def augment_settings(data: dict) -> None:
         "Random changes to the training pictures, new in every epoch, so that the "
         "network sees more variety than there are pictures and learns what "
         "matters rather than the exact pixels. Validation and test pictures are "
-        "used as they are."
+        f"used as they are ({glossary.link('data augmentation')})."
     )
     a, b, c, d = st.columns(4)
     augment["flip"] = a.checkbox(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from nncore.core import glossary
 from nncore.core.text import short
 from nncore.inside.convolution import (
     dense_only,
@@ -66,7 +67,7 @@ def show_image_network(spec, prepared, weights, epoch: int | None, *, key: str) 
         filters_figure(kernel, title=f"The first convolution's filters, {when}"),
         key=f"{key}_inside_filters",
     )
-    st.caption(FILTERS_CAPTION)
+    st.caption(f"{FILTERS_CAPTION} ({glossary.link('filter', 'what is a filter?')})")
     index = _choose_picture(prepared, key)
     show_feature_maps(
         network,
@@ -95,7 +96,10 @@ def show_feature_maps(
     presenter.plotly_chart(
         feature_maps_figure(feature_maps(network, pixels), title=title), key=key
     )
-    st.caption(FEATURE_MAPS_CAPTION)
+    st.caption(
+        f"{FEATURE_MAPS_CAPTION} ({glossary.link('feature map', 'feature maps')}, "
+        f"{glossary.link('pooling')})"
+    )
 
 
 def _choose_picture(prepared, key: str) -> int:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from nncore.core import glossary
 from nncore.core.errors import SpecError
 from nncore.spec import ACTIVATIONS, bounds, check_stack
 from nncore.spec.schema import IMAGE_LAYER_TYPES, PADDINGS
@@ -48,24 +49,25 @@ NEW_IMAGE_LAYERS = {
 ADD_BUTTONS = {
     "conv2d": (
         "Add Conv2D",
-        "Add a convolution of 16 filters of 3x3 pixels at the end of the stack: "
-        "each filter slides over the picture and lights up where it finds its "
-        "pattern.",
+        f"Add a {glossary.link('convolution')} of 16 "
+        f"{glossary.link('filter', 'filters')} of 3x3 pixels at the end of the "
+        "stack: each filter slides over the picture and lights up where it finds "
+        "its pattern.",
     ),
     "maxpool2d": (
         "Add MaxPool",
-        "Add max pooling at the end of the stack: it keeps the largest value of each "
-        "2x2 square, halving the picture's height and width.",
+        f"Add max {glossary.link('pooling')} at the end of the stack: it keeps the "
+        "largest value of each 2x2 square, halving the picture's height and width.",
     ),
     "avgpool2d": (
         "Add AvgPool",
-        "Add average pooling at the end of the stack: it keeps the mean of each 2x2 "
-        "square, halving the picture's height and width.",
+        f"Add average {glossary.link('pooling')} at the end of the stack: it keeps "
+        "the mean of each 2x2 square, halving the picture's height and width.",
     ),
     "flatten": (
         "Add Flatten",
-        "Add a Flatten layer: it lays the picture's values out in one long row, so "
-        "dense layers can follow.",
+        f"Add a {glossary.link('flatten', 'Flatten')} layer: it lays the picture's "
+        "values out in one long row, so dense layers can follow.",
     ),
     "global_avg_pool": (
         "Add GlobalAvgPool",
@@ -157,19 +159,21 @@ def edit_image_layer(layer: dict, key: str, activation_help: str) -> None:
             *bounds(f"model.layers.{kind}.pool_size"),
             int(layer["pool_size"]),
             key=key + "pool_size",
-            help=f"The side of the square it pools: it keeps the {which} value of "
-            "each square, so the picture's height and width are divided by it.",
+            help=f"The side of the square it {glossary.link('pooling', 'pools')}: it "
+            f"keeps the {which} value of each square, so the picture's height and "
+            "width are divided by it.",
         )
     elif kind == "flatten":
         st.caption(
-            "Lays the picture's values out in one long row, so that dense layers "
-            "can follow. Put it after the convolutions and poolings."
+            f"{glossary.link('flatten', 'Lays')} the picture's values out in one long "
+            "row, so that dense layers can follow. Put it after the convolutions and "
+            "poolings."
         )
     else:
         st.caption(
-            "Keeps one number per feature map, the mean over the whole picture: "
-            "few weights after it, and it does not care where in the picture a "
-            "pattern was found."
+            f"Keeps one number per {glossary.link('feature map')}, the mean over the "
+            f"whole picture ({glossary.link('global average pooling')}): few weights "
+            "after it, and it does not care where in the picture a pattern was found."
         )
 
 
@@ -180,8 +184,9 @@ def _edit_convolution(layer: dict, key: str, activation_help: str) -> None:
         *bounds("model.layers.conv2d.filters"),
         int(layer["filters"]),
         key=key + "filters",
-        help="How many patterns it learns to look for; each makes one feature map. "
-        "16 to 64 is usual, more in later layers.",
+        help=f"How many patterns ({glossary.link('filter', 'filters')}) it learns to "
+        f"look for; each makes one {glossary.link('feature map')}. 16 to 64 is "
+        "usual, more in later layers.",
     )
     layer["kernel_size"] = b.number_input(
         "Kernel size",
@@ -196,8 +201,9 @@ def _edit_convolution(layer: dict, key: str, activation_help: str) -> None:
         *bounds("model.layers.conv2d.strides"),
         int(layer["strides"]),
         key=key + "strides",
-        help="How many pixels the window moves at each step: 2 halves the "
-        "picture's height and width, as a pooling would.",
+        help=f"How many pixels the window moves at each step "
+        f"({glossary.link('stride')}): 2 halves the picture's height and width, as "
+        "a pooling would.",
     )
     left, right = st.columns(2)
     layer["padding"] = left.selectbox(
@@ -205,8 +211,9 @@ def _edit_convolution(layer: dict, key: str, activation_help: str) -> None:
         PADDINGS,
         index=PADDINGS.index(layer["padding"]),
         key=key + "padding",
-        help="'same' pads the border with zeros so the picture keeps its size (at "
-        "stride 1); 'valid' does not pad, so it shrinks by kernel size - 1.",
+        help=f"{glossary.link('padding', 'Padding')}: 'same' pads the border with "
+        "zeros so the picture keeps its size (at stride 1); 'valid' does not pad, "
+        "so it shrinks by kernel size - 1.",
     )
     layer["activation"] = right.selectbox(
         "Activation",

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from nncore.core.image_terms import IMAGE_ENTRIES
+
 __all__ = ["GROUPS", "PAGE", "TERMS", "Advice", "Term", "advice", "find", "link"]
 
 # The Glossary screen's address as st.navigation gives it (from screens/glossary.py),
@@ -659,6 +661,9 @@ TERMS: dict[str, Term] = _terms(
         ("fanova",),
     ),
 )
+# Pictures and convolutional networks (nncore/core/image_terms.py), each in its
+# group.
+TERMS.update(_terms(*IMAGE_ENTRIES))
 
 
 def _normal(words: str) -> str:

@@ -127,6 +127,13 @@ def test_conv_and_pool_widgets_change_the_shapes_and_a_stack_too_small_is_refuse
     at = model_page(layers=IMAGE_PRESETS["LeNet-like"])
     assert layer_titles(at)[:2] == ["**1. Conv2D**", "**2. AvgPool**"]
     assert shapes(at)[1] == ("Conv2D 1", "8x8x6", 156)  # 5*5*1*6 + 6
+    # Each setting links to its plain explanation on the Glossary screen.
+    filters_help = at.number_input(key="model_layer_0_filters").help
+    assert "(glossary#filter)" in filters_help
+    assert "(glossary#feature-map)" in filters_help
+    assert "(glossary#stride)" in at.number_input(key="model_layer_0_strides").help
+    assert "(glossary#padding)" in at.selectbox(key="model_layer_0_padding").help
+    assert "(glossary#pooling)" in at.number_input(key="model_layer_1_pool_size").help
 
     at.number_input(key="model_layer_0_filters").set_value(4).run()
     at.number_input(key="model_layer_0_kernel_size").set_value(3).run()

@@ -76,6 +76,17 @@ REQUIRED = [
     "classification",
     "parameter count",
     "decision boundary",
+    # Pictures (issue 14).
+    "pixel",
+    "data augmentation",
+    "convolution",
+    "filter",
+    "feature map",
+    "stride",
+    "padding",
+    "pooling",
+    "flatten",
+    "global average pooling",
 ]
 
 
