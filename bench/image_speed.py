@@ -105,7 +105,6 @@ def experiment(name: str) -> dict:
 
 
 def run_keras(spec: dict, prepared) -> Run:
-    import keras
 
     from nncore.train.model import build_model, network_inputs
 
@@ -119,7 +118,6 @@ def run_keras(spec: dict, prepared) -> Run:
     )
     x_train = prepared.X_train.astype("float32")
     x_val = prepared.X_val.astype("float32")
-    keras.utils.set_random_seed(0)
     started = time.perf_counter()
     history = model.fit(
         x_train,

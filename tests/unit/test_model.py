@@ -511,3 +511,37 @@ def test_network_figure_names_inputs_and_classes_as_text():
         network_figure([], 11, "regression", None, feature_names=list("abcdefghijk"))
     )
     assert "a" not in many and "+1 more" in many
+
+
+def test_a_second_network_of_the_same_seed_keeps_tensorflows_compiled_functions(
+    monkeypatch,
+):
+    """Seeding again with the same seed must not empty TensorFlow's kernel cache
+    (``tf.random.set_seed`` does, so every job's loop would be instantiated again,
+    0.15 s a job); the weights are still the seed's, NumPy is reseeded, and another
+    seed still reseeds TensorFlow."""
+    import numpy as np
+    from tensorflow.python.eager import context
+
+    from nncore.train.model import build_model, seed_globals
+
+    spec = {"layers": [{"type": "dense", "units": 4}]}
+    first = build_model(spec, 3, "binary", 2, seed=7)
+    emptied = []
+    empty = context.pywrap_tfe.TFE_ContextClearCaches
+
+    def spy(handle):  # records each emptying, then empties as before
+        emptied.append(handle)
+        return empty(handle)
+
+    monkeypatch.setattr(context.pywrap_tfe, "TFE_ContextClearCaches", spy)
+    second = build_model(spec, 3, "binary", 2, seed=7)
+    for a, b in zip(first.get_weights(), second.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    seed_globals(7)
+    draws = np.random.rand(3)
+    seed_globals(7)
+    np.testing.assert_array_equal(np.random.rand(3), draws)
+    assert emptied == [] and context.global_seed() == 7
+    seed_globals(8)
+    assert len(emptied) == 1 and context.global_seed() == 8
