@@ -190,7 +190,7 @@ def split_images(loaded: LoadedImages, data_spec: dict | None = None) -> Prepare
     warnings = list(loaded.warnings)
     y = loaded.labels
     train, val, test, stratified = _split(
-        y, task, split, int(data_spec.get("seed", 42)), warnings
+        y, task, split, int(data_spec.get("seed", 42)), warnings, unit="picture"
     )
     notes = [_shape_note(loaded)]  # the loading notes stay with ``loaded``
     warnings += _pitfalls(loaded, train, np.concatenate([val, test]))

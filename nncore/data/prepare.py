@@ -648,7 +648,9 @@ def _cardinality_warnings(features, categorical, max_categories, warnings) -> No
         )
 
 
-def _split(y, task, split, seed, warnings):
+def _split(y, task, split, seed, warnings, unit: str = "row"):
+    """Training, validation and test indices, stratified when it can be; ``unit``
+    names one example in the messages ("row", or "picture" for pictures)."""
     from sklearn.model_selection import train_test_split
 
     n = len(y)
@@ -670,11 +672,11 @@ def _split(y, task, split, seed, warnings):
             warnings.append(
                 advice(
                     "The rarest class has only "
-                    f"{plural(int(counts.min()), 'row')}, too few to keep class "
+                    f"{plural(int(counts.min()), unit)}, too few to keep class "
                     "proportions in every split, so the split is random.",
                     "A split may then get none of that class, and its scores say "
                     "nothing about it.",
-                    "collect more rows of the rare classes, or merge them.",
+                    f"collect more {unit}s of the rare classes, or merge them.",
                 )
             )
     rest, test = train_test_split(index, test_size=test_size, random_state=seed)
@@ -682,7 +684,8 @@ def _split(y, task, split, seed, warnings):
     for name, part in (("training", train), ("validation", val), ("test", test)):
         if len(part) == 0:
             raise DataError(
-                f"The {name} split is empty with {n} rows. Add more rows, or give "
+                f"The {name} split is empty with {plural(n, unit)}. Add more {unit}s, "
+                "or give "
                 "that split a bigger share."
             )
     return np.sort(train), np.sort(val), np.sort(test), False

@@ -27,6 +27,7 @@ from .conftest import (
 )
 from .test_design_and_share import go_to
 from .test_evaluate_screen import _CELL_JS
+from .test_image_upload import camera_ready
 from .test_train_screen import TRAINING_TIMEOUT_MS, status_line
 
 pytestmark = pytest.mark.e2e
@@ -152,9 +153,8 @@ def test_train_see_filters_open_a_cell_and_predict_a_drawn_digit(digits_page: Pa
     # A photo from the webcam (Chromium's fake one) gets its own answer.
     rerun(page, lambda: try_it.get_by_role("radio", name="Take a photo").click())
     expect(try_it.get_by_text("Predicted class")).to_have_count(0)
-    camera = try_it.locator('[data-testid="stCameraInput"]')
-    take = camera.get_by_role("button", name=re.compile("Take photo", re.I))
-    expect(take).to_be_enabled(timeout=20_000)
+    # Only once the video shows frames: a photo taken before is empty and dropped.
+    take = camera_ready(try_it.locator('[data-testid="stCameraInput"]'))
     rerun(page, lambda: take.click())
     expect(try_it.get_by_text("Predicted class")).to_be_visible()
     expect(try_it.get_by_text("What the network sees")).to_be_visible()

@@ -391,6 +391,15 @@ def test_two_classes_are_binary_and_split_like_tables():
     assert prepared.summary()["n_features"] == 768
 
 
+def test_a_class_too_small_to_stratify_is_counted_in_pictures_not_rows():
+    files = pictures.class_files({"cats": 3, "dogs": 3})
+    prepared = split_images(load_images(pictures.zip_of(files)), data_spec())
+    (warning,) = [w for w in prepared.warnings if "rarest class" in w]
+    assert "The rarest class has only 3 pictures," in warning
+    assert "collect more pictures of the rare classes" in warning
+    assert "row" not in warning
+
+
 def test_pictures_cannot_be_a_regression():
     with pytest.raises(DataError, match="cannot be regression"):
         split_images(load_images(pictures.zip_of(GOOD)), {"task": "regression"})
