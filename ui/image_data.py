@@ -24,7 +24,7 @@ from nncore.core import glossary
 from nncore.core.errors import DataError, SpecError
 from nncore.core.text import plural, quoted
 from nncore.spec import validate_data_spec
-from ui import demo, image_classes, presenter, safe, state
+from ui import demo, image_classes, image_model, presenter, safe, state
 
 if TYPE_CHECKING:
     from nncore.data.image_sets import LoadedImages
@@ -389,6 +389,10 @@ def show_images(
         st.session_state.pop("data_target", None)
         demo.leave_settings(data)  # the user's own data: not the demo's settings
         st.session_state[state.TABLE] = loaded
+        changed = image_model.match_network(pictures=True)
+        if changed:
+            st.session_state[state.NETWORK_NOTICE] = changed
+    show_network_notice()
     demo.show_left_settings(data)
     for note in loaded.notes:
         st.caption(safe.escape(note))
@@ -430,6 +434,13 @@ def show_images(
     if presenter.advanced():
         with st.expander("Experiment settings (JSON)"):
             st.json(data, expanded=False)
+
+
+def show_network_notice() -> None:
+    """Say once that the network changed with the kind of data (``match_network``)."""
+    notice = st.session_state.pop(state.NETWORK_NOTICE, None)
+    if notice:
+        safe.info(notice)
 
 
 def prepared_images(loaded: LoadedImages, data: dict):

@@ -7,13 +7,14 @@ The shapes and the checks are ``nncore.spec.stack``'s; this module only draws.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 import streamlit as st
 
 from nncore.core import glossary
 from nncore.core.errors import SpecError
-from nncore.spec import ACTIVATIONS, bounds, check_stack
+from nncore.spec import ACTIVATIONS, bounds, check_stack, validate_model_spec
 from nncore.spec.schema import IMAGE_LAYER_TYPES, PADDINGS
 from nncore.spec.stack import shape_text
 from nncore.train.model import (
@@ -23,7 +24,7 @@ from nncore.train.model import (
     PRESETS,
     network_inputs,
 )
-from ui import safe
+from ui import safe, state
 
 __all__ = [
     "ADD_BUTTONS",
@@ -34,9 +35,16 @@ __all__ = [
     "inputs_caption",
     "inputs_words",
     "is_images",
+    "match_network",
     "presets_for",
     "show_stack_problem",
 ]
+
+# The other kind of data's network, put aside when the data changed kind:
+# {"pictures" | "table": layers}.
+NETWORK_ASIDE = "network_aside"
+# The preset a first picture set gets when the network was made for a table.
+FIRST_IMAGE_PRESET = "Small CNN"
 
 NEW_IMAGE_LAYERS = {
     "conv2d": {"type": "conv2d", "filters": 16, "kernel_size": 3},
@@ -258,3 +266,48 @@ def show_stack_problem(
                 )
         return True
     return False
+
+
+def match_network(pictures: bool) -> str | None:
+    """Give the experiment a network made for its data when the data changed kind.
+
+    A network for a table cannot read pictures (and the other way round), so
+    when pictures come and the layers have no image layer, the network becomes
+    the one used for pictures before in this session, else the Small CNN preset;
+    when a table comes after pictures, the table's network comes back (else the
+    default one). The network it replaces is put aside for the way back, so
+    nothing is lost. The Model screen's layer widgets start again from it.
+
+    Returns:
+        What changed, to say on screen; None when the network already suits.
+    """
+    spec = st.session_state[state.SPEC]
+    layers = spec["model"]["layers"]
+    made_for_pictures = any(layer["type"] in IMAGE_LAYER_TYPES for layer in layers)
+    if made_for_pictures == pictures:
+        return None
+    aside = st.session_state.setdefault(NETWORK_ASIDE, {})
+    aside["pictures" if made_for_pictures else "table"] = copy.deepcopy(layers)
+    wanted = "pictures" if pictures else "table"
+    if wanted in aside:
+        spec["model"]["layers"] = aside.pop(wanted)
+        change = f"the one you had for {'pictures' if pictures else 'tables'}"
+    elif pictures:
+        preset = {"layers": IMAGE_PRESETS[FIRST_IMAGE_PRESET]}
+        spec["model"]["layers"] = validate_model_spec(preset)["layers"]
+        change = f"the “{FIRST_IMAGE_PRESET}” preset"
+    else:
+        from nncore.spec import default_spec
+
+        default = {"layers": default_spec()["model"]["layers"]}
+        spec["model"]["layers"] = validate_model_spec(default)["layers"]
+        change = "the default network for tables"
+    for key in [k for k in st.session_state if str(k).startswith("model_layer_")]:
+        del st.session_state[key]
+    old = "pictures" if made_for_pictures else "tables"
+    return (
+        f"The network is now {change}: the one you had was made for {old} and "
+        f"cannot read {'pictures' if pictures else 'a table'}. Yours is kept: it "
+        "comes back when you go back to "
+        f"{old if old == 'pictures' else 'a table'}. Change it on the Model screen."
+    )

@@ -28,6 +28,7 @@ IMAGE_UPLOAD_ID = "image_upload_id"  # file id of the last ZIP upload handled
 IMAGE_ERROR = "image_error"  # why the last ZIP upload was refused
 IMAGE_CLASSES = "image_classes"  # ClassBook: the classes being made on screen
 IMAGE_NOTICE = "image_classes_notice"  # (kind, text) about the last change to them
+NETWORK_NOTICE = "network_notice"  # the network changed with the kind of data
 NOTICE = "experiment_notice"  # (kind, text) about the last imported experiment
 LINK_APPLIED = "link_applied"  # the share-link code already restored
 # Training. Not "train_" keys: importing an experiment must not lose the job.

@@ -106,6 +106,33 @@ def test_digits_as_images_reach_the_other_screens_prepared(data_page):
     assert at.session_state["spec"]["data"]["target"] == "target"
 
 
+def test_pictures_get_a_network_for_pictures_and_the_tables_comes_back(data_page):
+    at = data_page
+    mine = [{"type": "dense", "units": 8, "activation": "tanh"}]
+    at.session_state["spec"]["model"]["layers"] = mine
+    choose_dataset(at, "digits_images")
+    layers = at.session_state["spec"]["model"]["layers"]
+    assert [layer["type"] for layer in layers][:2] == ["conv2d", "maxpool2d"]
+    (notice,) = [i.value for i in at.info if "The network is now" in i.value]
+    assert "the “Small CNN” preset" in notice
+    assert "was made for tables and cannot read pictures" in notice
+    # Shapes are pictures too: the network stays as it is, nothing more is said.
+    at.session_state["spec"]["model"]["layers"][0]["filters"] = 4
+    choose_dataset(at, "shapes")
+    assert at.session_state["spec"]["model"]["layers"][0]["filters"] == 4
+    assert not [i for i in at.info if "The network is now" in i.value]
+    # Back to a table: the table's own network, and the CNN kept for pictures.
+    choose_dataset(at, "iris")
+    layers = at.session_state["spec"]["model"]["layers"]
+    assert [(layer["type"], layer["units"]) for layer in layers] == [("dense", 8)]
+    assert layers[0]["activation"] == "tanh"
+    (notice,) = [i.value for i in at.info if "The network is now" in i.value]
+    assert "the one you had for tables" in notice
+    choose_dataset(at, "digits_images")
+    assert at.session_state["spec"]["model"]["layers"][0]["filters"] == 4
+    assert not at.exception
+
+
 def test_augmentation_is_previewed_on_training_pictures(data_page):
     at = choose_dataset(data_page, "shapes")
     assert "Augmentation: what training sees" not in charts(at)

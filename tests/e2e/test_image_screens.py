@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from nncore.spec import default_spec, validate_spec
 from nncore.spec.sharing import encode_spec
@@ -27,7 +27,6 @@ from .conftest import (
 )
 from .test_design_and_share import go_to
 from .test_evaluate_screen import _CELL_JS
-from .test_image_upload import camera_ready
 from .test_train_screen import TRAINING_TIMEOUT_MS, status_line
 
 pytestmark = pytest.mark.e2e
@@ -47,6 +46,20 @@ def digits_experiment() -> dict:
 
 # Chromium's own test camera (a moving pattern), used without asking.
 FAKE_CAMERA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+# The camera input's video shows frames: a photo taken before is empty.
+_VIDEO_READY_JS = "(video) => video.readyState >= 2 && video.videoWidth > 0"
+
+
+def camera_ready(camera: Locator) -> Locator:
+    """Wait until the camera input's video plays; return its "Take Photo"."""
+    take = camera.get_by_role("button", name=re.compile("Take photo", re.I))
+    expect(take).to_be_enabled(timeout=20_000)
+    video = camera.locator("video")
+    expect(video).to_be_visible()
+    camera.page.wait_for_function(
+        _VIDEO_READY_JS, arg=video.element_handle(), timeout=20_000
+    )
+    return take
 
 
 @pytest.fixture
