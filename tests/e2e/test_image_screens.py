@@ -7,6 +7,7 @@ Screenshots: ``image-train-filters``, ``image-train-maps``,
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pytest
@@ -66,17 +67,30 @@ def camera_ready(camera: Locator) -> Locator:
 def digits_page(chromium, chromium_executable, app_url):
     """A fresh session, in a Chromium with a fake webcam, opened from a share link
     of the digits experiment."""
+    link = f"{app_url}/?experiment={encode_spec(digits_experiment())}"
+    with fake_webcam_session(chromium, chromium_executable, link) as page:
+        yield page
+
+
+@contextlib.contextmanager
+def fake_webcam_session(chromium, chromium_executable, url: str):
+    """A fresh session at ``url`` in its own Chromium, whose webcam is Chromium's
+    fake one (allowed without asking); downloads are kept."""
     browser = chromium.browser_type.launch(
         executable_path=chromium_executable, args=CHROMIUM_ARGS + FAKE_CAMERA
     )
-    context = browser.new_context(viewport=VIEWPORT, permissions=["camera"])
+    context = browser.new_context(
+        viewport=VIEWPORT, permissions=["camera"], accept_downloads=True
+    )
     context.set_default_timeout(45_000)
-    page = context.new_page()
-    page.goto(f"{app_url}/?experiment={encode_spec(digits_experiment())}")
-    wait_for_app(page)
-    yield page
-    context.close()
-    browser.close()
+    try:
+        page = context.new_page()
+        page.goto(url)
+        wait_for_app(page)
+        yield page
+    finally:
+        context.close()
+        browser.close()
 
 
 # Whether every Plotly chart inside an element has drawn its plot area.

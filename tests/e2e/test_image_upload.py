@@ -19,18 +19,16 @@ from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
 from .conftest import (
-    CHROMIUM_ARGS,
     EXCEPTION,
     MAIN,
     SIDEBAR,
-    VIEWPORT,
     rerun,
     screenshot,
     wait_for_app,
 )
 from .test_design_and_share import go_to
 from .test_image_data import chart, expect_drawn_pictures
-from .test_image_screens import FAKE_CAMERA, camera_ready
+from .test_image_screens import camera_ready, fake_webcam_session
 from .test_train_screen import TRAINING_TIMEOUT_MS, status_line
 
 pytestmark = pytest.mark.e2e
@@ -223,19 +221,8 @@ def test_upload_a_zip_train_and_try_an_uploaded_picture(app_page: Page):
 @pytest.fixture
 def webcam_page(chromium, chromium_executable, app_url):
     """A fresh session on the Data screen, in a Chromium with a fake webcam."""
-    browser = chromium.browser_type.launch(
-        executable_path=chromium_executable, args=CHROMIUM_ARGS + FAKE_CAMERA
-    )
-    context = browser.new_context(
-        viewport=VIEWPORT, permissions=["camera"], accept_downloads=True
-    )
-    context.set_default_timeout(45_000)
-    page = context.new_page()
-    page.goto(f"{app_url}/data")
-    wait_for_app(page)
-    yield page
-    context.close()
-    browser.close()
+    with fake_webcam_session(chromium, chromium_executable, f"{app_url}/data") as page:
+        yield page
 
 
 def class_box(page: Page, name: str) -> Locator:
