@@ -466,14 +466,27 @@ class JobManager:
             job = self._jobs.get(job_id)
             return job.last_file if job is not None else None
 
-    def wait(self, job_id: str, *, timeout: float | None = None) -> JobView | None:
-        """Block until the job is neither queued nor running (or ``timeout`` passed)."""
+    def wait(
+        self,
+        job_id: str,
+        *,
+        timeout: float | None = None,
+        changed_since: int | None = None,
+    ) -> JobView | None:
+        """Block until the job is neither queued nor running (or ``timeout`` passed).
+
+        With ``changed_since`` (a view's ``updated``), return as soon as the job
+        has changed since that view (an epoch ended, a finding came): a follower
+        that reads every change without polling.
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
             while True:
                 job = self._jobs.get(job_id)
                 if job is None or job.status not in ("queued", "running"):
                     return None if job is None else self._view(job)
+                if changed_since is not None and job.updated != changed_since:
+                    return self._view(job)
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     return self._view(job)

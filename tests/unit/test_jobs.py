@@ -384,3 +384,30 @@ def test_a_paced_demo_shows_its_epochs_one_by_one_and_stops_at_once(manager):
     manager.stop(job_id)
     view = manager.wait(job_id, timeout=60)
     assert view.status == "stopped" and view.epochs_done < 40
+
+
+def test_a_follower_is_woken_by_each_epoch_not_by_a_clock(manager, iris):
+    """``wait(changed_since=...)`` returns as soon as the job changed: a follower
+    (the speed bench, a live view) sees epochs as they end, without polling."""
+    spec, prepared = iris
+    spec = {**spec, "train": {**spec["train"], "epochs": 30}}
+    job_id = manager.submit(spec, prepared, owner="a")
+    seen, updated = [], manager.view(job_id).updated
+    started = time.monotonic()
+    while True:
+        # A timeout far beyond the whole run: only a change can wake it early.
+        view = manager.wait(job_id, timeout=300, changed_since=updated)
+        assert view.updated != updated  # never woken without a change
+        seen.append(view)
+        updated = view.updated
+        if view.status not in ("queued", "running"):
+            break
+    assert time.monotonic() - started < 300
+    assert seen[-1].status == "finished"
+    # Woken while it trained, with the epochs growing, not only once at its end.
+    running = [view.epochs_done for view in seen if view.status == "running"]
+    assert running and running == sorted(running)
+    assert min(running) < 30
+    # A change it has not seen yet (an older counter) returns at once.
+    again = manager.wait(job_id, timeout=300, changed_since=updated - 1)
+    assert again.updated == updated
