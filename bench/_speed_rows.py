@@ -6,8 +6,9 @@
   subscriber thread reads the job's view at each change of it
   (``JobManager.wait(changed_since=...)``, at least every 0.05 s), more often
   than the Train screen's fragment does (the boundary and the doctor's findings
-  included: W3 has two inputs, so its boundary is drawn). Patience is the largest the spec allows, so
-  that the run trains as many epochs as the other rows (the run prints them).
+  included: W3 has two inputs, so its boundary is drawn). Patience is the
+  largest the spec allows, so that the run trains as many epochs as the other
+  rows (the run prints them).
 * whole process: ``python -m nncore run SPEC.json`` against the seed's plain Keras
   script (``compile`` + ``fit(..., validation_data=...)``), each a fresh process
   timed from start to exit, TensorFlow's import included.
