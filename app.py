@@ -7,6 +7,7 @@ import streamlit as st
 from ui import presenter
 from ui.experiment import restore_from_link, show_notice
 from ui.frame import render_frame
+from ui.preload import preload_charts
 from ui.state import init_state
 from ui.training import reattach_job
 
@@ -16,6 +17,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 st.set_page_config(page_title="NN Studio", page_icon=":material/hub:", layout="wide")
+preload_charts()
 init_state()
 restore_from_link()
 presenter.sync_with_url()

@@ -23,7 +23,7 @@ from nncore.core.catalog import (
 from nncore.core.errors import DataError, SpecError
 from nncore.core.text import plural, preview, readable_number
 from nncore.spec import validate_data_spec
-from ui import demo, image_data, image_model, presenter, safe, state
+from ui import demo_settings, image_data, image_model, presenter, safe, state
 
 if TYPE_CHECKING:
     from nncore.data.image_sets import LoadedImages
@@ -716,13 +716,14 @@ def main() -> None:
         if data["target"] not in columns:
             data["target"] = "target" if data["source"].startswith("builtin:") else None
             st.session_state.pop("data_target", None)
-        demo.leave_settings(data)  # the user's own data: not the demo's settings
+        # The user's own data: not the demo's settings.
+        demo_settings.leave_settings(data)
         st.session_state[state.TABLE] = table
         changed = image_model.match_network(pictures=False)
         if changed:
             st.session_state[state.NETWORK_NOTICE] = changed
     image_data.show_network_notice()
-    demo.show_left_settings(data)
+    demo_settings.show_left_settings(data)
     preview = describe_file(table)
 
     st.subheader("What to predict", divider="gray")

@@ -24,7 +24,7 @@ from nncore.core import glossary
 from nncore.core.errors import DataError, SpecError
 from nncore.core.text import plural, quoted
 from nncore.spec import validate_data_spec
-from ui import demo, image_classes, image_model, presenter, safe, state
+from ui import demo_settings, image_classes, image_model, presenter, safe, state
 
 if TYPE_CHECKING:
     from nncore.data.image_sets import LoadedImages
@@ -387,13 +387,14 @@ def show_images(
     if st.session_state[state.TABLE] is not loaded:
         data["target"] = None  # the class is the folder's name
         st.session_state.pop("data_target", None)
-        demo.leave_settings(data)  # the user's own data: not the demo's settings
+        # The user's own data: not the demo's settings.
+        demo_settings.leave_settings(data)
         st.session_state[state.TABLE] = loaded
         changed = image_model.match_network(pictures=True)
         if changed:
             st.session_state[state.NETWORK_NOTICE] = changed
     show_network_notice()
-    demo.show_left_settings(data)
+    demo_settings.show_left_settings(data)
     for note in loaded.notes:
         st.caption(safe.escape(note))
     st.subheader("Training, validation and test pictures", divider="gray")
