@@ -9,9 +9,11 @@ the screen's title (``bench/startup.py``). Imported as soon as the page opens, i
 loads while the server runs the screen's script; the chart's own import then finds
 it ready (the browser keeps one copy of each module).
 
-Once per session (a reload is a new session), in a hidden container. Nothing is
-drawn, and where the file
-is not found (another Streamlit build), nothing is sent.
+Sent on every run, first on the page, in a hidden container: an element that went
+away after the first run would move every element below it up one place, and the
+browser would draw them all again (and lose the page's scroll). The browser runs
+the script once, when the element first appears. Nothing is drawn, and where the
+file is not found (another Streamlit build), nothing is sent.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from pathlib import Path
 
 import streamlit as st
 
-SENT = "_preload_sent"
 # The script's container, hidden: it takes no room on the page.
 KEY = "nn_preload"
 # The Plotly element's own file in Streamlit's build.
@@ -49,10 +50,7 @@ def chart_code() -> str | None:
 
 
 def preload_charts() -> None:
-    """Ask the browser for Plotly's code on a session's first run (app.py)."""
-    if st.session_state.get(SENT):
-        return
-    st.session_state[SENT] = True
+    """Ask the browser for Plotly's code (app.py, before anything else)."""
     name = chart_code()
     if name is not None:
         with st.container(key=KEY):
