@@ -466,19 +466,10 @@ class JobManager:
             job = self._jobs.get(job_id)
             return job.last_file if job is not None else None
 
-    def wait(
-        self,
-        job_id: str,
-        *,
-        timeout: float | None = None,
-        changed_since: int | None = None,
-    ) -> JobView | None:
-        """Block until the job is neither queued nor running (or ``timeout`` passed).
-
-        With ``changed_since`` (a view's ``updated``), return as soon as the job
-        has changed since that view (an epoch ended, a finding came): a follower
-        that reads every change without polling.
-        """
+    def wait(self, job_id: str, *, timeout=None, changed_since=None) -> JobView | None:
+        """Block until the job is neither queued nor running (or ``timeout`` seconds
+        passed); with ``changed_since`` (a view's ``updated``), only until the job
+        changed since that view: a follower reads every change without polling."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
             while True:

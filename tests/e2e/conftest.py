@@ -43,6 +43,8 @@ SERVER_START_TIMEOUT_S = 60
 VIEWPORT = {"width": 1400, "height": 1000}
 # How long a single Streamlit rerun may take before a test gives up (ms).
 RUN_TIMEOUT_MS = 45_000
+# The longest a screenshot of a live screen waits for a pause between its runs.
+LIVE_IDLE_MS = 10_000
 
 
 def pytest_collection_modifyitems(config, items):
@@ -213,11 +215,14 @@ def rerun(page, action: Callable[[], object], timeout: float = RUN_TIMEOUT_MS) -
     wait_for_app(page, timeout)
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str, *, live: bool = False) -> Path:
     """Save a screenshot of the whole app (not only the viewport) as NAME.png.
 
     Streamlit scrolls inside its main container, so Playwright's ``full_page``
     sees only the viewport: the viewport is made as tall as the content first.
+    ``live``: a screen whose live parts rerun every half second while a job
+    trains; on a slow machine one run follows another without a pause, so the
+    picture is taken after at most ``LIVE_IDLE_MS`` even if no pause came.
     """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
@@ -230,8 +235,14 @@ def screenshot(page, name: str) -> Path:
     )
     size = page.viewport_size or VIEWPORT
     page.set_viewport_size({"width": size["width"], "height": max(height, 600)})
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     try:
-        wait_for_app(page)
+        if live:
+            with contextlib.suppress(PlaywrightTimeout):
+                wait_for_app(page, LIVE_IDLE_MS)
+        else:
+            wait_for_app(page)
         page.wait_for_timeout(400)  # let Plotly finish its resize
         page.screenshot(path=str(path), full_page=True)
     finally:

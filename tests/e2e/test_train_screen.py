@@ -45,9 +45,21 @@ def set_number(page: Page, label: str, value: int) -> None:
         .filter(has=page.get_by_text(label, exact=True))
     )
     field = box.locator("input")
+    # A run still going (the one that follows a finished training) would draw
+    # the field again over what was typed.
+    wait_for_app(page)
     field.fill(str(value))
     rerun(page, lambda: field.press("Enter"))
     expect(field).to_have_value(str(value))
+
+
+def go_to_while_live(page: Page, title: str) -> None:
+    """Open a screen from the sidebar while a job trains: the screen's heading
+    says it is there (its live parts may rerun without a pause in between)."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    expect(
+        page.locator(MAIN).get_by_role("heading", name=title, exact=True)
+    ).to_be_visible()
 
 
 def status_line(page: Page):
@@ -82,22 +94,23 @@ def test_train_live_leave_and_come_back_reload_stop_and_continue(app_page: Page)
     assert second > first
     assert "job=" in page.url
     expect(main.get_by_text("Decision boundary after epoch").first).to_be_visible()
-    screenshot(page, "train-live")
+    screenshot(page, "train-live", live=True)
 
     # Another screen: the sidebar shows the training; coming back, it has gone on.
-    go_to(page, "Data")
+    go_to_while_live(page, "Data")
     sidebar = page.locator(SIDEBAR)
     expect(sidebar.get_by_text("Training", exact=True)).to_be_visible()
     expect(sidebar.get_by_text(re.compile(r"Epoch \d+ of 1000"))).to_be_visible()
     assert "job=" in page.url
-    go_to(page, "Train")
+    go_to_while_live(page, "Train")
     wait_for_more_points(page, second)
-    screenshot(page, "train-back-from-data")
+    screenshot(page, "train-back-from-data", live=True)
 
     # A reload is a new session: it re-attaches to the job in the URL.
     before = curve_points(page)
     page.reload()
-    wait_for_app(page)
+    # Not waiting for a pause between the live runs: the status line says when
+    # the new session has attached to the job.
     expect(status_line(page)).to_contain_text(
         re.compile(r"Epoch \d+ of 1000"), timeout=TRAINING_TIMEOUT_MS
     )
