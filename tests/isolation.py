@@ -31,10 +31,10 @@ def fresh_output(code: str, *, timeout: float = 180) -> list[str]:
     return result.stdout.strip().splitlines()
 
 
-def heavy_modules_after(code: str) -> list[str]:
-    """Run ``code`` in a new Python process (``fresh_output``); return the heavy
-    modules it imported."""
-    report = f"\nimport sys\nprint(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+def heavy_modules_after(code: str, modules: tuple[str, ...] = HEAVY) -> list[str]:
+    """Run ``code`` in a new Python process (``fresh_output``); return which of
+    ``modules`` (by default the heavy ones) it imported."""
+    report = f"\nimport sys\nprint(sorted(m for m in {modules!r} if m in sys.modules))"
     return eval(fresh_output(code + report)[-1])  # a list literal we printed
 
 

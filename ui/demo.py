@@ -82,9 +82,6 @@ def close() -> None:
     st.session_state[state.DEMO] = None
 
 
-# --- the user's own data after a demo -------------------------------------------------
-
-
 def busy() -> bool:
     """Whether this session's network is training (a demo cannot start then)."""
     try:

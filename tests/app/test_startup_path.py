@@ -13,10 +13,9 @@ from pathlib import Path
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tests.isolation import fresh_output
+from tests.app.conftest import ROOT
+from tests.isolation import heavy_modules_after
 from ui import preload
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def preload_scripts(at: AppTest) -> list[str]:
@@ -49,9 +48,7 @@ def test_the_data_screens_title_needs_neither_pandas_nor_scikit_learn():
         if isinstance(node, ast.Import | ast.ImportFrom)
     ]
     assert any("ui" in line for line in imports)
-    code = "\n".join(imports) + (
-        "\nimport sys\n"
-        "print(sorted(m for m in ('pandas', 'sklearn', 'tensorflow') "
-        "if m in sys.modules))\n"
+    loaded = heavy_modules_after(
+        "\n".join(imports), modules=("pandas", "sklearn", "tensorflow")
     )
-    assert fresh_output(code)[-1] == "[]"
+    assert loaded == []

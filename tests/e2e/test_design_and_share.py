@@ -12,10 +12,15 @@ from .conftest import EXCEPTION, MAIN, SIDEBAR, choose, rerun, screenshot, wait_
 pytestmark = pytest.mark.e2e
 
 
-def go_to(page: Page, title: str) -> None:
-    """Open a screen from the sidebar navigation."""
+def go_to(page: Page, title: str, *, live: bool = False) -> None:
+    """Open a screen from the sidebar navigation. ``live``: while a job trains,
+    whose live parts may rerun without a pause in between, the screen's heading
+    alone says it is there."""
     link = page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True)
-    rerun(page, lambda: link.click())
+    if live:
+        link.click()
+    else:
+        rerun(page, lambda: link.click())
     expect(
         page.locator(MAIN).get_by_role("heading", name=title, exact=True)
     ).to_be_visible()

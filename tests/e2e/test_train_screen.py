@@ -53,15 +53,6 @@ def set_number(page: Page, label: str, value: int) -> None:
     expect(field).to_have_value(str(value))
 
 
-def go_to_while_live(page: Page, title: str) -> None:
-    """Open a screen from the sidebar while a job trains: the screen's heading
-    says it is there (its live parts may rerun without a pause in between)."""
-    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
-    expect(
-        page.locator(MAIN).get_by_role("heading", name=title, exact=True)
-    ).to_be_visible()
-
-
 def status_line(page: Page):
     """The progress bar's text on the Train screen (the job's one-line status)."""
     return page.locator(MAIN).locator('[data-testid="stProgress"]').first
@@ -97,12 +88,12 @@ def test_train_live_leave_and_come_back_reload_stop_and_continue(app_page: Page)
     screenshot(page, "train-live", live=True)
 
     # Another screen: the sidebar shows the training; coming back, it has gone on.
-    go_to_while_live(page, "Data")
+    go_to(page, "Data", live=True)
     sidebar = page.locator(SIDEBAR)
     expect(sidebar.get_by_text("Training", exact=True)).to_be_visible()
     expect(sidebar.get_by_text(re.compile(r"Epoch \d+ of 1000"))).to_be_visible()
     assert "job=" in page.url
-    go_to_while_live(page, "Train")
+    go_to(page, "Train", live=True)
     wait_for_more_points(page, second)
     screenshot(page, "train-back-from-data", live=True)
 
