@@ -50,7 +50,10 @@ scikit-learn's ``score`` on the validation rows.
 Goals (PASS/MISS, on medians; the script exits 1 when one misses): the app path
 (e) >= 6x faster than plain Keras on W1, >= 6x on W2, >= 15x on W3; (e) <= 1.0x
 scikit-learn's time on every workload; (e) <= 1.15x bare ``fit_fast`` (d), the
-whole cost of the live view, doctor, boundary and checkpoints; ``fit_fast``'s
+whole cost of the live view, doctor, boundary and checkpoints (the app's job
+builds and compiles its network inside (e)'s time, so (d) is counted with the
+seconds its network took to build and compile, printed beside the ratio without
+them); ``fit_fast``'s
 validation accuracy no more than 1 point below plain Keras (it shuffles with its
 own seeded order, so the two differ by seed noise).
 
@@ -98,11 +101,13 @@ APP_SEEN: dict[str, list[tuple[int, dict]]] = {}
 
 
 class Run(NamedTuple):
-    """One timed training: wall-clock and CPU seconds, final val accuracy."""
+    """One timed training: wall-clock and CPU seconds, final val accuracy, and
+    the seconds spent building and compiling the network before the timer."""
 
     seconds: float
     cpu_seconds: float
     accuracy: float
+    build_seconds: float = 0.0
 
 
 class Clock:
@@ -249,7 +254,9 @@ def run_sklearn(work: dict) -> Run:
 def run_fast(work: dict, dashboard: bool) -> Run:
     from nncore.train.fastfit import fit_fast
 
+    started = time.perf_counter()
     model = build_model(work)
+    built_s = time.perf_counter() - started
     callbacks = [live_view()] if dashboard else None
     clock = Clock()
     history = fit_fast(
@@ -261,7 +268,7 @@ def run_fast(work: dict, dashboard: bool) -> Run:
         batch_size=work["batch_size"],
         callbacks=callbacks,
     )
-    run = clock.stop(history["val_accuracy"][-1])
+    run = clock.stop(history["val_accuracy"][-1])._replace(build_seconds=built_s)
     if dashboard:
         assert callbacks[0].epochs == work["epochs"], "the live view missed epochs"
     return run
@@ -401,6 +408,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, (_, runs) in results.items():
         keras_s, sklearn_s = median(runs["a"]), median(runs["b"])
         app_s, bare_s = median(runs["e"]), median(runs["d"])
+        # (e) builds and compiles its network inside its time; (d) before its
+        # timer. The goal compares like with like: (d) with its building.
+        built_s = statistics.median(r.seconds + r.build_seconds for r in runs["d"])
         goal = GOAL_VS_KERAS[name]
         checks.append(
             (
@@ -419,8 +429,9 @@ def main(argv: list[str] | None = None) -> int:
         checks.append(
             (
                 f"{name} app path <= {GOAL_APP_OVER_BARE:g}x bare fit_fast",
-                app_s <= GOAL_APP_OVER_BARE * bare_s,
-                f"{app_s / bare_s:.2f}x ({app_s:.2f} s vs {bare_s:.2f} s)",
+                app_s <= GOAL_APP_OVER_BARE * built_s,
+                f"{app_s / built_s:.2f}x ({app_s:.2f} s vs {built_s:.2f} s with "
+                f"the network's building; {app_s / bare_s:.2f}x without it)",
             )
         )
         keras_accuracy = statistics.median(r.accuracy for r in runs["a"])

@@ -46,6 +46,33 @@ LOAD_FILE = REPO_ROOT / "artifacts" / "load-test.json"
 SAME = 1e-6
 
 
+# Where each chart titled "Decision boundary after epoch" is on the page: the
+# chain of Streamlit elements around its title, innermost first.
+BOUNDARY_PLACES_JS = """() => [
+  ...document.querySelectorAll('[data-testid="stMain"] text')
+].filter((t) => t.textContent.startsWith('Decision boundary after epoch'))
+  .map((t) => {
+    const chain = [];
+    for (let x = t; x && x.dataset; x = x.parentElement) {
+      const key = [...x.classList].find((c) => c.startsWith('st-key-'));
+      if (x.dataset.testid) chain.push(x.dataset.testid + (key ? `.${key}` : ''));
+    }
+    return `${t.textContent}: ${chain.slice(0, 8).join(' < ')}`;
+  })"""
+
+
+def expect_boundaries(page: Page, count: int) -> None:
+    """The page shows ``count`` decision-boundary charts; when not, the failure
+    says where each one is (and a screenshot shows the page)."""
+    boundary = page.locator(MAIN).get_by_text("Decision boundary after epoch")
+    try:
+        expect(boundary).to_have_count(count)
+    except AssertionError as failure:
+        screenshot(page, "load-boundary-count")
+        places = page.evaluate(BOUNDARY_PLACES_JS)
+        raise AssertionError(f"{failure}\nThe charts: {places}") from None
+
+
 @dataclass(frozen=True)
 class Plan:
     """What one session trains."""
@@ -169,8 +196,7 @@ def test_four_sessions_train_at_once(chromium, private_server, tmp_path):
             epochs = main.locator('[data-testid="stDataFrame"]').first
             newest = grid_rows(epochs)[0]  # the epoch table, newest epoch first
             assert newest["epoch"] == str(epochs_shown(page)), newest
-            boundary = main.get_by_text("Decision boundary after epoch")
-            expect(boundary).to_have_count(1 if plan.title.startswith("Circle") else 0)
+            expect_boundaries(page, 1 if plan.title.startswith("Circle") else 0)
             expect(page.locator(EXCEPTION)).to_have_count(0)
         assert len(jobs) == len(PLANS)
         for i, page in enumerate(pages):
