@@ -53,9 +53,8 @@ scikit-learn's time on every workload; (e) <= 1.15x bare ``fit_fast`` (d), the
 whole cost of the live view, doctor, boundary and checkpoints (the app's job
 builds and compiles its network inside (e)'s time, so (d) is counted with the
 seconds its network took to build and compile, printed beside the ratio without
-them); ``fit_fast``'s
-validation accuracy no more than 1 point below plain Keras (it shuffles with its
-own seeded order, so the two differ by seed noise).
+them); ``fit_fast``'s validation accuracy no more than 1 point below plain Keras
+(it shuffles with its own seeded order, so the two differ by seed noise).
 
 Measured (2026-12-07, the 2-core machine idle but for this script; W2 and W3 with
 ``--workloads W2,W3 --repeat 5``, load average 0.0 at the start, 1.5 at the end):
