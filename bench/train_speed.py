@@ -57,14 +57,15 @@ them); ``fit_fast``'s validation accuracy no more than 1 point below plain Keras
 (it shuffles with its own seeded order, so the two differ by seed noise).
 
 Measured (2026-12-07, the 2-core machine idle but for this script; W2 and W3 with
-``--workloads W2,W3 --repeat 5``, load average 0.0 at the start, 1.5 at the end):
-app path 0.56 / 1.17 s on W2 / W3 vs plain Keras 7.92 / 42.3 s (14.2x / 36.2x:
-PASS), scikit-learn 0.83 / 3.11 s (0.67x / 0.38x: PASS), bare fit_fast with its
-network's building 0.49 / 1.06 s (1.13x / 1.10x: PASS; 1.19x / 1.13x against
-bare fit_fast without it); ``nncore run`` 8.1 / 6.7 s vs the seed's script 11.8 /
-43.6 s; the same validation accuracy within 1 point. W1 (``--repeat 3``, the day
-before): 3.08 s vs Keras 41.9 s (13.6x), scikit-learn 13.4 s (0.23x), bare
-fit_fast without its building 2.78 s (1.11x).
+``--workloads W2,W3 --repeat 5``, load average 0.7 at the start, 1.4 at the end):
+app path 0.54 / 1.03 s on W2 / W3 vs plain Keras 7.80 / 40.5 s (14.5x / 39.3x:
+PASS), scikit-learn 0.78 / 2.84 s (0.69x / 0.36x: PASS), bare fit_fast with its
+network's building 0.45 / 1.01 s (1.18x MISS / 1.02x PASS; 1.25x / 1.04x against
+bare fit_fast without it); ``nncore run`` 8.1 / 6.5 s vs the seed's script 11.9 /
+42.3 s; the same validation accuracy within 1 point. W2's app-vs-bare ratio in
+two earlier runs that day: 1.13x and 1.23x. W1 (``--repeat 3``, the day before):
+3.08 s vs Keras 41.9 s (13.6x), scikit-learn 13.4 s (0.23x), bare fit_fast
+without its building 2.78 s (1.11x).
 
 Usage:
     python bench/train_speed.py [--quick] [--repeat N] [--workloads W1,W2,W3]

@@ -201,7 +201,10 @@ def _probe_function(model, dense: list, x: np.ndarray, y: np.ndarray):
     traces it once (a traced probe is several times faster), cached on the model
     (``nncore.train.compiled_loop.model_cache``); a trace made for an earlier model
     of the same network is used from the first probe on
-    (``nncore.train.shared_traces``).
+    (``nncore.train.shared_traces``). The second model of a network traces its
+    probe at once: a network that trains again is likely to train many times (the
+    same experiment re-run, a class's sessions), and each later model then probes
+    in a fraction of the eager time.
     """
     import tensorflow as tf
 
@@ -229,6 +232,10 @@ def _probe_function(model, dense: list, x: np.ndarray, y: np.ndarray):
     calls = mine["eager_calls"].get(key, 0)
     if calls == 0:  # looking for a shared trace costs a millisecond: once
         function = shared_traces.reuse(model, cache, key, run_compiled)
+        if function is None and shared_traces.earlier_uses(model, key):
+            # The network trains again (the same experiment, another session):
+            # trace its probe now, and its later models share the trace.
+            calls = EAGER_PROBES
     if function is None and calls < EAGER_PROBES:
         mine["eager_calls"][key] = calls + 1
         return _probe_step(model, dense), names

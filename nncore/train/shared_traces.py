@@ -27,7 +27,14 @@ import json
 import threading
 from collections import OrderedDict
 
-__all__ = ["clear", "remember", "reuse", "reuse_or_trace", "shared_count"]
+__all__ = [
+    "clear",
+    "earlier_uses",
+    "remember",
+    "reuse",
+    "reuse_or_trace",
+    "shared_count",
+]
 
 # How many traced graphs are kept for reuse (each holds a graph and the first
 # model's variables).
@@ -35,6 +42,10 @@ MAX_SHARED = 16
 
 _LOCK = threading.Lock()
 _SHARED: OrderedDict[tuple, _Template] = OrderedDict()
+# How many models of each network have asked for each graph (``earlier_uses``),
+# for the networks asked about last.
+_USES: OrderedDict[tuple, int] = OrderedDict()
+MAX_COUNTED = 64
 # Configuration entries that change a model's first weights, never its graph.
 _NOT_IN_GRAPH = {"name", "seed", "kernel_initializer", "bias_initializer"}
 
@@ -139,10 +150,31 @@ def remember(model, cache: dict, key: tuple, compiled) -> None:
             _SHARED.popitem(last=False)
 
 
+def earlier_uses(model, key: tuple) -> int:
+    """How many earlier models of ``model``'s network asked for the graph ``key``
+    (this one is counted too: ask once per model); 0 when the network cannot be
+    described.
+
+    A graph that is cheap to run eagerly once or twice (the layers' health probe)
+    is traced when its network comes back, so that every later model shares it.
+    """
+    network = _network(model)
+    if network is None:
+        return 0
+    with _LOCK:
+        seen = _USES.get((network, key), 0)
+        _USES[(network, key)] = seen + 1
+        _USES.move_to_end((network, key))
+        while len(_USES) > MAX_COUNTED:
+            _USES.popitem(last=False)
+    return seen
+
+
 def clear() -> None:
     """Forget every shared graph (the next training of each network traces)."""
     with _LOCK:
         _SHARED.clear()
+        _USES.clear()
 
 
 def shared_count() -> int:

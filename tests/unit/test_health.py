@@ -174,6 +174,36 @@ def test_a_second_model_of_the_network_gets_its_own_numbers(small_run):
         )
 
 
+def test_a_network_that_trains_again_shares_one_traced_probe(small_run):
+    """The first model of a network probes eagerly; the second traces its probe
+    at its first one, and a third reuses that trace with its own weights."""
+    from nncore.train import shared_traces
+
+    spec, prepared, _, _ = small_run
+    x, y = probe_rows(prepared)
+    shared_traces.clear()
+
+    def model(seed):
+        train = {**spec["train"], "seed": seed}
+        return Trainer({**spec, "train": train}, prepared).model
+
+    first, second, third = model(1), model(2), model(3)
+    probe(first, x, y)
+    assert not model_cache(first)["health"]["functions"]  # eager
+    probe(second, x, y)
+    (traced,) = model_cache(second)["health"]["functions"].values()
+    assert not isinstance(traced, shared_traces.Rebound)  # its own trace
+    result = probe(third, x, y)
+    (reused,) = model_cache(third)["health"]["functions"].values()
+    assert isinstance(reused, shared_traces.Rebound)
+    loss, gradients = hand_gradients(third, x, y)
+    assert result["loss"] == pytest.approx(loss, rel=1e-5)
+    for layer, gradient in zip(result["layers"], gradients, strict=True):
+        assert layer["gradient_norm"] == pytest.approx(
+            np.sqrt(np.sum(gradient.astype("float64") ** 2)), rel=1e-4
+        )
+
+
 def test_probe_weights_and_activations_are_the_layers_own(small_run):
     _, prepared, trainer, _ = small_run
     model = trainer.model
