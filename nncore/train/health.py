@@ -230,9 +230,9 @@ def _probe_function(model, dense: list, x: np.ndarray, y: np.ndarray):
     if function is not None:
         return function, names
     calls = mine["eager_calls"].get(key, 0)
-    if calls == 0:  # looking for a shared trace costs a millisecond: once
+    if calls == 0:  # describing the network costs a millisecond: once per model
         function = shared_traces.reuse(model, cache, key, run_compiled)
-        if function is None and shared_traces.earlier_uses(model, key):
+        if function is None and shared_traces.earlier_uses(model, cache, key):
             # The network trains again (the same experiment, another session):
             # trace its probe now, and its later models share the trace.
             calls = EAGER_PROBES

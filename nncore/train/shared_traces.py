@@ -84,7 +84,7 @@ def reuse(model, cache: dict, key: tuple, run) -> Rebound | None:
     ``run(call, single_threaded)`` runs a call of the graph on an executor
     (``nncore.train.compiled_loop.run_compiled``).
     """
-    network = _network(model)
+    network = _network(model, cache)
     if network is None:
         return None
     with _LOCK:
@@ -126,7 +126,7 @@ def remember(model, cache: dict, key: tuple, compiled) -> None:
     Does nothing when the network cannot be described, or when a capture of the
     graph is not one of the model's variables.
     """
-    network = _network(model)
+    network = _network(model, cache)
     if network is None:
         return
     groups = _state(model, cache)
@@ -150,7 +150,7 @@ def remember(model, cache: dict, key: tuple, compiled) -> None:
             _SHARED.popitem(last=False)
 
 
-def earlier_uses(model, key: tuple) -> int:
+def earlier_uses(model, cache: dict, key: tuple) -> int:
     """How many earlier models of ``model``'s network asked for the graph ``key``
     (this one is counted too: ask once per model); 0 when the network cannot be
     described.
@@ -158,7 +158,7 @@ def earlier_uses(model, key: tuple) -> int:
     A graph that is cheap to run eagerly once or twice (the layers' health probe)
     is traced when its network comes back, so that every later model shares it.
     """
-    network = _network(model)
+    network = _network(model, cache)
     if network is None:
         return 0
     with _LOCK:
@@ -183,8 +183,16 @@ def shared_count() -> int:
         return len(_SHARED)
 
 
-def _network(model) -> str | None:
-    """The network and how it is compiled, as text, or None when not shareable."""
+def _network(model, cache: dict) -> str | None:
+    """The network and how it is compiled, as text, or None when not shareable;
+    worked out once per ``cache`` (the model's, made again when it is
+    recompiled)."""
+    if "network" not in cache:
+        cache["network"] = _describe(model)
+    return cache["network"]
+
+
+def _describe(model) -> str | None:
     import keras
     from keras.src.models.functional import Functional
 
