@@ -386,7 +386,7 @@ def show_job(job_id: str, was_active: bool, notice: str | None = None) -> None:
         safe.info("This training is no longer on the server. Press Train to start.")
         return
     if was_active and view.status not in training.ACTIVE:
-        st.rerun()  # the job ended: redraw the buttons and offer the downloads
+        state.redraw()  # the job ended: redraw the buttons and offer the downloads
     show_progress(view)
     show_charts(view)
     prepared = training.manager().prepared(job_id)
@@ -402,7 +402,7 @@ def show_other_data(job_id: str, was_active: bool) -> None:
     if view is None:
         return
     if was_active and view.status not in training.ACTIVE:
-        st.rerun()
+        state.redraw()
     st.subheader("The last run, on other data", divider="gray")
     safe.info(
         f"Your last training ran on {dataset_title(view.dataset)} "

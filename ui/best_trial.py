@@ -109,6 +109,10 @@ def use_best(best: dict, snapshot, *, rerun: bool = True) -> None:
         new = apply_best(old, best["params"])
         if "epochs" in settings:
             new["train"]["epochs"] = settings["epochs"]
+        if new["tune"]["epochs"] == new["train"]["epochs"]:
+            # Trials as long as the experiment: said as None, as the Tune screen's
+            # "Epochs per trial" says it, so the screen's next run changes nothing.
+            new["tune"]["epochs"] = None
     except (DataError, SpecError) as problem:
         st.session_state[state.TUNE_PROBLEM] = (
             f"The best settings could not be applied: {problem}"

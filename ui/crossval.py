@@ -174,7 +174,7 @@ def follow(job_id: str, was_active: bool, spec, prepared, training_view) -> None
     if view is None:
         return
     if was_active and view.status not in training.ACTIVE:
-        st.rerun()  # it ended: redraw the buttons
+        state.redraw()  # it ended: redraw the buttons
     progress = view.progress
     if view.status in training.ACTIVE:
         k = progress.get("k") or _folds()

@@ -251,7 +251,7 @@ def show_live(job_id: str, *, was_active: bool, name: str) -> None:
     if view is None:
         return
     if was_active and view.status not in training.ACTIVE:
-        st.rerun()  # the training ended: draw the evaluation
+        state.redraw()  # the training ended: draw the evaluation
     st.progress(training.progress(view), text=safe.escape(view.message))
     left, right = st.columns(2, gap="medium")
     left.plotly_chart(

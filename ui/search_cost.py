@@ -50,12 +50,11 @@ def _busy() -> bool:
     return any(v.status in training.ACTIVE for v in training.manager().jobs_for(owner))
 
 
-def follow_speed(key: str, job_id: str) -> None:
-    """Poll the speed measurement; redraw the page once it is done (a fragment)."""
+def _collect(key: str, job_id: str) -> bool:
+    """Keep the speed measurement's result once it is done; whether it is."""
     view = training.manager().view(job_id)
     if view is not None and view.status in training.ACTIVE:
-        st.caption(":material/speed: Measuring the training speed for the estimate…")
-        return
+        return False
     st.session_state[state.TUNE_SPEED_JOB] = None
     if view is not None and view.status == "finished":
         speeds = dict(st.session_state[state.TUNE_SPEED] or {})
@@ -65,10 +64,23 @@ def follow_speed(key: str, job_id: str) -> None:
         st.session_state[state.TUNE_PROBLEM] = (
             f"The speed could not be measured: {view.error}"
         )
-    st.rerun()
+    return True
+
+
+def follow_speed(key: str, job_id: str) -> None:
+    """Poll the speed measurement; redraw the page once it is done (a fragment)."""
+    if not _collect(key, job_id):
+        st.caption(":material/speed: Measuring the training speed for the estimate…")
+        return
+    state.redraw()
 
 
 def show_estimate(spec: dict, prepared, *, locked: bool) -> None:
+    pending = st.session_state[state.TUNE_SPEED_JOB]
+    if pending is not None and _collect(*pending):
+        # Done since the last poll: drawn now. A rerun from the poll instead
+        # would drop the click that caused this run ("Train the best" …).
+        pending = None
     try:
         estimate = estimate_cost(
             spec, len(prepared.y_train), measured_speed(spec, prepared)
@@ -76,7 +88,6 @@ def show_estimate(spec: dict, prepared, *, locked: bool) -> None:
     except SpecError as problem:
         safe.error(problem)
         return
-    pending = st.session_state[state.TUNE_SPEED_JOB]
     if estimate.seconds is None and pending is None and not locked and not _busy():
         measure_speed(spec, prepared)
         pending = st.session_state[state.TUNE_SPEED_JOB]

@@ -37,6 +37,7 @@ JOB_OWNER = "job_owner"  # this session's id as a job owner
 JOB_GONE = "job_gone"  # a ?job= from the URL that the server no longer has
 JOB_PROBLEM = "job_problem"  # why the last Train/Stop/Continue did not happen
 FIX_NOTICE = "fix_notice"  # {"text", "place", "spec"}: the last one-click fix
+FIX_NOTICE_SHOWN = "fix_notice_shown"  # the one this run showed (for redraw)
 # Evaluate and Runs. Not "evaluate_"/"runs_" keys: those are their widgets'.
 OPENED_RUN = "opened_run"  # {"run_id", "job_id"}: the run opened from Runs
 EVAL_CHOICE = "eval_choice"  # {"model", "job_id"}: the model picked on Evaluate
@@ -110,6 +111,9 @@ def init_state() -> None:
         st.session_state[SPEC] = validate_spec(default_spec())
     for key, value in _DEFAULTS.items():
         st.session_state.setdefault(key, value)
+    # A new run of the page: what the last one said once is not said again, unless
+    # the app itself (not the user) asked for this run (``redraw``).
+    st.session_state[FIX_NOTICE_SHOWN] = None
 
 
 def apply_spec(spec: dict, notice: str) -> None:
@@ -190,7 +194,8 @@ def take_fix_notice(place: str) -> str | None:
 
     Returns None when there is none for this screen, or when the experiment changed
     since the fix (the notice is then dropped). A notice returned is dropped too: it
-    is shown once, beside the button that caused it.
+    is shown once, beside the button that caused it (and again if the app itself
+    runs the page again, ``redraw``).
     """
     notice = st.session_state.get(FIX_NOTICE)
     if not notice:
@@ -203,4 +208,19 @@ def take_fix_notice(place: str) -> str | None:
     if notice["place"] != place:
         return None
     st.session_state[FIX_NOTICE] = None
+    st.session_state[FIX_NOTICE_SHOWN] = notice
     return notice["text"]
+
+
+def redraw() -> None:
+    """Run the whole page again because something changed in the background (a job
+    ended, a measurement came in), not because the user did something.
+
+    What the page said once (a fix's "Applied …" notice) it says again: a notice
+    must not vanish a moment after the click that caused it, when a background
+    job happens to end.
+    """
+    shown = st.session_state.get(FIX_NOTICE_SHOWN)
+    if shown is not None and not st.session_state.get(FIX_NOTICE):
+        st.session_state[FIX_NOTICE] = shown
+    st.rerun()

@@ -22,7 +22,7 @@ from nncore.tune import (
     trials_table,
     value_text,
 )
-from ui import best_trial, presenter, safe, training
+from ui import best_trial, presenter, safe, state, training
 
 # The longest note a trials table cell shows in full ("stopped after epoch 120").
 NOTE_CHARS = 30
@@ -184,7 +184,7 @@ def show_study(study: dict, job_id: str | None, *, was_active: bool, prepared) -
     """The study's progress, trials, charts and best settings (a fragment)."""
     view = training.manager().view(job_id) if job_id else None
     if was_active and (view is None or view.status not in training.ACTIVE):
-        st.rerun()  # the search ended: redraw the buttons
+        state.redraw()  # the search ended: redraw the buttons
     try:
         snapshot = study_snapshot(study["storage"], study["name"], importances=True)
     except DataError as problem:

@@ -46,3 +46,40 @@ def test_a_fix_notice_is_shown_once_beside_the_doctor_and_not_after_a_change():
     go(at, "train")
     assert applied(at) == []
     at.button(key="train_reset").click().run()
+
+
+def _background_page():
+    """A page with a one-click fix and a background job whose end reruns the page,
+    as the Tune screen's speed measurement and the Train screen's job do."""
+    import streamlit as st
+
+    from ui import state
+
+    state.init_state()
+    if st.button("Fix", key="fix"):
+        state.set_fix_notice("Applied the fix.", "here")
+    text = state.take_fix_notice("here")
+    if text:
+        st.success(text)
+    if st.session_state.get("job_ended"):  # the job ended since this page was drawn
+        st.session_state["job_ended"] = False
+        state.redraw()
+
+
+def test_a_background_job_ending_right_after_a_fix_keeps_its_notice():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_background_page, default_timeout=30).run()
+    # The fix, and in the same moment a background job ends and redraws the page:
+    # the notice the user has not had time to read is still there.
+    at.session_state["job_ended"] = True
+    at.button(key="fix").click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == ["Applied the fix."]
+    assert at.session_state["job_ended"] is False  # the redraw happened
+    # The user's next action: said once, so gone, and a later redraw keeps it gone.
+    at.run()
+    assert [s.value for s in at.success] == []
+    at.session_state["job_ended"] = True
+    at.run()
+    assert [s.value for s in at.success] == []

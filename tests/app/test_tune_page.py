@@ -72,9 +72,10 @@ def test_configure_run_watch_the_table_fill_and_promote_the_best():
     at.radio(key="tune_method").set_value("grid")
     at.selectbox(key="tune_pruner").set_value("none")
     at.number_input(key="tune_trials").set_value(4)
+    at.number_input(key="tune_epochs").set_value(2)  # the experiment has 3
     at.run()
     assert not at.exception
-    assert estimate(at).startswith("4 trials × 3 epochs ≈ ")
+    assert estimate(at).startswith("4 trials × 2 epochs ≈ ")
     tune = at.session_state["spec"]["tune"]
     assert tune["space"] == {"units": [4, 16], "batch_size": [16, 32]}
     assert tune["method"] == "grid"
@@ -119,6 +120,12 @@ def test_configure_run_watch_the_table_fill_and_promote_the_best():
     assert spec["train"]["batch_size"] == best["Batch size"]
     notice = plain(at.success[0].value)
     assert notice.startswith(f"Applied the best settings of trial {best['Trial']}")
+    # Trained as long as its trial, and the search keeps its 2 epochs per trial:
+    # the screen's next run finds the experiment as the click left it.
+    assert spec["train"]["epochs"] == 2
+    assert at.number_input(key="tune_epochs").value == 2
+    at.run()
+    assert at.session_state["spec"] == spec
     # The other screens show it: the Model screen's first layer has the best units.
     go(at, "model")
     assert not at.exception
@@ -132,7 +139,10 @@ def test_configure_run_watch_the_table_fill_and_promote_the_best():
     go(at, "tune")
     at.button(key="tune_train_best").click().run()
     assert not at.exception
-    assert at.session_state["job_id"] is not None
+    assert at.session_state["job_id"] is not None, (
+        at.session_state["tuning_problem"],
+        [e.value for e in at.error],
+    )
     assert "Train" in [t.value for t in at.title]
     poll(
         at,
