@@ -30,14 +30,3 @@ def keras_before_any_warmup():
     Tests that check a module loads without TensorFlow run it in a new process.
     """
     import keras  # noqa: F401
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(config, items):
-    """With pytest-xdist (``-n 2``), the browser tests run one after another on one
-    worker: each starts Streamlit servers and a Chromium, and two of those at once
-    on a small machine would slow the timing of both. The other tests share the
-    other worker."""
-    for item in items:
-        if "/tests/e2e/" in str(item.path).replace("\\", "/"):
-            item.add_marker(pytest.mark.xdist_group("browser"))

@@ -19,7 +19,7 @@ from nncore.tune import (
     epochs_per_trial,
     value_text,
 )
-from ui import safe, state, training
+from ui import safe, search_settings, state, training
 
 
 def _best_settings(snapshot) -> dict:
@@ -109,10 +109,8 @@ def use_best(best: dict, snapshot, *, rerun: bool = True) -> None:
         new = apply_best(old, best["params"])
         if "epochs" in settings:
             new["train"]["epochs"] = settings["epochs"]
-        if new["tune"]["epochs"] == new["train"]["epochs"]:
-            # Trials as long as the experiment: said as None, as the Tune screen's
-            # "Epochs per trial" says it, so the screen's next run changes nothing.
-            new["tune"]["epochs"] = None
+        # Said as the Tune screen says it, so its next run changes nothing.
+        search_settings.set_trial_epochs(new, new["tune"]["epochs"])
     except (DataError, SpecError) as problem:
         st.session_state[state.TUNE_PROBLEM] = (
             f"The best settings could not be applied: {problem}"

@@ -248,8 +248,12 @@ def read_method(spec: dict) -> None:
     tune["pruner"] = st.session_state["tune_pruner"]
     tune["trials"] = int(st.session_state["tune_trials"])
     tune["minutes"] = float(st.session_state["tune_minutes"]) or None
-    epochs = int(st.session_state["tune_epochs"])
-    tune["epochs"] = None if epochs == spec["train"]["epochs"] else epochs
+    set_trial_epochs(spec, int(st.session_state["tune_epochs"]))
+
+
+def set_trial_epochs(spec: dict, epochs: int | None) -> None:
+    """Set how long each trial trains; as long as the experiment is said as None."""
+    spec["tune"]["epochs"] = None if epochs == spec["train"]["epochs"] else epochs
 
 
 def choose_method(spec: dict, *, locked: bool) -> None:
