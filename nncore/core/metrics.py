@@ -147,9 +147,7 @@ def classification_metrics(y_true, probabilities) -> dict:
         accuracy_score,
         average_precision_score,
         balanced_accuracy_score,
-        f1_score,
-        precision_score,
-        recall_score,
+        precision_recall_fscore_support,
         roc_auc_score,
     )
 
@@ -197,15 +195,16 @@ def classification_metrics(y_true, probabilities) -> dict:
         # A class predicted but absent from y_true: the mean of the others' recall.
         warnings.filterwarnings("ignore", "y_pred contains classes not in y_true")
         balanced = float(balanced_accuracy_score(y_true, predicted))
+    # One call for the three (each of precision_score, recall_score and f1_score
+    # would count the classes again).
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        y_true, predicted, average=average, zero_division=0
+    )
     return {
         "accuracy": float(accuracy_score(y_true, predicted)),
-        "precision": float(
-            precision_score(y_true, predicted, average=average, zero_division=0)
-        ),
-        "recall": float(
-            recall_score(y_true, predicted, average=average, zero_division=0)
-        ),
-        "f1": float(f1_score(y_true, predicted, average=average, zero_division=0)),
+        "precision": float(precision),
+        "recall": float(recall),
+        "f1": float(f1),
         "roc_auc": roc_auc,
         "balanced_accuracy": balanced,
         "pr_auc": pr_auc,

@@ -90,6 +90,11 @@ class LazyInputs:
         self._built.clear()
 
     @property
+    def inputs_bytes(self) -> int:
+        """The bytes of the network arrays built and held now."""
+        return sum(self.__dict__[f"_X_{split}"].nbytes for split in self.inputs_built)
+
+    @property
     def _built(self) -> set[str]:
         return self.__dict__.setdefault("_built_splits", set())
 

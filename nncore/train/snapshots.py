@@ -138,7 +138,11 @@ class Snapshots:
     # --- kept with the run ---------------------------------------------------------
 
     def save(self, path: Path | str) -> None:
-        """Write the snapshots to ``path`` (a compressed ``.npz``), replacing it."""
+        """Write the snapshots to ``path`` (an ``.npz``), replacing it.
+
+        Not compressed: trained weights are close to random bytes, so zlib saved
+        7 % of a 3.5 MB file for 8 times the time (0.12 s instead of 0.015 s,
+        spent while the user waits for the finished run)."""
         view = self.view()
         # One array per weight, stacked over the epochs: a file of few entries.
         parts = len(view.weights[0]) if view.weights else 0
@@ -154,7 +158,7 @@ class Snapshots:
         path = Path(path)
         partial = path.with_name(path.name + ".partial")
         with open(partial, "wb") as file:
-            np.savez_compressed(file, meta=np.array(json.dumps(meta)), **arrays)
+            np.savez(file, meta=np.array(json.dumps(meta)), **arrays)
         partial.replace(path)
 
     @classmethod

@@ -1,6 +1,7 @@
 """An ended job gives its memory back: its network arrays are dropped (and built
-again, identical, when needed) unless an unfinished job shares the data, while its
-results still show; idle library pages are unmapped and read back the same."""
+again, identical, when needed) when they are big and no unfinished job shares the
+data, while its results still show; small ones are kept for the next training;
+idle library pages are unmapped and read back the same."""
 
 import gc
 import os
@@ -33,7 +34,17 @@ def released(prepared, timeout: float = 30.0) -> bool:
     return True
 
 
-def test_an_ended_job_drops_its_arrays_and_still_shows_its_results(manager):
+@pytest.fixture
+def dropping(tmp_path):
+    """A job manager that drops every ended job's arrays, however small (as it
+    does those over ``keep_inputs_mb`` megabytes)."""
+    manager = JobManager(store=RunStore(tmp_path / "runs"), workers=1, keep_inputs_mb=0)
+    yield manager
+    manager.shutdown()
+
+
+def test_an_ended_job_drops_its_arrays_and_still_shows_its_results(dropping):
+    manager = dropping
     spec = experiment(epochs=2)
     prepared = prepared_for(spec)
     before = prepared.X_train.copy()
@@ -54,7 +65,8 @@ def test_an_ended_job_drops_its_arrays_and_still_shows_its_results(manager):
     np.testing.assert_array_equal(prepared.X_train, before)
 
 
-def test_a_released_job_continues_from_where_it_ended(manager):
+def test_a_released_job_continues_from_where_it_ended(dropping):
+    manager = dropping
     spec = experiment(epochs=2)
     prepared = prepared_for(spec)
     job = manager.submit(spec, prepared, owner="a")
@@ -68,6 +80,34 @@ def test_a_released_job_continues_from_where_it_ended(manager):
     assert manager.history(job)["loss"][:2] == first.history["loss"]
 
 
+def test_small_arrays_are_kept_for_the_next_training_and_big_ones_dropped(tmp_path):
+    spec = experiment(epochs=2)
+    prepared = prepared_for(spec)
+    held = prepared.X_train
+    # Iris' arrays (about 4 kB) against a limit of 1 kB and of 16 MB.
+    for limit_mb, kept in ((16.0, True), (0.001, False)):
+        manager = JobManager(
+            store=RunStore(tmp_path / f"runs{limit_mb}"),
+            workers=1,
+            keep_inputs_mb=limit_mb,
+        )
+        try:
+            first = manager.submit(spec, prepared, owner="a")
+            assert manager.wait(first, timeout=120).status == "finished"
+            if kept:
+                time.sleep(0.5)  # the worker's release, had there been one
+                assert "train" in prepared.inputs_built
+                # The next training uses the very arrays, not a new build.
+                assert prepared.X_train is held
+                again = manager.submit(spec, prepared, owner="a")
+                assert manager.wait(again, timeout=120).status == "finished"
+                assert prepared.X_train is held
+            else:
+                assert released(prepared)
+        finally:
+            manager.shutdown()
+
+
 def test_arrays_another_unfinished_job_uses_are_kept_until_it_ends(tmp_path):
     spec = experiment(epochs=2)
     prepared = prepared_for(spec)
@@ -78,7 +118,7 @@ def test_arrays_another_unfinished_job_uses_are_kept_until_it_ends(tmp_path):
         release.wait(60)
         return {"rows": len(prepared.X_train)}
 
-    manager = JobManager(store=RunStore(tmp_path / "runs"), workers=2)
+    manager = JobManager(store=RunStore(tmp_path / "runs"), workers=2, keep_inputs_mb=0)
     try:
         # Queued first, so it is running when the training ends.
         task = manager.submit_task("tune", search, spec, prepared, owner="a")
