@@ -315,7 +315,12 @@ def _time_machine(view) -> int:
     if chosen not in epochs:
         chosen = epochs[-1]
     slider, button = st.columns([5, 1], vertical_alignment="bottom")
-    key = f"inside_slider_{view.job_id}"
+    # One slider while it follows the training (disabled), another once the user
+    # may move it. A rerun request that the browser sent before it saw the
+    # training's last redraw carries the first one's old value: Streamlit ignores
+    # that value (a disabled widget, or one no longer drawn), where with one
+    # slider it would take it for a pick and show that old epoch.
+    key = f"inside_slider_{view.job_id}_{'live' if running else 'free'}"
     st.session_state[key] = chosen  # where the replay or the training is
     with slider:
         st.select_slider(

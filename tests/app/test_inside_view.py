@@ -125,3 +125,49 @@ def test_play_replays_the_run_from_the_start_to_the_end():
     assert seen[0] <= 1 and seen[-1] == 4 and seen == sorted(seen)
     assert not at.session_state["inside_play"]  # stops at the last epoch
     assert at.button(key="inside_play_button")  # Play again, not Pause
+
+
+def test_a_rerun_from_a_page_that_still_shows_the_training_keeps_the_last_epoch():
+    # While the training runs, the slider follows it, disabled. When it ends, the
+    # page is drawn again with the slider free at the last epoch; a rerun request
+    # the browser sent before it saw that (a fragment's timer) still carries the
+    # slider's old value. That is not the user going back in time: the finished
+    # run must go on showing its last epoch.
+    at = train_screen(
+        experiment("builtin:circle", layers=(4,), epochs=1000, batch_size=2)
+    )
+    at.button(key="train_start").click().run()
+    poll(
+        at,
+        lambda at: ended(at) or len(slider_options(at)) >= 3,
+        "the live slider to show a few epochs",
+    )
+    assert not ended(at), "the training ended before the live view was drawn"
+    following = slider(at)  # the page as the browser still has it
+    shown = following.value
+    from ui import training
+
+    job = at.session_state["job_id"]
+    training.manager().stop(job)  # as the Stop button does, without a rerun
+    view = training.manager().wait(job, timeout=120)
+    assert view.status == "stopped"
+    last = view.epochs_done
+    at.run()  # the training's last redraw
+    assert f"after epoch {last}" in title(figure(at))
+    assert shown < last
+
+    # The rerun sent from the page before that redraw, with the slider's value as
+    # it was drawn. (AppTest reads a widget's value from the app's current state
+    # and sends none for a disabled widget; the browser sends what it holds.)
+    following.proto.disabled = False
+    following.set_value(shown).run()
+    assert f"after epoch {last}" in title(figure(at))
+    assert slider(at).value == last
+    # A pick of the user's still goes back in time.
+    slider(at).set_value(1).run()
+    assert "after epoch 1" in title(figure(at))
+
+
+def slider_options(at) -> list:
+    sliders = [s for s in at.select_slider if s.label == "Epoch shown"]
+    return sliders[0].options if sliders else []
