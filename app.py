@@ -1,6 +1,8 @@
 """NN Studio: train, understand and tune a neural network without writing code."""
 
+import faulthandler
 import os
+import signal
 
 import streamlit as st
 
@@ -15,6 +17,11 @@ from ui.training import reattach_job
 # the CLI and the exported scripts.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+# `kill -USR1 <server pid>` writes every thread's stack to the server's stderr: how
+# to see where a stuck server waits (the browser tests do it when one fails).
+if hasattr(signal, "SIGUSR1"):
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
 
 st.set_page_config(page_title="NN Studio", page_icon=":material/hub:", layout="wide")
 preload_charts()

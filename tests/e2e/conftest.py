@@ -14,6 +14,7 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -260,6 +261,26 @@ def pytest_configure(config):
     )
 
 
+# Every server the tests started (the session's and the private ones).
+_SERVERS: list[StreamlitServer] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test's report ends with each running server's threads: a
+    page that stopped changing shows where the server waits."""
+    report = yield
+    if report.when == "call" and report.failed:
+        for server in _SERVERS:
+            try:
+                stacks = server.thread_stacks()
+            except OSError as error:
+                stacks = f"(no stacks: {error})"
+            if stacks:
+                report.sections.append((f"server {server.port} threads", stacks))
+    return report
+
+
 class StreamlitServer:
     """A ``streamlit run app.py`` of a test's own, on a runs folder of its choice.
 
@@ -275,6 +296,30 @@ class StreamlitServer:
         self.extra_env = env
         self.process: subprocess.Popen | None = None
         self.starts = 0
+        self.log_err: Path | None = None
+        _SERVERS.append(self)
+
+    def thread_stacks(self) -> str:
+        """Every thread's stack in the running server (``app.py`` dumps them on
+        SIGUSR1), for the report of a failed test; "" when it is not running or
+        no session has run ``app.py`` yet."""
+        if self.process is None or self.process.poll() is not None:
+            return ""
+        # Only once app.py has run (a session opened): before that, SIGUSR1 would
+        # end the server, as it does any process that does not catch it.
+        status = Path(f"/proc/{self.pid}/status").read_text()
+        caught = int(re.search(r"^SigCgt:\s+([0-9a-f]+)", status, re.M).group(1), 16)
+        if not caught >> (signal.SIGUSR1 - 1) & 1:
+            return ""
+        before = size = self.log_err.stat().st_size
+        os.kill(self.process.pid, signal.SIGUSR1)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:  # until the dump stops growing
+            time.sleep(0.2)
+            grown, size = size, self.log_err.stat().st_size
+            if size > before and size == grown:
+                break
+        return self.log_err.read_bytes()[before:].decode(errors="replace")
 
     def start(self) -> str:
         """Start the server and wait until it answers; return its URL."""
@@ -283,6 +328,7 @@ class StreamlitServer:
         logs.mkdir(parents=True, exist_ok=True)
         log_out = logs / f"server-{self.port}-{self.starts}.out"
         log_err = logs / f"server-{self.port}-{self.starts}.err"
+        self.log_err = log_err
         env = dict(
             os.environ,
             TF_CPP_MIN_LOG_LEVEL="2",

@@ -228,6 +228,21 @@ def test_stop_mid_epoch_records_the_completed_epochs(chromium, server, ledger):
     ledger["survived"].append("Stop pressed mid-epoch")
 
 
+def test_a_server_asked_where_it_waits_answers_and_keeps_serving(chromium, server):
+    # `kill -USR1 <pid>` (an admin's, or a failed browser test's report): every
+    # thread's stack goes to the server's log, and the server goes on.
+    context, page = open_session(chromium, server.url)
+    try:
+        stacks = server.thread_stacks()
+        assert re.search(r"Thread 0x[0-9a-f]+", stacks), stacks[-2000:]
+        assert "streamlit" in stacks  # the server's own threads, named by file
+        page.reload()
+        wait_for_app(page)
+        expect(page.get_by_role("heading", name="Data", exact=True)).to_be_visible()
+    finally:
+        context.close()
+
+
 def test_a_killed_server_leaves_an_interrupted_run_that_resumes(
     chromium, server, ledger
 ):
