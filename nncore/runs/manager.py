@@ -37,8 +37,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from nncore.core import limits, memory
 from nncore.core.errors import DataError
 from nncore.data.prepare import PreparedData
@@ -246,7 +244,7 @@ class JobManager:
             prepared=prepared,
             dataset=dataset,
             epochs_planned=spec["train"]["epochs"],
-            baseline=_baseline(prepared),
+            baseline=finish.baseline_scores(prepared),
             min_seconds=min_seconds,
             live_view=live_view,
         )
@@ -295,7 +293,7 @@ class JobManager:
             prepared=prepared,
             dataset=dataset or spec["data"]["source"],
             epochs_planned=spec["train"]["epochs"],
-            baseline=_baseline(prepared),
+            baseline=finish.baseline_scores(prepared),
             kind=kind,
             work=work,
         )
@@ -390,7 +388,7 @@ class JobManager:
             prepared=prepared,
             dataset=run.dataset or run.spec["data"]["source"],
             epochs_planned=run.epochs_planned or run.spec["train"]["epochs"],
-            baseline=_baseline(prepared),
+            baseline=finish.baseline_scores(prepared),
             run_id=run_id,
             history=history,
             epochs_done=start,
@@ -522,7 +520,7 @@ class JobManager:
             job.epochs_done = epoch + 1
             job.segment_epochs += 1
             warmup.mark_warm()  # TensorFlow is loaded and traced now
-            job.best_epoch = _best_epoch(job.history)
+            job.best_epoch = finish.best_epoch(job.history)
             self._touch(job)
 
     def history(self, job_id: str) -> dict[str, list[float]]:
@@ -614,7 +612,7 @@ class JobManager:
         from nncore.train.fastfit import StopFlag
 
         if job.baseline_val is None:
-            job.baseline_val = _baseline(job.prepared, "val")
+            job.baseline_val = finish.baseline_scores(job.prepared, "val")
         job.status = "queued"
         job.stop_flag = StopFlag()
         self._jobs[job.job_id] = job
@@ -724,7 +722,7 @@ class JobManager:
         with self._lock:
             job.history = {k: list(v) for k, v in trainer.history.items()}
             job.epochs_done = trainer.epochs_done
-            job.best_epoch = _best_epoch(job.history)
+            job.best_epoch = finish.best_epoch(job.history)
             job.findings = findings
             job.metrics = metrics
             job.verdict = verdict
@@ -788,21 +786,3 @@ class JobManager:
         if job.segment_start is not None:
             job.elapsed_s += time.monotonic() - job.segment_start
         job.segment_start = None
-
-
-def _baseline(prepared: PreparedData, split: str = "test") -> dict:
-    from nncore.core.memo import kept
-    from nncore.core.metrics import baseline_metrics
-
-    # The same for every training on these data: worked out once.
-    scores = kept(
-        prepared, ("baseline", split), lambda: baseline_metrics(prepared, split)
-    )
-    return dict(scores)
-
-
-def _best_epoch(history: dict[str, list[float]]) -> int | None:
-    values = np.asarray(history.get("val_loss", []), dtype="float64")
-    if not len(values) or not np.isfinite(values).any():
-        return None
-    return int(np.nanargmin(np.where(np.isfinite(values), values, np.nan))) + 1
