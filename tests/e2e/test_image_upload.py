@@ -354,6 +354,10 @@ def test_a_bad_zip_is_refused_and_the_pictures_loaded_before_stay(
     expect(
         main.get_by_text("Still using the pictures loaded before: patterns.zip.")
     ).to_be_visible()
+    # The run that drew those two messages above the pictures may still be going
+    # (a loaded machine takes more than the upload's 5 s to start it): until it
+    # ends, the page also holds the last run's overview, moved down by them.
+    wait_for_app(page)
     expect(metric(page, "Pictures")).to_have_text("60")
     expect_classes_shown(page, list(PATTERNS), PER_CLASS * 3)
     expect(
