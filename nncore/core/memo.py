@@ -7,7 +7,7 @@ when the object is collected.
 
 Example:
 
-    scores = kept(prepared, ("baseline", "test"), lambda: baseline_metrics(prepared))
+    models = kept(prepared, "references", lambda: reference_models(prepared))
 """
 
 from __future__ import annotations

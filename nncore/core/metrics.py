@@ -9,6 +9,7 @@ scikit-learn is imported inside functions: importing this module is cheap.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ __all__ = [
     "LOWER_IS_BETTER",
     "METRIC_TITLES",
     "baseline_metrics",
+    "best_epoch",
     "classification_metrics",
     "finite_or_none",
     "format_metric",
@@ -229,12 +231,23 @@ def baseline_metrics(prepared: Any, split: str = "test") -> dict[str, float | No
 
     Classification: every example gets the training split's class frequencies as
     its probabilities, so it is predicted as the majority class. Regression:
-    every example is predicted as the training mean.
+    every example is predicted as the training mean. Worked out once per data
+    object and split (``nncore.core.memo``): every training, evaluation and
+    report on the same data shares them; each call returns its own dict.
 
     Args:
         prepared: the data (a ``nncore.data.PreparedData``).
         split: ``"test"`` or ``"val"``. Default: ``"test"``.
     """
+    from nncore.core.memo import kept
+
+    scores = kept(
+        prepared, ("baseline", split), lambda: _baseline_metrics(prepared, split)
+    )
+    return dict(scores)
+
+
+def _baseline_metrics(prepared: Any, split: str) -> dict[str, float | None]:
     y_true = getattr(prepared, f"y_{split}")
     n = len(y_true)
     if prepared.task == "regression":
@@ -245,6 +258,16 @@ def baseline_metrics(prepared: Any, split: str = "test") -> dict[str, float | No
     if prepared.task == "binary":
         return classification_metrics(y_true, np.full((n, 1), shares[1]))
     return classification_metrics(y_true, np.tile(shares, (n, 1)))
+
+
+def best_epoch(history: Mapping[str, Any]) -> int | None:
+    """The 1-based epoch of the lowest finite validation loss in ``history`` (as
+    ``model.fit(...).history`` gives it; None or NaN for a diverged epoch), or
+    None when there is none."""
+    values = np.asarray(history.get("val_loss") or [], dtype="float64")
+    if not np.isfinite(values).any():
+        return None
+    return int(np.nanargmin(np.where(np.isfinite(values), values, np.nan))) + 1
 
 
 def metrics_from_outputs(y_true, outputs, task: str) -> dict:

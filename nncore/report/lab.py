@@ -34,6 +34,7 @@ from nncore.core.metrics import (
     LOWER_IS_BETTER,
     METRIC_TITLES,
     baseline_metrics,
+    best_epoch,
     finite_or_none,
     format_metric,
     format_with_interval,
@@ -264,12 +265,6 @@ def _network_section(run: Any, prepared: PreparedData) -> str:
     return "".join(parts)
 
 
-def _best_epoch(history: Mapping[str, Any]) -> int | None:
-    values = [finite_or_none(v) for v in history.get("val_loss") or []]
-    finite = [(v, i) for i, v in enumerate(values) if v is not None]
-    return min(finite)[1] + 1 if finite else None
-
-
 def _findings(run: Any, prepared: PreparedData) -> list:
     from nncore.train.doctor import diagnose
 
@@ -299,7 +294,7 @@ def _training_section(run: Any, findings: list, figure) -> str:
     epochs = max((len(v) for v in history.values()), default=0)
     if not epochs:
         return _paragraph("No epoch was recorded for this run.", "empty")
-    best = _best_epoch(history)
+    best = best_epoch(history)
     text = f"{epochs} epoch{'s' if epochs != 1 else ''} trained"
     if best is not None:
         text += f"; the lowest validation loss came at epoch {best}"

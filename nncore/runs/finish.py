@@ -20,8 +20,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from nncore.core.metrics import metrics_from_outputs
 from nncore.runs.recorder import RunRecorder
 from nncore.runs.view import Job
@@ -32,8 +30,6 @@ __all__ = [
     "LAST_FILE",
     "LastEpoch",
     "add_end_warnings",
-    "baseline_scores",
-    "best_epoch",
     "save_models",
     "use_scored_weights",
     "warn_not_saved",
@@ -164,23 +160,3 @@ def _weights(model, weights: list) -> Iterator[None]:
         yield
     finally:
         model.set_weights(own)
-
-
-def baseline_scores(prepared, split: str = "test") -> dict:
-    """The naive baseline's metrics on ``split`` (``baseline_metrics``), worked out
-    once per data: the same for every training on them."""
-    from nncore.core.memo import kept
-    from nncore.core.metrics import baseline_metrics
-
-    scores = kept(
-        prepared, ("baseline", split), lambda: baseline_metrics(prepared, split)
-    )
-    return dict(scores)
-
-
-def best_epoch(history: dict[str, list[float]]) -> int | None:
-    """The 1-based epoch of the lowest finite validation loss, or None."""
-    values = np.asarray(history.get("val_loss", []), dtype="float64")
-    if not len(values) or not np.isfinite(values).any():
-        return None
-    return int(np.nanargmin(np.where(np.isfinite(values), values, np.nan))) + 1

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from nncore.core import limits, memory
 from nncore.core.errors import DataError
+from nncore.core.metrics import baseline_metrics, best_epoch
 from nncore.data.prepare import PreparedData
 from nncore.runs import finish
 from nncore.runs.checkpoint import ResumePoint, load_checkpoint
@@ -244,7 +245,7 @@ class JobManager:
             prepared=prepared,
             dataset=dataset,
             epochs_planned=spec["train"]["epochs"],
-            baseline=finish.baseline_scores(prepared),
+            baseline=baseline_metrics(prepared),
             min_seconds=min_seconds,
             live_view=live_view,
         )
@@ -293,7 +294,7 @@ class JobManager:
             prepared=prepared,
             dataset=dataset or spec["data"]["source"],
             epochs_planned=spec["train"]["epochs"],
-            baseline=finish.baseline_scores(prepared),
+            baseline=baseline_metrics(prepared),
             kind=kind,
             work=work,
         )
@@ -388,7 +389,7 @@ class JobManager:
             prepared=prepared,
             dataset=run.dataset or run.spec["data"]["source"],
             epochs_planned=run.epochs_planned or run.spec["train"]["epochs"],
-            baseline=finish.baseline_scores(prepared),
+            baseline=baseline_metrics(prepared),
             run_id=run_id,
             history=history,
             epochs_done=start,
@@ -520,7 +521,7 @@ class JobManager:
             job.epochs_done = epoch + 1
             job.segment_epochs += 1
             warmup.mark_warm()  # TensorFlow is loaded and traced now
-            job.best_epoch = finish.best_epoch(job.history)
+            job.best_epoch = best_epoch(job.history)
             self._touch(job)
 
     def history(self, job_id: str) -> dict[str, list[float]]:
@@ -612,7 +613,7 @@ class JobManager:
         from nncore.train.fastfit import StopFlag
 
         if job.baseline_val is None:
-            job.baseline_val = finish.baseline_scores(job.prepared, "val")
+            job.baseline_val = baseline_metrics(job.prepared, "val")
         job.status = "queued"
         job.stop_flag = StopFlag()
         self._jobs[job.job_id] = job
@@ -722,7 +723,7 @@ class JobManager:
         with self._lock:
             job.history = {k: list(v) for k, v in trainer.history.items()}
             job.epochs_done = trainer.epochs_done
-            job.best_epoch = finish.best_epoch(job.history)
+            job.best_epoch = best_epoch(job.history)
             job.findings = findings
             job.metrics = metrics
             job.verdict = verdict

@@ -312,7 +312,7 @@ class StreamlitServer:
         if not caught >> (signal.SIGUSR1 - 1) & 1:
             return ""
         before = size = self.log_err.stat().st_size
-        os.kill(self.process.pid, signal.SIGUSR1)
+        os.kill(self.pid, signal.SIGUSR1)
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:  # until the dump stops growing
             time.sleep(0.2)

@@ -80,32 +80,32 @@ def test_a_released_job_continues_from_where_it_ended(dropping):
     assert manager.history(job)["loss"][:2] == first.history["loss"]
 
 
-def test_small_arrays_are_kept_for_the_next_training_and_big_ones_dropped(tmp_path):
+# Iris' arrays (about 4 kB) against a limit of 16 MB and of 1 kB.
+@pytest.mark.parametrize(("limit_mb", "kept"), [(16.0, True), (0.001, False)])
+def test_small_arrays_are_kept_for_the_next_training_and_big_ones_dropped(
+    tmp_path, limit_mb, kept
+):
     spec = experiment(epochs=2)
     prepared = prepared_for(spec)
     held = prepared.X_train
-    # Iris' arrays (about 4 kB) against a limit of 1 kB and of 16 MB.
-    for limit_mb, kept in ((16.0, True), (0.001, False)):
-        manager = JobManager(
-            store=RunStore(tmp_path / f"runs{limit_mb}"),
-            workers=1,
-            keep_inputs_mb=limit_mb,
-        )
-        try:
-            first = manager.submit(spec, prepared, owner="a")
-            assert manager.wait(first, timeout=120).status == "finished"
-            if kept:
-                time.sleep(0.5)  # the worker's release, had there been one
-                assert "train" in prepared.inputs_built
-                # The next training uses the very arrays, not a new build.
-                assert prepared.X_train is held
-                again = manager.submit(spec, prepared, owner="a")
-                assert manager.wait(again, timeout=120).status == "finished"
-                assert prepared.X_train is held
-            else:
-                assert released(prepared)
-        finally:
-            manager.shutdown()
+    manager = JobManager(
+        store=RunStore(tmp_path / "runs"), workers=1, keep_inputs_mb=limit_mb
+    )
+    try:
+        first = manager.submit(spec, prepared, owner="a")
+        assert manager.wait(first, timeout=120).status == "finished"
+        if not kept:
+            assert released(prepared)
+            return
+        assert prepared.X_train is held
+        # The next training uses the very arrays, not a new build. (The one
+        # worker released the first job's memory, had it done so, before this.)
+        again = manager.submit(spec, prepared, owner="a")
+        assert manager.wait(again, timeout=120).status == "finished"
+        assert "train" in prepared.inputs_built
+        assert prepared.X_train is held
+    finally:
+        manager.shutdown()
 
 
 def test_arrays_another_unfinished_job_uses_are_kept_until_it_ends(tmp_path):
