@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 
 from nncore.core.text import plot_label
 from nncore.inside.network import grid_parts, task_of
-from nncore.plots.base import HOVER_NUMBER, PALETTE
+from nncore.plots.base import HOVER_NUMBER, PALETTE, chart_template
 from nncore.plots.network import HIDDEN_COLOUR, INPUT_COLOUR, OUTPUT_COLOUR
 from nncore.plots.training import SYMBOLS, _tint
 from nncore.runs.boundary import MAX_POINTS
@@ -112,7 +112,7 @@ def weights_figure(
         title=title,
         height=max(360, 34 * tallest + 260),
         margin=dict(l=10, r=10, t=50 if title else 10, b=10),
-        template="plotly_white",
+        template=chart_template(),
         colorway=PALETTE,
         hovermode="closest",
         showlegend=True,
@@ -591,7 +591,7 @@ def neuron_maps_figure(
         title=title,
         height=max(340, 100 * rows + 130),
         margin=dict(l=10, r=10, t=60 if title else 30, b=30),
-        template="plotly_white",
+        template=chart_template(),
         colorway=PALETTE,
         legend=dict(
             title="training rows", orientation="h", yanchor="top", y=-0.02, x=0

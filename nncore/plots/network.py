@@ -18,7 +18,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from nncore.core.text import plot_label
-from nncore.plots.base import PALETTE
+from nncore.plots.base import PALETTE, chart_template
 from nncore.spec.stack import input_shape_of, layer_shapes, output_layer
 
 EDGE_COLOUR = "rgba(120, 120, 120, 0.25)"
@@ -207,7 +207,7 @@ def _draw(columns, task, n_inputs, max_neurons, feature_names, class_names):
     figure.update_layout(
         height=max(320, 34 * tallest + 200),
         margin=dict(l=10, r=10, t=10, b=10),
-        template="plotly_white",
+        template=chart_template(),
         showlegend=False,
         hovermode="closest",
     )
