@@ -56,20 +56,19 @@ seconds its network took to build and compile, printed beside the ratio without
 them); ``fit_fast``'s validation accuracy no more than 1 point below plain Keras
 (it shuffles with its own seeded order, so the two differ by seed noise).
 
-Measured (2026-12-07 in the morning, the 2-core machine idle but for this script;
-W2 and W3 with ``--workloads W2,W3 --repeat 5``, twice, load average 1.1 and 0.9 at
-the start, 1.5 and 1.6 at the end, the script's own threads): app path 0.58 and
-0.61 s on W2, 1.13 and 1.18 s on W3 vs plain Keras 8.9 / 9.3 s and 43.7 / 43.8 s
-(15x / 37-39x: PASS), scikit-learn 0.88 / 0.84 s and 2.9 / 3.0 s (0.67-0.72x and
-0.39x: PASS), bare fit_fast with its network's building 0.51 / 0.49 s and 0.93 /
-1.01 s (W2 1.16x and 1.23x, W3 1.22x and 1.16x: MISS; 1.22-1.30x and 1.19-1.25x
-against bare fit_fast without it); ``nncore run`` 8.7 / 6.4 s vs the seed's script
-12.8 / 43.9 s; the same validation accuracy within 1 point. Rows (d) and (e) alone,
-alternating in one process (no other rows between them), gave 1.03-1.13x on W2
-and 1.03-1.08x on W3 that morning, for this code and for the code before it: the
-ratio moves by about 0.1 with what runs around it. The day before: W2 1.18x,
-W3 1.02x (PASS). W1 (``--repeat 3``, 2026-12-06): 3.08 s vs Keras 41.9 s (13.6x),
-scikit-learn 13.4 s (0.23x), bare fit_fast without its building 2.78 s (1.11x).
+Measured (2026-12-07 before noon, the 2-core machine idle but for this script; W2
+and W3 with ``--workloads W2,W3 --repeat 5``, twice, load average 0.7 and 2.1 at
+the start (the second right after the first), 1.4 and 1.6 at the end; W1 with
+``--workloads W1 --repeat 3``): app path 2.16 s on W1, 0.38 and 0.35 s on W2, 0.74
+and 0.73 s on W3 vs plain Keras 37.6 s, 6.2 / 6.1 s and 29.7 / 29.8 s (17x, 16-17x,
+40x: PASS), scikit-learn 10.3 s, 0.57 s and 2.1 s (0.21x, 0.62-0.66x, 0.35x: PASS),
+bare fit_fast with its network's building 2.15 s, 0.34 / 0.33 s and 0.68 / 0.69 s
+(1.00x, 1.13x and 1.08x, 1.08x and 1.07x: PASS); ``nncore run`` 10.4 s, 6.9 / 6.6 s
+and 5.3 / 5.5 s vs the seed's script 35.8 s, 9.6 / 9.2 s and 32.4 / 32.3 s; the same
+validation accuracy within 1 point. Earlier that morning, on a machine about 1.5
+times slower (plain Keras 43.7 s on W3): W2 1.16x and 1.23x, W3 1.22x and 1.16x
+(MISS), while rows (d) and (e) alone, alternating in one process, gave 1.03-1.13x on
+W2 and 1.03-1.08x on W3: the ratio moves by about 0.1 with what runs around it.
 
 Usage:
     python bench/train_speed.py [--quick] [--repeat N] [--workloads W1,W2,W3]

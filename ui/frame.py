@@ -10,7 +10,7 @@ from ui import page, presenter, state, training
 from ui.experiment import export_button
 from ui.safe import escape
 
-LIVE_SECONDS = 0.5  # as the Train screen's live part
+LIVE_SECONDS = 0.5  # a progress line: cheap to redraw, unlike the Train screen's charts
 
 
 def render_frame(container) -> None:

@@ -48,8 +48,8 @@ PLAY_STEPS = 40
 # Seconds between the steps of a replay (the live fragment's pace while playing).
 PLAY_SECONDS = 0.4
 # Seconds between two drawings of the network while it trains: its figures are
-# the page's largest, and redrawing them with the curves every 0.5 s kept a busy
-# server's page always running.
+# the page's largest, and redrawing them with the curves (then every 0.5 s) kept
+# a busy server's page always running.
 LIVE_SECONDS = 2.0
 VIEWS = {
     "connections": "Weights",

@@ -54,7 +54,7 @@ def keep_keras_state() -> None:
     """Stop Streamlit from clearing Keras' session after every script run.
 
     Once Keras is imported, Streamlit calls ``keras.backend.clear_session()`` at the
-    end of each run and fragment run (twice a second while the Train screen polls).
+    end of each run and fragment run (every second while the Train screen polls).
     That replaces Keras' process-wide state for every thread, the worker's too: a
     model being built then gets two layers named "dense" and fails, and the seed
     generator and name scopes of a running job are lost. Training here happens in
