@@ -42,6 +42,7 @@ from serving import (
     CHROMIUM,
     CHROMIUM_ARGS,
     ROOT,
+    VIEWPORT,
     free_port,
     start_server,
     stop_all,
@@ -49,7 +50,6 @@ from serving import (
     wait_health,
 )
 
-VIEWPORT = {"width": 1400, "height": 1000}
 GOAL_CLICKS = 3
 GOAL_SECONDS = 60.0
 BUTTON = "Run the demo"

@@ -29,7 +29,23 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 
+# The browser window of every browser benchmark.
+VIEWPORT = {"width": 1400, "height": 1000}
+
 _servers: list[subprocess.Popen] = []
+
+
+def load_average() -> str:
+    """The machine's 1, 5 and 15-minute load averages, as the scripts print them."""
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def add_app_option(parser) -> None:
+    """``--app FILE``: measure another entry script (e.g. app.py in a copy of the
+    repository at an older commit) instead of this repository's app.py."""
+    parser.add_argument(
+        "--app", type=Path, default=ROOT / "app.py", help="entry script (app.py)"
+    )
 
 
 def free_port() -> int:

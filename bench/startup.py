@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import signal
 import statistics
@@ -59,8 +58,9 @@ from pathlib import Path
 from serving import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    ROOT,
+    add_app_option,
     free_port,
+    load_average,
     start_server,
     stop_all,
     stop_server,
@@ -159,9 +159,7 @@ def main() -> int:
     parser.add_argument(
         "--timeout", type=float, default=120, help="seconds allowed per launch (120)"
     )
-    parser.add_argument(
-        "--app", type=Path, default=ROOT / "app.py", help="entry script (app.py)"
-    )
+    add_app_option(parser)
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -198,10 +196,6 @@ def main() -> int:
         f"{'PASS' if passed else 'MISS'}"
     )
     return 0 if passed else 1
-
-
-def load_average() -> str:
-    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def report(results: dict, rounds: int) -> None:

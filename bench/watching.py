@@ -33,19 +33,20 @@ errors and Ctrl-C.
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import statistics
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 from serving import (
     CHROMIUM,
     CHROMIUM_ARGS,
     ROOT,
+    VIEWPORT,
+    add_app_option,
     free_port,
+    load_average,
     start_server,
     stop_all,
     wait_health,
@@ -57,7 +58,6 @@ from nncore.spec import default_spec, validate_spec  # noqa: E402
 from nncore.spec.sharing import QUERY_KEY, encode_spec  # noqa: E402
 
 GOAL_RATIO = 1.15
-VIEWPORT = {"width": 1400, "height": 1000}
 SIDEBAR = '[data-testid="stSidebar"]'
 MAIN = '[data-testid="stMain"]'
 
@@ -114,10 +114,6 @@ def run_rounds(browser, link: str, args) -> dict[str, list[float]]:
     return times
 
 
-def load_average() -> str:
-    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="rounds of each (3)")
@@ -125,9 +121,7 @@ def main() -> int:
     parser.add_argument(
         "--timeout", type=float, default=180, help="seconds allowed per step (180)"
     )
-    parser.add_argument(
-        "--app", type=Path, default=ROOT / "app.py", help="entry script (app.py)"
-    )
+    add_app_option(parser)
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
