@@ -71,10 +71,9 @@ def experiment(epochs: int) -> dict:
     return validate_spec(spec)
 
 
-def open_screen(page, title: str, timeout_ms: float) -> None:
+def open_screen(page, title: str) -> None:
     page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
-    heading = page.locator(MAIN).get_by_role("heading", name=title, exact=True)
-    heading.wait_for(state="visible", timeout=timeout_ms)
+    page.locator(MAIN).get_by_role("heading", name=title, exact=True).wait_for()
 
 
 def one_round(browser, link: str, epochs: int, watching: bool, timeout: float):
@@ -85,14 +84,14 @@ def one_round(browser, link: str, epochs: int, watching: bool, timeout: float):
         page = context.new_page()
         page.goto(link)
         page.get_by_text("Experiment restored from the share link.").wait_for()
-        open_screen(page, "Train", timeout * 1000)
-        button = page.get_by_role("button", name="Train", exact=True)
-        button.click()  # Playwright waits until it is enabled
+        open_screen(page, "Train")
+        # Playwright waits until the button is enabled (the data prepared).
+        page.get_by_role("button", name="Train", exact=True).click()
         started = time.perf_counter()
         sidebar = page.locator(SIDEBAR)
         sidebar.get_by_text("Epoch", exact=False).first.wait_for()
         if not watching:
-            open_screen(page, "Glossary", timeout * 1000)
+            open_screen(page, "Glossary")
         sidebar.get_by_text(f"Finished: {epochs} epochs").first.wait_for()
         return time.perf_counter() - started
     finally:

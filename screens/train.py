@@ -38,8 +38,8 @@ from ui.stepping import show_step_mode
 # Seconds between two drawings of the live part while a job trains. Each drawing
 # replaces the curves and the boundary with new charts that the browser lays out
 # again: twice a second, a browser on the server's machine (a laptop running the
-# app) kept a core busy and the training it watched took 1.36 times as long as
-# with the screen closed (bench/watching.py); once a second, 1.1 times.
+# app) kept a core busy and the training it watched took 1.28 times as long as
+# with the screen closed (bench/watching.py); once a second, 1.10 times.
 LIVE_SECONDS = 1.0
 # Widget key -> where its value lives in the spec's ``train`` section.
 SETTINGS = {

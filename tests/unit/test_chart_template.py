@@ -18,21 +18,19 @@ from nncore.plots.base import OTHER_PLANES, chart_template
 from tests.unit.test_palette import FIGURES
 
 WHITE = pio.templates["plotly_white"]
-
-
-def white_layout() -> dict:
-    return {
-        key: value
-        for key, value in WHITE.layout.to_plotly_json().items()
-        if key not in OTHER_PLANES
-    }
+# The whole template's layout, less the planes no chart has.
+WHITE_LAYOUT = {
+    key: value
+    for key, value in WHITE.layout.to_plotly_json().items()
+    if key not in OTHER_PLANES
+}
 
 
 @pytest.mark.parametrize("builder", FIGURES.values(), ids=list(FIGURES))
 def test_every_figure_has_the_white_look_for_each_trace_type_it_draws(builder):
     for name, figure in builder().items():
         template = figure.layout.template
-        assert template.layout.to_plotly_json() == white_layout(), name
+        assert template.layout.to_plotly_json() == WHITE_LAYOUT, name
         for trace in figure.data:
             kind = trace.type
             assert template.data[kind] == WHITE.data[kind], f"{name}: {kind}"
@@ -43,4 +41,4 @@ def test_the_cut_template_is_under_half_the_whole_one_sent_to_the_browser():
     whole = json.dumps(WHITE.to_plotly_json())
     assert len(cut) < len(whole) / 2
     # What is left out is nothing the charts draw: other planes, other traces.
-    assert set(json.loads(cut)["layout"]) == set(white_layout())
+    assert set(json.loads(cut)["layout"]) == set(WHITE_LAYOUT)
