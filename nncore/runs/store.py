@@ -34,7 +34,7 @@ import socket
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -601,7 +601,7 @@ class RunStore:
                         migrate(connection, version)
                     connection.execute("COMMIT")
                 except BaseException:
-                    connection.execute("ROLLBACK")
+                    _roll_back(connection)
                     raise
         except sqlite3.Error as error:
             raise self._failure(error) from error
@@ -628,7 +628,7 @@ class RunStore:
                     yield connection
                     connection.execute("COMMIT")
                 except BaseException:
-                    connection.execute("ROLLBACK")
+                    _roll_back(connection)
                     raise
             else:
                 yield connection
@@ -784,3 +784,16 @@ def _check_status(status: str, allowed: tuple[str, ...]) -> None:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _roll_back(connection: sqlite3.Connection) -> None:
+    """End a failed write transaction without hiding why it failed.
+
+    SQLite rolls a transaction back by itself when a statement fails for want of
+    space (``SQLITE_FULL``); a plain ``ROLLBACK`` then raises "no transaction is
+    active" in place of the disk-full error. ``Connection.rollback`` does nothing
+    when no transaction is open; and a rollback that fails (the disk is gone) is
+    left to SQLite's journal, which undoes it on the next open.
+    """
+    with suppress(sqlite3.Error):
+        connection.rollback()

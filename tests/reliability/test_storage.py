@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from nncore.runs.store import RunStore
 from nncore.spec import default_spec, validate_spec
 from tests.support import (
     go,
@@ -417,5 +418,47 @@ def test_cli_run_with_a_disk_full_mid_run_prints_the_result_with_a_warning(
     summary = json.loads(stdout.strip().splitlines()[-1])
     assert summary["epochs_run"] == 400
     assert summary["metrics"]["val"]["accuracy"] is not None
-    assert any(NOT_KEPT_COMPLETELY.fullmatch(w) for w in summary["warnings"]), summary
-    assert any(MODEL_NOT_SAVED.fullmatch(w) for w in summary["warnings"]), summary
+    warnings = summary["warnings"]
+    assert any(NOT_KEPT_COMPLETELY.fullmatch(w) for w in warnings), warnings
+    assert any(MODEL_NOT_SAVED.fullmatch(w) for w in warnings), warnings
+
+
+# The child: a run store whose disk has room for the run and some 90 epochs more,
+# then fills up partway through a write (SQLite rolls that transaction back itself).
+FILLS_PARTWAY = """
+import json, resource, sys
+from nncore.runs.store import RunStore
+store = RunStore(sys.argv[1])
+run_id = store.create({"data": {}}, epochs_planned=1000)
+_, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+resource.setrlimit(resource.RLIMIT_FSIZE, (store.database.stat().st_size + 8192, hard))
+for epoch in range(1000):
+    try:
+        store.add_epochs(run_id, {epoch: {"loss": 0.5, "val_loss": 0.25}})
+    except Exception as error:
+        print(json.dumps([run_id, epoch, type(error).__name__, str(error)]))
+        break
+"""
+
+
+def test_a_disk_that_fills_partway_through_a_write_says_it_is_full(tmp_path):
+    """The disk fills in the middle of recording an epoch. The error says the
+    folder cannot be written, never that the database is unreadable and should be
+    moved away (SQLite had already rolled back; a second ROLLBACK hid why); the
+    epochs recorded before are all there."""
+    folder = tmp_path / "runs"
+    result = subprocess.run(
+        [sys.executable, "-c", FILLS_PARTWAY, str(folder)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    run_id, full_at, kind, message = json.loads(result.stdout)
+    assert kind == "StoreWriteError", message
+    assert STORE_UNWRITABLE.fullmatch(message), message
+    assert "Move the file away" not in message
+    run = RunStore(folder).get(run_id)
+    assert 0 < full_at == len(run.history["loss"])
