@@ -44,6 +44,10 @@ SERVER_START_TIMEOUT_S = 60
 VIEWPORT = {"width": 1400, "height": 1000}
 # How long a single Streamlit rerun may take before a test gives up (ms).
 RUN_TIMEOUT_MS = 45_000
+# How long an ``expect`` waits unless it says otherwise (Playwright's own is 5 s):
+# on a slow machine, with a network training on the shared server, opening a screen
+# took longer than that (the Data screen's heading came just after 5 s in CI).
+EXPECT_TIMEOUT_MS = 20_000
 # The longest a screenshot of a live screen waits for a pause between its runs.
 LIVE_IDLE_MS = 10_000
 
@@ -112,8 +116,9 @@ def app_url(chromium_executable, tmp_path_factory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def chromium(chromium_executable):
     """One headless Chromium for the whole session (sync Playwright API)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(
@@ -128,7 +133,7 @@ def chromium(chromium_executable):
 
 
 @pytest.fixture
-def app_page(chromium, app_url):
+def app_page(request, chromium, app_url):
     """A fresh browser context (a new Streamlit session) with the app open."""
     context = chromium.new_context(viewport=VIEWPORT)
     context.set_default_timeout(RUN_TIMEOUT_MS)
@@ -136,7 +141,31 @@ def app_page(chromium, app_url):
     page.goto(f"{app_url}/data")
     wait_for_app(page)
     yield page
+    if request.node.stash.get(FAILED, False):
+        stop_what_it_started(page)
     context.close()
+
+
+def stop_what_it_started(page) -> None:
+    """After a failed test, press Stop on the Train and Tune screens where this
+    session still trains. Closing the tab keeps a job running (as users expect), and
+    the shared server's one worker would train it on while the next tests' jobs
+    queue behind it: one failure became two in CI (a 1000-epoch training left
+    running kept the Tune screen's speed measurement queued)."""
+    from playwright.sync_api import expect
+
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    for screen in ("Train", "Tune"):
+        try:
+            nav.get_by_text(screen, exact=True).click()
+            main = page.locator(MAIN)
+            expect(main.get_by_role("heading", name=screen, exact=True)).to_be_visible()
+            stop = main.get_by_role("button", name="Stop", exact=True)
+            if stop.count() and stop.is_enabled():
+                stop.click()
+                expect(stop).to_be_disabled(timeout=RUN_TIMEOUT_MS)
+        except Exception as error:  # the report already says why the test failed
+            print(f"could not stop what the failed test started on {screen}: {error}")
 
 
 # -- helpers the tests import -------------------------------------------------------
@@ -265,11 +294,17 @@ def pytest_configure(config):
 _SERVERS: list[StreamlitServer] = []
 
 
+# Set on a test's item when its call failed (``app_page`` then stops its training).
+FAILED = pytest.StashKey[bool]()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """A failed browser test's report ends with each running server's threads: a
     page that stopped changing shows where the server waits."""
     report = yield
+    if report.when == "call":
+        item.stash[FAILED] = report.failed
     if report.when == "call" and report.failed:
         for server in _SERVERS:
             try:
