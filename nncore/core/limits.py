@@ -56,6 +56,7 @@ import threading
 from dataclasses import dataclass
 
 from nncore.core.errors import DataError
+from nncore.core.text import plural
 
 __all__ = [
     "LIMITS",
@@ -312,10 +313,11 @@ def queued_problem(active: int, limit: int | None = None) -> str | None:
         limit = current(MAX_QUEUED)
     if active < limit:
         return None
+    wait = "it to finish, or stop it" if active == 1 else "them to finish, or stop one"
     return (
-        f"You already have {active} training jobs waiting or running (a search "
-        f"counts as one); this server allows at most {limit} at once per session "
-        f"({MAX_QUEUED}). Wait for your jobs to finish, or stop one; "
+        f"You already have {plural(active, 'training job')} waiting or running (a "
+        f"search counts as one); this server allows at most {limit} at once per "
+        f"session ({MAX_QUEUED}). Wait for {wait}; "
         f"{_raise_hint(MAX_QUEUED)}"
     )
 

@@ -59,9 +59,9 @@ CONTINUE_MESSAGE = (
     "NNSTUDIO_MAX_ROWS_EPOCHS."
 )
 QUEUED_MESSAGE = (
-    "You already have 1 training jobs waiting or running (a search counts as one); "
+    "You already have 1 training job waiting or running (a search counts as one); "
     "this server allows at most 1 at once per session (NNSTUDIO_MAX_QUEUED). Wait "
-    "for your jobs to finish, or stop one; the server admin can raise "
+    "for it to finish, or stop it; the server admin can raise "
     "NNSTUDIO_MAX_QUEUED."
 )
 TRIALS_MESSAGE = (
@@ -198,6 +198,17 @@ def test_rows_times_epochs_is_checked_at_submit_and_at_continue(
     assert (view.status, view.epochs_done) == ("finished", 9)
     with pytest.raises(LimitError, match="has trained as long as this server allows"):
         manager.continue_(job, epochs=1)
+
+
+def test_the_queue_message_counts_the_jobs_in_words():
+    """One job is "1 training job ... wait for it"; two are "2 training jobs"."""
+    assert limits.queued_problem(1, 1) == QUEUED_MESSAGE
+    assert limits.queued_problem(2, 2).startswith(
+        "You already have 2 training jobs waiting or running (a search counts as "
+        "one); this server allows at most 2 at once per session "
+        "(NNSTUDIO_MAX_QUEUED). Wait for them to finish, or stop one;"
+    )
+    assert limits.queued_problem(1, 2) is None  # room for one more
 
 
 def test_unfinished_jobs_per_session_come_from_max_queued(monkeypatch, manager, iris):
