@@ -22,7 +22,7 @@ import pandas as pd
 from nncore.core.catalog import dataset_title, is_generated
 from nncore.core.metrics import LOWER_IS_BETTER as METRICS_LOWER_IS_BETTER
 from nncore.core.metrics import finite_or_none, main_metric
-from nncore.core.text import readable_number, short
+from nncore.core.text import plural, readable_number, short
 from nncore.runs.naming import default_run_name
 from nncore.train.model import network_summary
 
@@ -137,7 +137,7 @@ def settings(spec: Mapping[str, Any]) -> dict[str, str]:
             "Keep the best model": _number(bool(train.get("save_best"))),
             "Lower the learning rate": (
                 f"on (×{_number(reduce_lr.get('factor'))} after "
-                f"{reduce_lr.get('patience')} epochs)"
+                f"{plural(reduce_lr.get('patience'), 'epoch')})"
                 if reduce_lr.get("enabled")
                 else "off"
             ),
@@ -330,7 +330,9 @@ def _changes(spec_a: Mapping[str, Any], spec_b: Mapping[str, Any]) -> list[str]:
         )
     if before["Epochs"] != after["Epochs"]:
         phrases.append(
-            f"trained for up to {after['Epochs']} epochs instead of {before['Epochs']}"
+            f"trained for up to {after['Epochs']} "
+            f"{'epoch' if after['Epochs'] == '1' else 'epochs'} instead of "
+            f"{before['Epochs']}"
         )
     if before["Early stopping"] != after["Early stopping"]:
         if after["Early stopping"] == "off":

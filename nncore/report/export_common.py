@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from nncore.core.text import plural
 from nncore.train.compiling import metric_code, optimizer_code
 
 __all__ = [
@@ -280,7 +281,7 @@ def train_code(spec, task: str) -> str:
         restore = stopping["restore_best"]
         entries.append(
             "    # Stop when the validation loss has not improved for "
-            f"{stopping['patience']} epochs"
+            f"{plural(stopping['patience'], 'epoch')}"
             + (
                 ",\n    # and keep the weights of the best epoch.\n"
                 if restore
@@ -294,7 +295,8 @@ def train_code(spec, task: str) -> str:
     if reduce_lr["enabled"]:
         entries.append(
             "    # Multiply the learning rate by "
-            f"{reduce_lr['factor']} after {reduce_lr['patience']} epochs without "
+            f"{reduce_lr['factor']} after {plural(reduce_lr['patience'], 'epoch')} "
+            "without "
             "improvement.\n"
             "    keras.callbacks.ReduceLROnPlateau(\n"
             f'        monitor="val_loss", factor={reduce_lr["factor"]}, '

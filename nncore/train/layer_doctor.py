@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from nncore.core.text import readable_number
+from nncore.core.text import plural, readable_number
 from nncore.train.doctor import Finding
 from nncore.train.doctor_fixes import advice
 
@@ -158,7 +158,7 @@ def dead_relu(
     )
     left = worst["units"] - worst["dead"]
     effect = (
-        f"the layer works with {left} neurons instead of {worst['units']}."
+        f"the layer works with {plural(left, 'neuron')} instead of {worst['units']}."
         if left
         else "the whole layer outputs 0, so the network's predictions no longer "
         "depend on the inputs and nothing before the layer learns."

@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from nncore.core.errors import DataError, SpecError
+from nncore.core.text import plural
 from nncore.spec.schema import DIMENSIONS
 from nncore.tune.cost import epochs_per_trial, trials_planned
 from nncore.tune.parallel import TrialLoop, run_threads
@@ -570,7 +571,7 @@ class Search:
 
         publish(
             **self._fields(self.snapshot()),
-            message=f"Starting: {self.budget} trials planned",
+            message=f"Starting: {plural(self.budget, 'trial')} planned",
         )
         studies = [self.study] + [self._thread_study() for _ in range(self.jobs - 1)]
         run_threads(
