@@ -78,6 +78,12 @@ def whole_number_axis(figure: go.Figure, edges, **where) -> None:
     )
 
 
+# A horizontal legend under the plot, for charts whose legend can wrap: above the
+# plot it grows into the title once it takes two rows (half-width columns, several
+# runs). Pass it as ``legend=LEGEND_BELOW``.
+LEGEND_BELOW = dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0)
+
+
 def base_layout(
     figure: go.Figure, title: str, height: int = 360, top: int = 50, **more
 ) -> go.Figure:

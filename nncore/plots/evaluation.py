@@ -23,7 +23,13 @@ from plotly.subplots import make_subplots
 from nncore.core.metrics import CLASSIFICATION_METRICS
 from nncore.core.metrics import METRIC_TITLES as FULL_TITLES
 from nncore.core.text import plot_label, readable_number
-from nncore.plots.base import AXIS_NUMBER, PALETTE, base_layout, empty_note
+from nncore.plots.base import (
+    AXIS_NUMBER,
+    LEGEND_BELOW,
+    PALETTE,
+    base_layout,
+    empty_note,
+)
 from nncore.plots.base import HOVER_NUMBER as HOVER
 from nncore.plots.robust import clip_to_view, edge_points, outside_note, robust_view
 
@@ -335,7 +341,7 @@ def probability_figure(
         "How sure the network is",
         barmode="overlay",
         bargap=0.05,
-        legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),
+        legend=LEGEND_BELOW,
     )
 
 
@@ -570,8 +576,9 @@ def runs_curves_figure(
     return _layout(
         figure,
         f"{METRIC_TITLES.get(metric, plot_label(metric, 40))}: the runs side by side",
-        height=400,
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+        # Two legend entries a run: a row of them more per three runs, under the plot.
+        height=400 + 24 * math.ceil(len(runs) / 3),
+        legend=LEGEND_BELOW,
         hovermode="x unified",
     )
 
@@ -735,9 +742,9 @@ def _scores_figure(
         return _layout(
             figure,
             title,
-            height=360,
+            height=360 + 24 * math.ceil(len(entries) / 4),
             barmode="group",
-            legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+            legend={**LEGEND_BELOW, "y": -0.12},  # no axis title to clear
             uniformtext=SCORE_TEXT,
         )
     figure = make_subplots(

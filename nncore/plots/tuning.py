@@ -23,7 +23,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from nncore.core.text import plot_label
-from nncore.plots.base import PALETTE, base_layout, empty_note
+from nncore.plots.base import LEGEND_BELOW, PALETTE, base_layout, empty_note
 from nncore.spec import DIMENSIONS
 from nncore.tune import StudySnapshot
 
@@ -60,7 +60,7 @@ def _layout(figure: go.Figure, title: str, revision: str) -> go.Figure:
         HEIGHT,
         # Below the axes: above them it collides with the title in half-width
         # columns.
-        legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),
+        legend=LEGEND_BELOW,
         # Keeps the user's zoom while the live charts redraw.
         uirevision=revision,
     )

@@ -614,6 +614,28 @@ def test_the_runs_figures_overlay_curves_and_put_scores_side_by_side():
     assert [list(trace.y) for trace in units.data] == [[0.5, 0.6], [40.0, 35.0]]
 
 
+def test_six_runs_legends_go_under_the_plot_not_over_the_title():
+    """Six runs in a half-width column: a legend above the plot wrapped into the
+    chart's title (seen on the Runs screen). Under the plot it wraps downwards, and
+    the chart grows by a row of legend per few runs."""
+    names = "ABCDEF"
+    curves = eval_plots.runs_curves_figure(
+        [(n, {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}) for n in names], "loss"
+    )
+    bars = eval_plots.runs_metrics_figure(
+        [(n, {"accuracy": 0.9, "f1": 0.8}) for n in names], ["accuracy", "f1"]
+    )
+    two = eval_plots.runs_curves_figure(
+        [(n, {"loss": [1.0], "val_loss": [1.1]}) for n in names[:2]], "loss"
+    )
+    for figure in (curves, bars):
+        legend = figure.layout.legend
+        assert (legend.orientation, legend.yanchor) == ("h", "top")
+        assert legend.y < 0  # under the plot area
+        assert figure.layout.title.text  # the title stays alone at the top
+    assert curves.layout.height > two.layout.height
+
+
 def test_the_reference_figure_puts_the_network_beside_the_others_with_error_bars():
     models = [
         ("Your network", {"accuracy": 0.93, "f1": 0.9}),
