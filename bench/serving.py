@@ -40,6 +40,14 @@ def load_average() -> str:
     return ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
+def begin() -> None:
+    """Start a benchmark that serves the app: a SIGTERM (a timeout, a kill) exits
+    through the ``finally`` blocks that stop every server, and the load average at
+    the start is printed."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    print(f"load average (1, 5, 15 min) at the start: {load_average()}", flush=True)
+
+
 def add_app_option(parser) -> None:
     """``--app FILE``: measure another entry script (e.g. app.py in a copy of the
     repository at an older commit) instead of this repository's app.py."""

@@ -48,7 +48,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import signal
 import statistics
 import sys
 import tempfile
@@ -59,6 +58,7 @@ from serving import (
     CHROMIUM,
     CHROMIUM_ARGS,
     add_app_option,
+    begin,
     free_port,
     load_average,
     start_server,
@@ -164,8 +164,7 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    print(f"load average (1, 5, 15 min) at the start: {load_average()}", flush=True)
+    begin()
     with tempfile.TemporaryDirectory(prefix="nn-startup-") as folder:
         hello = Path(folder) / "hello.py"
         hello.write_text(HELLO)

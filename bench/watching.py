@@ -33,7 +33,6 @@ errors and Ctrl-C.
 from __future__ import annotations
 
 import argparse
-import signal
 import statistics
 import sys
 import tempfile
@@ -45,6 +44,7 @@ from serving import (
     ROOT,
     VIEWPORT,
     add_app_option,
+    begin,
     free_port,
     load_average,
     start_server,
@@ -125,8 +125,7 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    print(f"load average (1, 5, 15 min) at the start: {load_average()}", flush=True)
+    begin()
     with tempfile.TemporaryDirectory(prefix="nn-watching-") as runs:
         port = free_port()
         started = time.perf_counter()

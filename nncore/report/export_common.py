@@ -296,8 +296,7 @@ def train_code(spec, task: str) -> str:
         entries.append(
             "    # Multiply the learning rate by "
             f"{reduce_lr['factor']} after {plural(reduce_lr['patience'], 'epoch')} "
-            "without "
-            "improvement.\n"
+            "without improvement.\n"
             "    keras.callbacks.ReduceLROnPlateau(\n"
             f'        monitor="val_loss", factor={reduce_lr["factor"]}, '
             f"patience={reduce_lr['patience']}\n"

@@ -154,13 +154,10 @@ def stop_what_it_started(page) -> None:
     running kept the Tune screen's speed measurement queued)."""
     from playwright.sync_api import expect
 
-    nav = page.locator('[data-testid="stSidebarNav"]')
     for screen in ("Train", "Tune"):
         try:
-            nav.get_by_text(screen, exact=True).click()
-            main = page.locator(MAIN)
-            expect(main.get_by_role("heading", name=screen, exact=True)).to_be_visible()
-            stop = main.get_by_role("button", name="Stop", exact=True)
+            go_to(page, screen, live=True)
+            stop = page.locator(MAIN).get_by_role("button", name="Stop", exact=True)
             if stop.count() and stop.is_enabled():
                 stop.click()
                 expect(stop).to_be_disabled(timeout=RUN_TIMEOUT_MS)
@@ -243,6 +240,22 @@ def rerun(page, action: Callable[[], object], timeout: float = RUN_TIMEOUT_MS) -
     with contextlib.suppress(PlaywrightTimeout):  # no run started: idle decides
         page.wait_for_function("() => window.__nnRuns > 0", timeout=5_000)
     wait_for_app(page, timeout)
+
+
+def go_to(page, title: str, *, live: bool = False) -> None:
+    """Open a screen from the sidebar navigation. ``live``: while a job trains,
+    whose live parts may rerun without a pause in between, the screen's heading
+    alone says it is there."""
+    from playwright.sync_api import expect
+
+    link = page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True)
+    if live:
+        link.click()
+    else:
+        rerun(page, lambda: link.click())
+    expect(
+        page.locator(MAIN).get_by_role("heading", name=title, exact=True)
+    ).to_be_visible()
 
 
 def screenshot(page, name: str, *, live: bool = False) -> Path:

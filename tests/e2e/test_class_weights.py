@@ -8,9 +8,8 @@ from playwright.sync_api import Page, expect
 
 from tests import files
 
-from .conftest import EXCEPTION, MAIN, choose, rerun, screenshot
+from .conftest import EXCEPTION, MAIN, choose, go_to, rerun, screenshot
 from .test_data_screen import upload, use_own_file
-from .test_design_and_share import go_to
 from .test_train_screen import TRAINING_TIMEOUT_MS, status_line
 
 pytestmark = pytest.mark.e2e

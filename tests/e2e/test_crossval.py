@@ -8,8 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import EXCEPTION, MAIN, choose, rerun, screenshot
-from .test_design_and_share import go_to
+from .conftest import EXCEPTION, MAIN, choose, go_to, rerun, screenshot
 from .test_train_screen import set_number
 
 pytestmark = pytest.mark.e2e

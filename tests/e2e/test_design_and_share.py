@@ -7,23 +7,18 @@ from playwright.sync_api import Page, expect
 
 from tests.isolation import run_exported_script
 
-from .conftest import EXCEPTION, MAIN, SIDEBAR, choose, rerun, screenshot, wait_for_app
+from .conftest import (
+    EXCEPTION,
+    MAIN,
+    SIDEBAR,
+    choose,
+    go_to,
+    rerun,
+    screenshot,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.e2e
-
-
-def go_to(page: Page, title: str, *, live: bool = False) -> None:
-    """Open a screen from the sidebar navigation. ``live``: while a job trains,
-    whose live parts may rerun without a pause in between, the screen's heading
-    alone says it is there."""
-    link = page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True)
-    if live:
-        link.click()
-    else:
-        rerun(page, lambda: link.click())
-    expect(
-        page.locator(MAIN).get_by_role("heading", name=title, exact=True)
-    ).to_be_visible()
 
 
 def test_design_compile_and_run_the_downloaded_script(app_page: Page, tmp_path):

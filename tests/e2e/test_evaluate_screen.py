@@ -9,8 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import EXCEPTION, MAIN, choose, rerun, screenshot, wait_for_app
-from .test_design_and_share import go_to
+from .conftest import EXCEPTION, MAIN, choose, go_to, rerun, screenshot, wait_for_app
 from .test_train_screen import TRAINING_TIMEOUT_MS, set_number, status_line
 
 pytestmark = pytest.mark.e2e

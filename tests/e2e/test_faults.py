@@ -24,13 +24,13 @@ from .conftest import (
     REPO_ROOT,
     StreamlitServer,
     choose,
+    go_to,
     grid_rows,
     open_session,
     rerun,
     screenshot,
     wait_for_app,
 )
-from .test_design_and_share import go_to
 from .test_train_screen import curve_points, set_number, status_line
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

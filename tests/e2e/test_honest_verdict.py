@@ -9,8 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import EXCEPTION, MAIN, screenshot
-from .test_design_and_share import go_to
+from .conftest import EXCEPTION, MAIN, go_to, screenshot
 from .test_evaluate_screen import train
 
 pytestmark = pytest.mark.e2e

@@ -23,10 +23,10 @@ from .conftest import (
     MAIN,
     SCREENSHOTS,
     VIEWPORT,
+    go_to,
     rerun,
     wait_for_app,
 )
-from .test_design_and_share import go_to
 from .test_evaluate_screen import _CELL_JS
 from .test_train_screen import TRAINING_TIMEOUT_MS, status_line
 

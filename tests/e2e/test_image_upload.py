@@ -22,11 +22,11 @@ from .conftest import (
     EXCEPTION,
     MAIN,
     SIDEBAR,
+    go_to,
     rerun,
     screenshot,
     wait_for_app,
 )
-from .test_design_and_share import go_to
 from .test_image_data import chart, expect_drawn_pictures
 from .test_image_screens import camera_ready, fake_webcam_session
 from .test_train_screen import TRAINING_TIMEOUT_MS, status_line

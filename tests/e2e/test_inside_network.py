@@ -17,11 +17,11 @@ from .conftest import (
     MAIN,
     SCREENSHOTS,
     VIEWPORT,
+    go_to,
     rerun,
     screenshot,
     wait_for_app,
 )
-from .test_design_and_share import go_to
 from .test_train_screen import TRAINING_TIMEOUT_MS, status_line
 
 pytestmark = pytest.mark.e2e

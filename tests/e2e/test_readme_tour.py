@@ -14,9 +14,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import EXCEPTION, MAIN, choose, rerun, screenshot, wait_for_app
+from .conftest import EXCEPTION, MAIN, choose, go_to, rerun, screenshot, wait_for_app
 from .test_data_screen import upload
-from .test_design_and_share import go_to
 from .test_evaluate_screen import train
 from .test_train_screen import status_line
 

@@ -16,9 +16,17 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import EXCEPTION, MAIN, SIDEBAR, choose, grid_rows, rerun, screenshot
+from .conftest import (
+    EXCEPTION,
+    MAIN,
+    SIDEBAR,
+    choose,
+    go_to,
+    grid_rows,
+    rerun,
+    screenshot,
+)
 from .test_data_screen import use_own_file
-from .test_design_and_share import go_to
 from .test_train_screen import TRAINING_TIMEOUT_MS, set_number, status_line
 from .test_tune_screen import SEARCH_TIMEOUT_MS
 

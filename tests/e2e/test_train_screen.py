@@ -7,8 +7,16 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import EXCEPTION, MAIN, SIDEBAR, choose, rerun, screenshot, wait_for_app
-from .test_design_and_share import go_to
+from .conftest import (
+    EXCEPTION,
+    MAIN,
+    SIDEBAR,
+    choose,
+    go_to,
+    rerun,
+    screenshot,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.e2e
 
