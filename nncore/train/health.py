@@ -10,8 +10,10 @@ compiled training loop, at the rate a screen shows it (the live-progress callbac
 calls it a few times a second at most), never inside it, and changes nothing in the
 model. ``HealthLog`` keeps a run's probes per epoch, bounded in size;
 ``HealthWatch`` probes a training run at most a small share of its time into a
-log; ``health_findings`` turns a log into the doctor's findings (dead ReLU neurons,
-vanishing and exploding gradients: ``nncore.train.layer_doctor``).
+log, and at its end fills the widest gaps from the run's snapshots (a short run
+is over before the live view probes more than once or twice); ``health_findings``
+turns a log into the doctor's findings (dead ReLU neurons, vanishing and exploding
+gradients: ``nncore.train.layer_doctor``).
 
 TensorFlow is imported inside ``probe``; the rest is NumPy and the standard library.
 
@@ -526,6 +528,8 @@ class HealthWatch:
         >>> watch = HealthWatch(prepared)
         >>> watch.record(model, 0, force=True)  # the starting weights
         >>> watch.record(model, epoch)  # at each refresh of the live view
+        >>> watch.record(model, epochs, force=True)  # the network kept
+        >>> watch.fill_in(model, snapshots.view(), after=0, budget=0.05)
     """
 
     def __init__(
@@ -591,7 +595,8 @@ class HealthWatch:
             snapshots: a ``nncore.train.snapshots.SnapshotView`` of the run.
             after: only epochs after this one are probed (where this training
                 started; earlier ones belong to an earlier training of the run).
-            budget: seconds it may spend after the first probe.
+            budget: seconds it may spend in all; the first probe is made whatever
+                the budget.
 
         Returns:
             How many probes it added.
