@@ -676,6 +676,7 @@ class JobManager:
     def _train(self, job: Job) -> None:
         from nncore.runs.progress import Pace, Progress
         from nncore.train.doctor import diagnose
+        from nncore.train.health import health_findings
         from nncore.train.trainer import Trainer, nan_message
 
         if job.trainer is None:
@@ -720,6 +721,8 @@ class JobManager:
             class_weight=job.spec["train"].get("class_weight", "none"),
             spec=job.spec,
         )
+        if len(job.health):  # the layers' health, as the live view showed it
+            findings += health_findings(job.health, job.spec)
         with self._lock:
             job.history = {k: list(v) for k, v in trainer.history.items()}
             job.epochs_done = trainer.epochs_done

@@ -99,6 +99,7 @@ class Progress(keras.callbacks.Callback):
         self.last_refresh = 0.0
         self.last_checkpoint = time.monotonic()
         self.start_iterations: int | None = None
+        self.began: float | None = None  # time.monotonic() at the training's start
         self.start_epoch = self.trainer.epochs_done
         self.writer = CheckpointWriter(manager, job.job_id)
         self.snapshots = job.snapshots
@@ -113,13 +114,14 @@ class Progress(keras.callbacks.Callback):
         self.snapshots.add(epoch + 1, weights)
 
     def on_train_begin(self, logs=None):
+        self.began = time.monotonic()
         self.start_iterations = int(self.model.optimizer.iterations.numpy())
         if self.takes_snapshots:
             self.snapshots.add(self.start_epoch, self.model.get_weights())
         if self.health is not None:
             self.health.record(self.model, self.start_epoch, force=True)
         if self.grid is not None:
-            self._refresh(self.first_epoch)
+            self._refresh(self.first_epoch, probe=False)  # probed just above
 
     def on_epoch_end(self, epoch, logs=None):
         logs = {k: float(v) for k, v in (logs or {}).items()}
@@ -141,9 +143,25 @@ class Progress(keras.callbacks.Callback):
         if self.pending:
             self.manager.record_epochs(self.job_id, dict(self.pending))
             self.pending.clear()
+        if final and self.health is not None:
+            self._last_probes()
         if final and self.grid is not None:
-            # The scored weights may be an earlier epoch's: no health probe.
             self._refresh(self.trainer.weights_epoch, probe=False)
+
+    def _last_probes(self) -> None:
+        """The layers' health of the network kept (the best epoch's, when those
+        are scored), then of the snapshots in the widest gaps: one, and more in
+        what is left of the health's share of this training's time. A short
+        training is over before the live view probes more than once or twice."""
+        self.health.record(self.model, self.trainer.weights_epoch, force=True)
+        if self.takes_snapshots and self.began is not None:
+            took = time.monotonic() - self.began
+            self.health.fill_in(
+                self.model,
+                self.snapshots.view(),
+                after=self.start_epoch,
+                budget=self.health.share * took - self.health.spent,
+            )
 
     def _refresh(self, epoch: int, *, probe: bool = True) -> None:
         self.last_refresh = time.monotonic()
@@ -159,11 +177,14 @@ class Progress(keras.callbacks.Callback):
             if history
             else []
         )
-        if self.health is not None and probe:
-            # The epoch the weights are at: in a chunk, past the logs handed over.
-            done = int(self.model.optimizer.iterations.numpy()) - self.start_iterations
-            at = self.start_epoch + done // max(self.trainer.steps_per_epoch, 1)
-            self.health.record(self.model, at)
+        if self.health is not None:
+            if probe:
+                # The epoch the weights are at: in a chunk, past the logs handed
+                # over.
+                steps = int(self.model.optimizer.iterations.numpy())
+                done = steps - self.start_iterations
+                at = self.start_epoch + done // max(self.trainer.steps_per_epoch, 1)
+                self.health.record(self.model, at)
             findings += health_findings(self.health.log, self.trainer.spec)
         boundary = (
             self.grid.boundary(self.trainer.predict, epoch)

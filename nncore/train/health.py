@@ -10,8 +10,10 @@ compiled training loop, at the rate a screen shows it (the live-progress callbac
 calls it a few times a second at most), never inside it, and changes nothing in the
 model. ``HealthLog`` keeps a run's probes per epoch, bounded in size;
 ``HealthWatch`` probes a training run at most a small share of its time into a
-log; ``health_findings`` turns a log into the doctor's findings (dead ReLU neurons,
-vanishing and exploding gradients: ``nncore.train.layer_doctor``).
+log, and at its end fills the widest gaps from the run's snapshots (a short run
+is over before the live view probes more than once or twice); ``health_findings``
+turns a log into the doctor's findings (dead ReLU neurons, vanishing and exploding
+gradients: ``nncore.train.layer_doctor``).
 
 TensorFlow is imported inside ``probe``; the rest is NumPy and the standard library.
 
@@ -526,6 +528,8 @@ class HealthWatch:
         >>> watch = HealthWatch(prepared)
         >>> watch.record(model, 0, force=True)  # the starting weights
         >>> watch.record(model, epoch)  # at each refresh of the live view
+        >>> watch.record(model, epochs, force=True)  # the network kept
+        >>> watch.fill_in(model, snapshots.view(), after=0, budget=0.05)
     """
 
     def __init__(
@@ -542,6 +546,7 @@ class HealthWatch:
         self.share = float(share)
         self.log = HealthLog() if log is None else log
         self.unavailable: str | None = None
+        self.spent = 0.0  # seconds spent probing so far
         self._due = 0.0  # time.monotonic() from which the next probe may run
 
     def record(self, model, epoch: int, *, force: bool = False) -> bool:
@@ -551,7 +556,10 @@ class HealthWatch:
             model: the network being trained (its weights at the end of ``epoch``).
             epoch: epochs trained; 0 is the starting weights.
             force: probe even if the last probe was too recent (the starting
-                weights, the end of training). Defaults to False.
+                weights, the end of training), and do not let this probe's time
+                delay the next one: the first probe of a model pays one-off costs
+                (a first call, or tracing for a network trained before) that
+                would hold the next probe back for seconds. Defaults to False.
 
         Returns:
             Whether it probed.
@@ -566,5 +574,85 @@ class HealthWatch:
             return False
         self.log.add(epoch, result)
         now = time.monotonic()
-        self._due = now + (now - started) / self.share
+        self.spent += now - started
+        if not force:
+            self._due = now + (now - started) / self.share
         return True
+
+    def fill_in(self, model, snapshots, *, after: int, budget: float) -> int:
+        """Probe the weights of kept epochs the log lacks, the widest gap first:
+        one, then more while ``budget`` seconds last.
+
+        The live view probes at the screen's pace, so a training of a second or
+        two gets a probe or two, and the doctor needs two after the start to call
+        a layer dead. The snapshots (every epoch's weights, thinned) let the end
+        of training fill the gaps. Each probe loads a snapshot into ``model``; the
+        model's own weights are put back afterwards. A probe that would trace the
+        probe function (tenths of a second) is not started.
+
+        Args:
+            model: the trained network; its weights are restored before returning.
+            snapshots: a ``nncore.train.snapshots.SnapshotView`` of the run.
+            after: only epochs after this one are probed (where this training
+                started; earlier ones belong to an earlier training of the run).
+            budget: seconds it may spend in all; the first probe is made whatever
+                the budget.
+
+        Returns:
+            How many probes it added.
+        """
+        if self.unavailable:
+            return 0
+        kept = dict(zip(snapshots.epochs, snapshots.weights, strict=True))
+        wanted = [epoch for epoch in kept if epoch > after]
+        done, added, own, slowest = set(self.log.epochs()), 0, None, 0.0
+        started = time.monotonic()
+        try:
+            while True:
+                epoch = _widest_gap(wanted, done)
+                elapsed = time.monotonic() - started
+                if (
+                    epoch is None
+                    or (added and elapsed + slowest > budget)
+                    or _traces_next(model, self.x, self.y)
+                ):
+                    break
+                if own is None:
+                    own = model.get_weights()
+                began = time.monotonic()
+                model.set_weights(kept[epoch])
+                self.log.add(epoch, probe(model, self.x, self.y))
+                slowest = max(slowest, time.monotonic() - began)
+                done.add(epoch)
+                added += 1
+        finally:
+            if own is not None:
+                model.set_weights(own)
+            self.spent += time.monotonic() - started
+        return added
+
+
+def _widest_gap(wanted: list[int], done: set[int]) -> int | None:
+    """The wanted epoch not done yet that lies farthest from every done one (the
+    earliest of equals), or None."""
+    best, best_distance = None, -1
+    for epoch in sorted(wanted):
+        if epoch in done:
+            continue
+        distance = min((abs(epoch - other) for other in done), default=epoch)
+        if distance > best_distance:
+            best, best_distance = epoch, distance
+    return best
+
+
+def _traces_next(model, x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether the next ``probe`` of ``model`` on rows like ``x``, ``y`` traces its
+    function (see ``_probe_function``)."""
+    from nncore.train.compiled_loop import model_cache
+
+    mine = model_cache(model).get("health")
+    if mine is None:
+        return False  # not probed yet: the first probes run eagerly
+    key = ("health", x.shape[1:], x.dtype.str, y.shape[1:], y.dtype.str)
+    calls = mine["eager_calls"].get(key, 0)
+    return key not in mine["functions"] and calls >= EAGER_PROBES
