@@ -41,6 +41,10 @@ from ui.stepping import show_step_mode
 # app) kept a core busy and the training it watched took 1.28 times as long as
 # with the screen closed (bench/watching.py); once a second, 1.10 times.
 LIVE_SECONDS = 1.0
+# How long Stop waits for the job to end (the current batch, then the scoring and
+# saving of the network kept) before the page is drawn; longer, the live part says
+# when it has ended.
+STOP_WAIT_SECONDS = 3.0
 # Widget key -> where its value lives in the spec's ``train`` section.
 SETTINGS = {
     "train_epochs": ("epochs",),
@@ -265,7 +269,15 @@ def start_training(prepared) -> None:
 
 
 def stop_training() -> None:
-    _control(lambda manager, job: manager.stop(job))
+    """Stop, and wait a moment for the job to end, so that the page drawn next
+    shows the stopped network and its buttons at once instead of a still-running
+    training that a live redraw replaces a second later."""
+
+    def stop(manager, job) -> None:
+        manager.stop(job)
+        manager.wait(job, timeout=STOP_WAIT_SECONDS)
+
+    _control(stop)
 
 
 def continue_training() -> None:
