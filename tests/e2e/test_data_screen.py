@@ -47,7 +47,9 @@ def expect_visible_chart(page: Page, count: int = 1) -> None:
     """At least ``count`` Plotly charts are drawn (an SVG with a real size)."""
     charts = main(page).locator(f"{PLOT}:visible")
     expect(charts.first).to_be_visible()
-    assert charts.count() >= count
+    # The charts are drawn one after the other: wait for the count-th, do not
+    # count the ones drawn so far.
+    expect(charts.nth(count - 1)).to_be_visible()
     box = charts.first.bounding_box()
     assert box and box["width"] > 200 and box["height"] > 150, box
     expect(charts.first.locator("svg.main-svg").first).to_be_attached()
