@@ -46,9 +46,8 @@ def use_own_file(page: Page) -> None:
 def expect_visible_chart(page: Page, count: int = 1) -> None:
     """At least ``count`` Plotly charts are drawn (an SVG with a real size)."""
     charts = main(page).locator(f"{PLOT}:visible")
-    expect(charts.first).to_be_visible()
-    # The charts are drawn one after the other: wait for the count-th, do not
-    # count the ones drawn so far.
+    # The charts are drawn one after the other: wait for the count-th (so the
+    # first too), do not count the ones drawn so far.
     expect(charts.nth(count - 1)).to_be_visible()
     box = charts.first.bounding_box()
     assert box and box["width"] > 200 and box["height"] > 150, box
