@@ -38,6 +38,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from nncore.core.cpus import usable_cpus  # noqa: E402
 from nncore.data.inspect import inspect_data, load_source  # noqa: E402
 from nncore.runs.manager import JobManager  # noqa: E402
 from nncore.spec import default_spec, validate_spec  # noqa: E402
@@ -125,7 +126,7 @@ def main() -> int:
         f"{args.workers} workers: median {median_n:.2f} s, "
         f"min {min(times[args.workers]):.2f} s\n"
         f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} "
-        f"({os.cpu_count()} cores)\n"
+        f"({usable_cpus()} usable cores)\n"
         f"results equal to the 1-worker run: {'yes' if same else 'NO'}"
     )
     verdict = "PASS" if ok else "MISS"

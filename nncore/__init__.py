@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import importlib
 
+from nncore.core.cpus import ask_for_two_inter_op_threads
+
+# Before TensorFlow starts: on a machine with one CPU, training waited forever
+# (see nncore.core.cpus).
+ask_for_two_inter_op_threads()
+
 _WHERE = {
     "BUILTIN_DATASETS": "nncore.core.catalog",
     "DataError": "nncore.core.errors",

@@ -20,6 +20,8 @@ import os
 import threading
 import time
 
+from nncore.core.cpus import usable_cpus
+
 __all__ = [
     "WORKERS_ENV",
     "WorkerThreads",
@@ -36,11 +38,7 @@ MAX_WORKERS = 64
 
 def default_workers() -> int:
     """Half the cores this process may use, at least 1."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(1, cores // 2)
+    return max(1, usable_cpus() // 2)
 
 
 def resolve_workers(workers: int | None = None) -> int:

@@ -648,10 +648,13 @@ class Compiled:
         return run_compiled(lambda: self.concrete(*args), self.single_threaded)
 
 
-# One call at a time runs on the single-threaded executor: two at once (two jobs
-# training side by side) can hang inside TensorFlow once their functions have run
-# before, so a call that comes while another holds it runs on the default
-# executor, which gives the same numbers, a little slower for tiny steps.
+# One call at a time runs on the single-threaded executor. It runs a call inside one
+# of TensorFlow's inter-op threads and waits there for work handed to another
+# (nncore.core.cpus): two calls at once on a 2-core machine, where TensorFlow makes
+# two such threads, held both and waited forever. With more threads they did not
+# hang, but two workers were no faster (1.05x against 1.07x for 10x longer jobs),
+# so a call that comes while another holds it runs on the default executor, which
+# gives the same numbers, a little slower for tiny steps.
 _SINGLE_THREADED_TURN = threading.Lock()
 
 
@@ -689,12 +692,18 @@ def single_threaded_suits(model) -> bool:
 def _single_threaded_possible() -> bool:
     import tensorflow as tf
 
+    from nncore.core.cpus import inter_op_threads
+
     try:
         from tensorflow.python.eager import context
     except ImportError:
         return False
-    return hasattr(context, "function_executor_type") and not (
-        tf.config.list_logical_devices("GPU")
+    # The executor runs inside one inter-op thread and waits there for another:
+    # with one, training would wait forever (nncore.core.cpus).
+    return (
+        hasattr(context, "function_executor_type")
+        and inter_op_threads() >= 2
+        and not tf.config.list_logical_devices("GPU")
     )
 
 

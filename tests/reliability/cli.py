@@ -50,15 +50,24 @@ def _env() -> dict[str, str]:
     return env
 
 
-def run(args: list[str], cwd: Path | str = ROOT) -> Result:
-    """``python -m nncore ARGS`` in a process of its own."""
+def run(
+    args: list[str],
+    cwd: Path | str = ROOT,
+    *,
+    env: dict[str, str] | None = None,
+    cpus: set[int] | None = None,
+    timeout: float = 300,
+) -> Result:
+    """``python -m nncore ARGS`` in a process of its own, with ``env`` added to its
+    environment and, given ``cpus``, allowed to run on those CPUs only (Linux)."""
     done = subprocess.run(
         [sys.executable, "-m", "nncore", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,
-        env=_env(),
-        timeout=300,
+        env={**_env(), **(env or {})},
+        preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus),
+        timeout=timeout,
     )
     return Result(done.returncode, done.stdout, done.stderr)
 
