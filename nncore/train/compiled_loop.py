@@ -13,6 +13,7 @@ import threading
 
 import numpy as np
 
+from nncore.core.cpus import inter_op_threads
 from nncore.train import shared_traces
 
 # Why a compiled call ended, as its second output says: all its epochs done, the
@@ -691,8 +692,6 @@ def single_threaded_suits(model) -> bool:
 @functools.cache
 def _single_threaded_possible() -> bool:
     import tensorflow as tf
-
-    from nncore.core.cpus import inter_op_threads
 
     try:
         from tensorflow.python.eager import context

@@ -11,6 +11,7 @@ import subprocess
 
 import pytest
 
+from nncore.core.cpus import INTER_OP_ENV, ask_for_two_inter_op_threads
 from nncore.spec import default_spec
 
 from .cli import run
@@ -45,7 +46,7 @@ def test_training_on_one_cpu_ends_with_the_same_numbers(tmp_path):
     assert one_cpu["epochs_run"] == EPOCHS
     # One inter-op thread asked for by hand: the default executor trains instead
     # of the single-threaded one, and gives the same numbers.
-    one_thread = train(tmp_path, "one-thread", env={"TF_NUM_INTEROP_THREADS": "1"})
+    one_thread = train(tmp_path, "one-thread", env={INTER_OP_ENV: "1"})
     assert one_thread["epochs_run"] == EPOCHS
     assert one_cpu["metrics"] == one_thread["metrics"]
     assert one_cpu["metrics"]["test"]["accuracy"] > one_cpu["baseline"]["accuracy"]
@@ -62,12 +63,10 @@ def test_training_on_one_cpu_ends_with_the_same_numbers(tmp_path):
 def test_two_inter_op_threads_are_asked_for_on_one_cpu(
     monkeypatch, cpus, before, after
 ):
-    from nncore.core import cpus as module
-
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: cpus)
     if before is None:
-        monkeypatch.delenv(module.INTER_OP_ENV, raising=False)
+        monkeypatch.delenv(INTER_OP_ENV, raising=False)
     else:
-        monkeypatch.setenv(module.INTER_OP_ENV, before)
-    module.ask_for_two_inter_op_threads()
-    assert os.environ.get(module.INTER_OP_ENV) == after
+        monkeypatch.setenv(INTER_OP_ENV, before)
+    ask_for_two_inter_op_threads()
+    assert os.environ.get(INTER_OP_ENV) == after
