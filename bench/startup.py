@@ -20,6 +20,15 @@ in the page (``DRAWN_JS``; the browser and this script share the clock): Playwri
 confirms them, but its waits poll up to half a second apart, which blurred the
 measure by as much (more for the app that draws later).
 
+Where the browser's time goes, for each app (medians, printed after the goal's
+figures; seconds from the launch, as the measures above): when the page asked for
+the Plotly element's code (``PlotlyChart.*.js``, 4.7 MB), when it had arrived, and
+when the browser began and ended running it (the long-animation-frame entry whose
+script is that file; about a second on a small machine, during which the page
+draws nothing else). A chart is drawn only after that code has run, so these say
+whether an app's first chart waits for the server, for the code's download, or for
+the browser's main thread.
+
 The hello-world app (``st.title("Hello")`` and ``st.plotly_chart`` of a small
 figure) is generated into a temporary folder. Chromium is started once, before the
 first round; each round opens a fresh browser context (no cache, no cookies), so
@@ -97,6 +106,32 @@ const stamp = () => {
 };
 requestAnimationFrame(stamp);
 """
+# Recorded in the page: when the Plotly element's code ran (its long-animation-frame
+# script entry; Chromium 123 and later), and how to read when it was fetched.
+CODE = "PlotlyChart."
+CODE_JS = """
+window.__code = {};
+try {
+  new PerformanceObserver((list) => {
+    for (const frame of list.getEntries()) {
+      for (const script of frame.scripts || []) {
+        const file = (script.sourceURL || '').split('/').pop();
+        if (!window.__code.ran && file.startsWith(%s)) {
+          window.__code.ran = performance.timeOrigin + script.startTime;
+          window.__code.done = window.__code.ran + script.duration;
+        }
+      }
+    }
+  }).observe({type: 'long-animation-frame', buffered: true});
+} catch (error) {}
+"""
+FETCHED_JS = """(prefix) => {
+  const entry = performance.getEntriesByType('resource')
+    .find((e) => e.name.split('/').pop().startsWith(prefix));
+  return entry ? {asked: performance.timeOrigin + entry.startTime,
+                  arrived: performance.timeOrigin + entry.responseEnd} : {};
+}"""
+CODE_KEYS = ("asked", "arrived", "ran", "done")
 
 
 def measure(browser, script: Path, title: str, timeout: float, path: str = "") -> dict:
@@ -107,6 +142,7 @@ def measure(browser, script: Path, title: str, timeout: float, path: str = "") -
     server = start_server(script, port)
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.add_init_script(DRAWN_JS % json.dumps(title))
+    context.add_init_script(CODE_JS % json.dumps(CODE))
     try:
         times = {"health": wait_health(server, port, started, timeout)}
         page = context.new_page()
@@ -125,6 +161,8 @@ def measure(browser, script: Path, title: str, timeout: float, path: str = "") -
         for key in ("title", "chart"):
             if stamps.get(key):
                 times[key] = min(times[key], stamps[key] / 1000 - launched)
+        code = {**page.evaluate(FETCHED_JS, CODE), **page.evaluate("window.__code")}
+        times["code"] = {key: code[key] / 1000 - launched for key in code}
         return times
     finally:
         context.close()
@@ -132,7 +170,9 @@ def measure(browser, script: Path, title: str, timeout: float, path: str = "") -
 
 
 def shown(times: dict) -> str:
-    return "  ".join(f"{key} {value:5.2f} s" for key, value in times.items())
+    return "  ".join(
+        f"{key} {value:5.2f} s" for key, value in times.items() if key != "code"
+    )
 
 
 def run_rounds(browser, apps: dict, rounds: int, timeout: float) -> dict:
@@ -186,6 +226,7 @@ def main() -> int:
 
     print()
     report(results, args.rounds)
+    report_code(results)
     ratio = statistics.median(t["chart"] for t in results["app"]) / statistics.median(
         t["chart"] for t in results["hello"]
     )
@@ -218,6 +259,20 @@ def report(results: dict, rounds: int) -> None:
             "  ratio app/hello-world  "
             + "  ".join(f"{key} {value:.2f}" for key, value in ratios.items())
         )
+
+
+def report_code(results: dict) -> None:
+    """The medians of when each app's Plotly code was asked for, arrived, and ran."""
+    print("Plotly's code in the browser (medians, seconds from the launch):")
+    for name, label in {"hello": "hello-world", "app": "NN Studio"}.items():
+        parts = []
+        for key in CODE_KEYS:
+            values = [t["code"][key] for t in results[name] if key in t["code"]]
+            parts.append(
+                f"{key} {statistics.median(values):5.2f}" if values else f"{key}   n/a"
+            )
+        chart = statistics.median(t["chart"] for t in results[name])
+        print(f"  {label:<12} {'  '.join(parts)}  chart {chart:5.2f}")
 
 
 if __name__ == "__main__":
