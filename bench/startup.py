@@ -66,6 +66,7 @@ from pathlib import Path
 from serving import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    VIEWPORT,
     add_app_option,
     begin,
     free_port,
@@ -132,6 +133,9 @@ FETCHED_JS = """(prefix) => {
                   arrived: performance.timeOrigin + entry.responseEnd} : {};
 }"""
 CODE_KEYS = ("asked", "arrived", "ran", "done")
+# The measures of the goal's table, in the order printed, and the apps' names.
+MEASURES = ("health", "title", "chart")
+LABELS = {"hello": "hello-world", "app": "NN Studio"}
 
 
 def measure(browser, script: Path, title: str, timeout: float, path: str = "") -> dict:
@@ -140,7 +144,7 @@ def measure(browser, script: Path, title: str, timeout: float, path: str = "") -
     port = free_port()
     started, launched = time.perf_counter(), time.time()
     server = start_server(script, port)
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport=VIEWPORT)
     context.add_init_script(DRAWN_JS % json.dumps(title))
     context.add_init_script(CODE_JS % json.dumps(CODE))
     try:
@@ -170,9 +174,7 @@ def measure(browser, script: Path, title: str, timeout: float, path: str = "") -
 
 
 def shown(times: dict) -> str:
-    return "  ".join(
-        f"{key} {value:5.2f} s" for key, value in times.items() if key != "code"
-    )
+    return "  ".join(f"{key} {times[key]:5.2f} s" for key in MEASURES if key in times)
 
 
 def run_rounds(browser, apps: dict, rounds: int, timeout: float) -> dict:
@@ -241,19 +243,18 @@ def main() -> int:
 def report(results: dict, rounds: int) -> None:
     """The medians and minimums of each measure, their ratios and the load."""
     print(f"over {rounds} round(s) each; load average at the end: {load_average()}")
-    labels = {"hello": "hello-world", "app": "NN Studio"}
     for statistic in (statistics.median, min):
         print(f"{statistic.__name__}s:")
-        for name, label in labels.items():
+        for name, label in LABELS.items():
             values = {
                 key: statistic(times[key] for times in results[name])
-                for key in ("health", "title", "chart")
+                for key in MEASURES
             }
             print(f"  {label:<12} {shown(values)}")
         ratios = {
             key: statistic(t[key] for t in results["app"])
             / statistic(t[key] for t in results["hello"])
-            for key in ("health", "title", "chart")
+            for key in MEASURES
         }
         print(
             "  ratio app/hello-world  "
@@ -264,7 +265,7 @@ def report(results: dict, rounds: int) -> None:
 def report_code(results: dict) -> None:
     """The medians of when each app's Plotly code was asked for, arrived, and ran."""
     print("Plotly's code in the browser (medians, seconds from the launch):")
-    for name, label in {"hello": "hello-world", "app": "NN Studio"}.items():
+    for name, label in LABELS.items():
         parts = []
         for key in CODE_KEYS:
             values = [t["code"][key] for t in results[name] if key in t["code"]]
