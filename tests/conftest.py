@@ -4,6 +4,32 @@ import os
 
 import pytest
 
+# Where the browser tests are, as pytest names them (relative to the repository).
+BROWSER_TESTS = "tests/e2e/"
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """With xdist's default schedule, one worker runs every browser test in turn
+    while the other runs the rest (and then helps with what is left).
+
+    The browser tests are one scope, and the largest scope starts first. Spread
+    over both workers (``--dist worksteal``), two browser tests ran at once, each
+    a server and a Chromium on two shared cores, and each took about twice as
+    long: no gain. Left to ``--dist load``, one worker got them all late in the
+    run and the other waited 10 minutes. ``--dist loadgroup`` with an
+    ``xdist_group`` mark would say the same, but pytest 9.2 ignores the node ids
+    that xdist 3.8 rewrites for it (pytest-dev/pytest-xdist#1386).
+    """
+    if config.getvalue("dist") != "load":  # another schedule asked for by name
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTestsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return BROWSER_TESTS if nodeid.startswith(BROWSER_TESTS) else nodeid
+
+    return BrowserTestsTogether(config, log)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def runs_folder(tmp_path_factory):
