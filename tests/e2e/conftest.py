@@ -50,6 +50,10 @@ RUN_TIMEOUT_MS = 45_000
 EXPECT_TIMEOUT_MS = 20_000
 # The longest a screenshot of a live screen waits for a pause between its runs.
 LIVE_IDLE_MS = 10_000
+# How often the helpers below look at the page while they wait (ms). Playwright's
+# default looks at every animation frame, which keeps Chromium drawing frames
+# for the whole wait.
+POLL_MS = 50
 
 
 def pytest_collection_modifyitems(config, items):
@@ -224,7 +228,7 @@ _IDLE_JS = """() => {
 
 def wait_for_app(page, timeout: float = RUN_TIMEOUT_MS) -> None:
     """Wait until the app is connected and its script is not running."""
-    page.wait_for_function(_IDLE_JS, timeout=timeout)
+    page.wait_for_function(_IDLE_JS, timeout=timeout, polling=POLL_MS)
 
 
 def rerun(page, action: Callable[[], object], timeout: float = RUN_TIMEOUT_MS) -> None:
@@ -238,7 +242,9 @@ def rerun(page, action: Callable[[], object], timeout: float = RUN_TIMEOUT_MS) -
     page.evaluate(_WATCH_RUNS_JS)
     action()
     with contextlib.suppress(PlaywrightTimeout):  # no run started: idle decides
-        page.wait_for_function("() => window.__nnRuns > 0", timeout=5_000)
+        page.wait_for_function(
+            "() => window.__nnRuns > 0", timeout=5_000, polling=POLL_MS
+        )
     wait_for_app(page, timeout)
 
 
