@@ -108,16 +108,17 @@ const stamp = () => {
 requestAnimationFrame(stamp);
 """
 # Recorded in the page: when the Plotly element's code ran (its long-animation-frame
-# script entry; Chromium 123 and later), and how to read when it was fetched.
+# script entry; Chromium 123 and later), and how to read when it was fetched; both
+# know the file by ``window.__isCode``.
 CODE = "PlotlyChart."
 CODE_JS = """
 window.__code = {};
+window.__isCode = (url) => (url || '').split('/').pop().startsWith(%s);
 try {
   new PerformanceObserver((list) => {
     for (const frame of list.getEntries()) {
       for (const script of frame.scripts || []) {
-        const file = (script.sourceURL || '').split('/').pop();
-        if (!window.__code.ran && file.startsWith(%s)) {
+        if (!window.__code.ran && window.__isCode(script.sourceURL)) {
           window.__code.ran = performance.timeOrigin + script.startTime;
           window.__code.done = window.__code.ran + script.duration;
         }
@@ -126,9 +127,9 @@ try {
   }).observe({type: 'long-animation-frame', buffered: true});
 } catch (error) {}
 """
-FETCHED_JS = """(prefix) => {
+FETCHED_JS = """() => {
   const entry = performance.getEntriesByType('resource')
-    .find((e) => e.name.split('/').pop().startsWith(prefix));
+    .find((e) => window.__isCode(e.name));
   return entry ? {asked: performance.timeOrigin + entry.startTime,
                   arrived: performance.timeOrigin + entry.responseEnd} : {};
 }"""
@@ -165,7 +166,7 @@ def measure(browser, script: Path, title: str, timeout: float, path: str = "") -
         for key in ("title", "chart"):
             if stamps.get(key):
                 times[key] = min(times[key], stamps[key] / 1000 - launched)
-        code = {**page.evaluate(FETCHED_JS, CODE), **page.evaluate("window.__code")}
+        code = {**page.evaluate(FETCHED_JS), **page.evaluate("window.__code")}
         times["code"] = {key: code[key] / 1000 - launched for key in code}
         return times
     finally:
@@ -227,11 +228,8 @@ def main() -> int:
             stop_all()
 
     print()
-    report(results, args.rounds)
+    ratio = report(results, args.rounds)["chart"]
     report_code(results)
-    ratio = statistics.median(t["chart"] for t in results["app"]) / statistics.median(
-        t["chart"] for t in results["hello"]
-    )
     passed = ratio <= GOAL_RATIO
     print(
         f"goal: first chart, NN Studio / hello-world {ratio:.2f} <= {GOAL_RATIO}: "
@@ -240,26 +238,28 @@ def main() -> int:
     return 0 if passed else 1
 
 
-def report(results: dict, rounds: int) -> None:
-    """The medians and minimums of each measure, their ratios and the load."""
+def report(results: dict, rounds: int) -> dict:
+    """Print the medians and minimums of each measure, their ratios and the load;
+    return the ratios of the medians."""
     print(f"over {rounds} round(s) each; load average at the end: {load_average()}")
+    ratios_of = {}
     for statistic in (statistics.median, min):
         print(f"{statistic.__name__}s:")
+        values = {}
         for name, label in LABELS.items():
-            values = {
+            values[name] = {
                 key: statistic(times[key] for times in results[name])
                 for key in MEASURES
             }
-            print(f"  {label:<12} {shown(values)}")
-        ratios = {
-            key: statistic(t[key] for t in results["app"])
-            / statistic(t[key] for t in results["hello"])
-            for key in MEASURES
+            print(f"  {label:<12} {shown(values[name])}")
+        ratios = ratios_of[statistic] = {
+            key: values["app"][key] / values["hello"][key] for key in MEASURES
         }
         print(
             "  ratio app/hello-world  "
             + "  ".join(f"{key} {value:.2f}" for key, value in ratios.items())
         )
+    return ratios_of[statistics.median]
 
 
 def report_code(results: dict) -> None:

@@ -514,6 +514,7 @@ def grid_rows(grid, timeout: float = 10_000) -> list[dict[str, str]]:
                 """(g) => g.querySelectorAll('table[role="grid"] tr').length > 1""",
                 arg=grid.element_handle(),
                 timeout=timeout,
+                polling=POLL_MS,
             )
     rows = grid.evaluate(_GRID_ROWS_JS)
     if not rows:
